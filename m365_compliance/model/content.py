@@ -1,0 +1,95 @@
+"""Sites, libraries, drive items, their permissions and retention labels, as the inventory sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from m365_compliance.model.directory import Principal
+
+
+class LinkScope(str, Enum):
+    ANONYMOUS = "anonymous"
+    ORGANIZATION = "organization"
+    USERS = "users"
+    EXISTING_ACCESS = "existingAccess"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    id: str
+    web_url: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """A document library (drive) of a site."""
+
+    id: str
+    site_id: str
+    name: str
+    web_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionLabelInfo:
+    name: str
+    applied_at: datetime | None = None
+    explicit: bool = True
+    delete_allowed: bool | None = None  # None: not known from the answer
+    is_record: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DriveItem:
+    """One file or folder. ``shared_scope`` is the delta ``shared`` facet: None = no facet, "" = empty facet."""
+
+    id: str
+    drive_id: str
+    name: str
+    parent_id: str | None
+    is_folder: bool
+    deleted: bool = False
+    size: int = 0
+    created: datetime | None = None
+    modified: datetime | None = None
+    created_by: str | None = None  # user id
+    modified_by: str | None = None
+    etag: str | None = None
+    ctag: str | None = None
+    shared_scope: str | None = None
+    sharing_changed: bool = False  # "@microsoft.graph.sharedChanged": "True"
+    is_root: bool = False
+    fields: tuple[tuple[str, Any], ...] = ()  # list-item columns when asked for
+    label: RetentionLabelInfo | None = None
+
+    @property
+    def is_permission_root_hint(self) -> bool:
+        """Under ``Prefer: hierarchicalsharing`` a ``shared`` facet marks a permission-hierarchy root."""
+        return self.shared_scope is not None
+
+    def field(self, name: str) -> Any:
+        return dict(self.fields).get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One entry of an item's permissions list (direct grant or sharing link)."""
+
+    id: str
+    roles: tuple[str, ...]
+    grantees: tuple[Principal, ...] = ()  # the user/group/siteGroup, or the people on a "users" link
+    link_scope: LinkScope | None = None
+    link_type: str | None = None
+    expires: datetime | None = None
+    inherited: bool | None = None  # None: Graph did not say (SharePoint never does)
+
+    @property
+    def is_link(self) -> bool:
+        return self.link_scope is not None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires is not None and self.expires <= now

@@ -1,0 +1,197 @@
+"""The ASGI application: Graph v1.0 under ``/v1.0``, the operator window under ``/_sandbox``.
+
+Order of work for one Graph request: decode the URL → bearer check (optional) → fault injection →
+route → throttling against the RU budget → handler → stats. ``dispatch`` is the same pipeline without
+the ASGI wrapping, used by ``$batch`` so that batch items are costed and throttled one by one
+(facts §6.1, §7.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from m365_compliance.sandbox.http import resources  # noqa: F401  (registers the Graph routes)
+from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
+from m365_compliance.sandbox.http.meter import Meter
+from m365_compliance.sandbox.http.routing import (
+    GRAPH_VERSION,
+    ROUTES,
+    GraphRequest,
+    GraphResponse,
+    error_body,
+)
+from m365_compliance.sandbox.tenant import SandboxError, Tenant
+
+
+@dataclass
+class SandboxOptions:
+    ru_per_minute: int | None = None  # None: no budget enforced
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    require_token: bool = False
+    page_size: int = 200  # server page cap for collections and delta (facts §1.2)
+
+
+class SandboxApp:
+    """A Graph-compatible ASGI app over one :class:`Tenant`."""
+
+    def __init__(self, tenant: Tenant, options: SandboxOptions | None = None) -> None:
+        self.tenant = tenant
+        self.options = options or SandboxOptions()
+        self.meter = Meter(self.options.ru_per_minute)
+        self.faults = FaultInjector(self.options.faults)
+        self._request_ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ ASGI
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        raw_path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else raw_path
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        host = headers.get("host", "127.0.0.1")
+        origin = f"{scope.get('scheme', 'http')}://{host}"
+
+        fault = self.faults.next_fault(raw_path)
+        if fault is not None and fault.kind == "drop":
+            # An abrupt close without a response: the client sees a dropped connection.
+            await send({"type": "http.response.start", "status": 500, "headers": [(b"connection", b"close")]})
+            raise ConnectionResetError("sandbox fault injection: dropped connection")
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay_seconds)
+
+        if raw_path.startswith("/_sandbox"):
+            from m365_compliance.sandbox.http.control import handle_control
+
+            response = handle_control(self, scope["method"], unquote(raw_path), query_string, body)
+        elif fault is not None and fault.kind in ("429", "503", "504"):
+            response = self._fault_response(fault.kind)
+        else:
+            path = _strip_version(unquote(raw_path))
+            if path is None:
+                response = self._error(400, "BadRequest", f"Only /{GRAPH_VERSION} is served by the sandbox.")
+            else:
+                request = GraphRequest(scope["method"], path, _query(query_string), headers, body, origin, self.tenant)
+                response = self.dispatch(request)
+        await _send(send, response)
+
+    # ------------------------------------------------------------------ pipeline
+    def dispatch(self, request: GraphRequest) -> GraphResponse:
+        """Route, throttle, run and count one Graph request (also used for each $batch item)."""
+        if self.options.require_token and not request.headers.get("authorization", "").lower().startswith("bearer "):
+            return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        path = _collapse_slashes(request.path)
+        request.path = path
+        matched = ROUTES.match(request.method, path)
+        if matched is None:
+            if ROUTES.path_known(path):
+                return self._error(405, "Request_BadRequest", f"The HTTP method '{request.method}' is not allowed.")
+            return self._error(400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
+        route, params = matched
+        request.params = params
+        with self.tenant.lock:
+            try:
+                cost = route.cost(request)
+            except SandboxError:
+                cost = 1
+            throttled = self.meter.admit(route.name, cost)
+            if throttled is not None:
+                return self._throttled(throttled)
+            try:
+                response = route.handler(request)
+            except SandboxError as exc:
+                response = self._error(exc.status, exc.code, exc.message, exc.inner_code)
+            self.meter.record(route.name, request.method, cost, response.status, is_write=route.is_write,
+                              retry_attempt=request.headers.get("retry-attempt"))
+            response.headers.update(self.meter.rate_limit_headers())
+        return response
+
+    def _error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
+        request_id = f"00000000-0000-4000-8000-{next(self._request_ids):012d}"
+        return GraphResponse(status, error_body(request_id, self.tenant.now, code, message, inner_code),
+                             {"request-id": request_id})
+
+    def _throttled(self, retry_after: int) -> GraphResponse:
+        response = self._error(429, "TooManyRequests", "Please retry again later.")
+        response.body["error"]["innerError"].update({"code": "429", "message": "Please retry after", "status": "429"})
+        response.headers["Retry-After"] = str(retry_after)
+        response.headers.update(self.meter.rate_limit_headers(force=True))
+        self.meter.count_throttled()
+        return response
+
+    def _fault_response(self, kind: str) -> GraphResponse:
+        self.meter.count_fault(kind)
+        if kind == "429":
+            response = self._error(429, "TooManyRequests", "Please retry again later.")
+            response.headers["Retry-After"] = "1"
+            return response
+        if kind == "503":
+            response = self._error(503, "serviceNotAvailable", "The service is temporarily unavailable.")
+            response.headers["Retry-After"] = "1"
+            return response
+        return self._error(504, "gatewayTimeout", "The operation has timed out.")
+
+
+def _strip_version(path: str) -> str | None:
+    prefix = f"/{GRAPH_VERSION}"
+    if path == prefix:
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path[len(prefix):]
+    return None
+
+
+def _collapse_slashes(path: str) -> str:
+    """``//drives`` → ``/drives``: tolerate the double slash httpx's base_url produces (facts §8.1)."""
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path
+
+
+def _query(query_string: str) -> dict[str, str]:
+    """Decoded query options; ``$select`` and ``select`` are the same option (facts §3.3)."""
+    result: dict[str, str] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        result[name.lstrip("$").lower() if name.lstrip("$").lower() in _ODATA_OPTIONS else name] = value
+    return result
+
+
+_ODATA_OPTIONS = {"select", "expand", "top", "filter", "orderby", "skiptoken", "count", "search", "skip"}
+
+
+async def _send(send: Any, response: GraphResponse) -> None:
+    payload = response.encode()
+    headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
+    if response.body is not None:
+        headers.append((b"content-type", b"application/json; odata.metadata=minimal; charset=utf-8"))
+    headers.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value).encode()

@@ -1,0 +1,1 @@
+"""Graph resource handlers; importing this package registers every route on ROUTES."""

@@ -1,0 +1,156 @@
+"""Request, response and route table of the sandbox's Graph skin (moto's "urls.py" + "responses.py").
+
+Handlers are plain functions ``handler(request) -> GraphResponse`` registered on a :class:`RouteTable`
+with a path regex (named groups become ``request.params``) and a resource-unit cost (facts §7.1).
+They may raise :class:`~m365_compliance.sandbox.tenant.SandboxError`; the app turns it into Graph's
+error body. Paths are matched after URL-decoding and after stripping the ``/v1.0`` prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from m365_compliance.sandbox.tenant import SandboxError, Tenant
+
+GRAPH_VERSION = "v1.0"
+
+
+@dataclass
+class GraphRequest:
+    method: str
+    path: str  # decoded, without the /v1.0 prefix, e.g. "/drives/b!x/items/root/delta()"
+    query: dict[str, str]  # decoded; "$select" and "select" both stored under "select"
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    origin: str  # "http://127.0.0.1:8765"
+    tenant: Tenant
+    params: dict[str, str] = field(default_factory=dict)
+    in_batch: bool = False
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/{GRAPH_VERSION}"
+
+    @property
+    def prefer(self) -> set[str]:
+        """Prefer header values, lower-cased (comma-separated, case-insensitive: facts §10.3)."""
+        raw = self.headers.get("prefer", "")
+        return {part.strip().lower() for part in raw.split(",") if part.strip()}
+
+    def json(self) -> Any:
+        if not self.body:
+            raise SandboxError(400, "BadRequest", "A request body is required.")
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise SandboxError(400, "BadRequest", f"Unable to read JSON request payload: {exc}") from exc
+
+    def select(self) -> set[str] | None:
+        raw = self.query.get("select")
+        if raw is None:
+            return None
+        return {part.strip() for part in raw.split(",") if part.strip()}
+
+    def top(self, default: int, cap: int) -> int:
+        raw = self.query.get("top")
+        if raw is None:
+            return default
+        if not raw.isdigit() or int(raw) < 1:
+            raise SandboxError(400, "invalidRequest", f"Invalid value '{raw}' for query option '$top'.")
+        return min(int(raw), cap)
+
+
+@dataclass
+class GraphResponse:
+    status: int
+    body: Any = None  # JSON-serialisable, or None for an empty body
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, default=_json_default, ensure_ascii=False).encode()
+
+
+def ok(body: Any, status: int = 200, **headers: str) -> GraphResponse:
+    return GraphResponse(status, body, dict(headers))
+
+
+def no_content() -> GraphResponse:
+    return GraphResponse(204)
+
+
+def error_body(request_id: str, when: datetime, code: str, message: str, inner_code: str | None = None) -> dict[str, Any]:
+    """Graph's error shape: ``{"error": {"code", "message", "innerError": {...}}}`` (facts §1.5, §7.3)."""
+    inner: dict[str, Any] = {"date": when.strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id,
+                             "client-request-id": request_id}
+    if inner_code:
+        inner["code"] = inner_code
+    return {"error": {"code": code, "message": message, "innerError": inner}}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def iso(value: datetime) -> str:
+    """UTC instant as Graph writes it: ``2026-11-25T02:00:00Z`` (naive values are taken as UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Handler = Callable[[GraphRequest], GraphResponse]
+Cost = Callable[[GraphRequest], int]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    cost: Cost
+    name: str  # endpoint label used in /_sandbox/stats, e.g. "GET /drives/{id}/root/delta"
+    is_write: bool
+
+
+class RouteTable:
+    """Ordered (method, regex) → handler table; first match wins."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, *, name: str, cost: int | Cost = 1) -> Callable[[Handler], Handler]:
+        compiled = re.compile(pattern + r"\Z")
+        cost_fn: Cost = cost if callable(cost) else (lambda _req, _c=cost: _c)
+
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method.upper(), compiled, handler, cost_fn, name,
+                                     is_write=method.upper() in ("POST", "PATCH", "PUT", "DELETE")))
+            return handler
+
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for ``method path``; a path matched under another method answers 405 via None-with-flag."""
+        for route in self.routes:
+            if route.method != method.upper():
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, {k: v for k, v in found.groupdict().items() if v is not None}
+        return None
+
+    def path_known(self, path: str) -> bool:
+        return any(route.pattern.match(path) for route in self.routes)
+
+
+#: The one table every resource module registers into (imported for its side effect by the app).
+ROUTES = RouteTable()

@@ -1,0 +1,249 @@
+"""The records a sandbox tenant is made of: directory objects, sites, drives, items, grants, lists.
+
+Plain mutable records with ``__slots__`` (a 1M-item tenant must fit comfortably in memory); the
+behaviour that keeps them consistent lives in :mod:`m365_compliance.sandbox.tenant`. Nothing here
+knows about HTTP or Graph's JSON shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: Sharing-link scopes Graph reports in ``link.scope`` (facts §2.2), broadest first.
+LINK_SCOPES = ("anonymous", "organization", "users", "existingAccess")
+LINK_TYPES = ("view", "edit")
+ROLES = ("read", "write", "owner")
+COLUMN_TYPES = ("text", "date", "dateTime", "personMulti", "person", "boolean", "number", "choice")
+
+
+@dataclass(slots=True)
+class User:
+    id: str
+    display_name: str
+    mail: str
+    user_principal_name: str
+    user_type: str = "Member"  # "Member" or "Guest"
+    job_title: str | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_type == "Guest"
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    display_name: str
+    mail: str | None
+    security_enabled: bool = True
+    group_types: tuple[str, ...] = ()  # ("Unified",) for a Microsoft 365 group
+    members: list[str] = field(default_factory=list)  # user or group ids
+
+
+@dataclass(slots=True)
+class SiteGroup:
+    """A SharePoint site group (Owners/Members/Visitors); Graph v1.0 cannot list its members."""
+
+    id: str  # site-scoped principal id, e.g. "3"
+    display_name: str
+    members: list[str] = field(default_factory=list)  # user or group ids
+
+
+@dataclass(slots=True)
+class Grant:
+    """One Graph ``permission`` on an item: to a user, a group, a site group, or a sharing link."""
+
+    id: str
+    roles: tuple[str, ...]
+    user_id: str | None = None
+    group_id: str | None = None
+    site_group_id: str | None = None
+    link_scope: str | None = None
+    link_type: str | None = None
+    link_recipients: tuple[str, ...] = ()  # user ids on a "specific people" link
+    expires: datetime | None = None
+    created: datetime | None = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.link_scope is not None
+
+
+@dataclass(slots=True)
+class RetentionLabelDef:
+    """A retention label the tenant knows (Purview label definition)."""
+
+    name: str
+    behavior: str = "retain"  # doNotRetain | retain | retainAsRecord | retainAsRegulatoryRecord
+    retention_days: int | None = None
+    trigger: str = "dateLabeled"  # dateLabeled | dateCreated | dateModified | dateOfEvent
+    event_type: str | None = None
+
+    @property
+    def blocks_delete(self) -> bool:
+        return self.behavior != "doNotRetain"
+
+    @property
+    def is_record(self) -> bool:
+        return self.behavior in ("retainAsRecord", "retainAsRegulatoryRecord")
+
+
+@dataclass(slots=True)
+class AppliedLabel:
+    name: str
+    applied_at: datetime
+    applied_by: str  # user id or application id
+    explicit: bool = True
+    record_locked: bool = False
+
+
+@dataclass(slots=True)
+class Item:
+    """A driveItem (file or folder) with its list-item columns."""
+
+    id: str
+    drive_id: str
+    parent_id: str | None
+    name: str
+    is_folder: bool
+    created: datetime
+    modified: datetime
+    created_by: str
+    modified_by: str
+    guid: str
+    size: int = 0
+    version: int = 1  # eTag version: any change to the item
+    content_version: int = 1  # cTag version: content changes only
+    mime_type: str | None = None
+    grants: list[Grant] | None = None  # None = inherits from its parent
+    label: AppliedLabel | None = None
+    fields: dict[str, Any] | None = None  # custom list-item columns
+    children: dict[str, None] | None = None  # ordered child ids of a folder
+    seq: int = 0  # change sequence of the last content/metadata change
+    sharing_seq: int = 0  # change sequence of the last permission change
+    deleted: bool = False
+
+    @property
+    def etag(self) -> str:
+        return f'"{{{self.guid}}},{self.version}"'
+
+    @property
+    def ctag(self) -> str:
+        return f'"c:{{{self.guid}}},{self.content_version}"'
+
+    @property
+    def has_unique_permissions(self) -> bool:
+        return self.grants is not None
+
+
+@dataclass(slots=True)
+class Drive:
+    """A document library. ``changelog`` feeds delta: (seq, item id, kind) with kind content|sharing."""
+
+    id: str
+    site_id: str
+    name: str
+    root_id: str
+    created: datetime
+    list_id: str
+    description: str = ""
+    items: dict[str, Item] = field(default_factory=dict)
+    tombstones: dict[str, Item] = field(default_factory=dict)
+    changelog: list[tuple[int, str, str]] = field(default_factory=list)
+    token_floor: int = 0  # delta tokens older than this answer 410 resyncRequired
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    display_name: str
+    type: str  # one of COLUMN_TYPES
+
+
+@dataclass(slots=True)
+class ListItem:
+    id: int
+    fields: dict[str, Any]
+    created: datetime
+    modified: datetime
+    created_by: str
+    version: int = 1
+
+
+@dataclass(slots=True)
+class SpList:
+    id: str
+    site_id: str
+    name: str
+    display_name: str
+    columns: list[Column] = field(default_factory=list)
+    items: dict[int, ListItem] = field(default_factory=dict)
+    template: str = "genericList"  # or documentLibrary
+    created: datetime | None = None
+    next_item_id: int = 1
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(slots=True)
+class Site:
+    id: str  # "{hostname},{siteCollectionGuid},{webGuid}"
+    hostname: str
+    path: str  # server-relative, e.g. "/sites/rekruttering"
+    display_name: str
+    name: str
+    created: datetime
+    description: str = ""
+    drive_ids: list[str] = field(default_factory=list)
+    list_ids: list[str] = field(default_factory=list)
+    site_groups: dict[str, SiteGroup] = field(default_factory=dict)
+    site_user_ids: dict[str, int] = field(default_factory=dict)  # user id -> User Information List id
+
+    @property
+    def web_url(self) -> str:
+        return f"https://{self.hostname}{self.path}"
+
+
+@dataclass(slots=True)
+class RecycleBinEntry:
+    """A deleted item and its subtree, restorable until purged."""
+
+    id: str
+    drive_id: str
+    item_id: str
+    deleted_at: datetime
+    deleted_by: str
+    item_ids: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class RetentionEvent:
+    id: str
+    display_name: str
+    event_type_id: str | None
+    queries: tuple[tuple[str, str], ...]
+    trigger_at: datetime
+    created: datetime
+    description: str = ""
+
+
+@dataclass(slots=True)
+class AppAccess:
+    """What the calling application may do: Graph application permissions and reachable sites."""
+
+    permissions: set[str] = field(
+        default_factory=lambda: {
+            "Sites.FullControl.All",
+            "GroupMember.Read.All",
+            "User.Read.All",
+            "RecordsManagement.ReadWrite.All",
+            "Mail.Send",
+        }
+    )
+    denied_sites: set[str] = field(default_factory=set)  # site ids answered with 403
+
+    def has_any(self, *names: str) -> bool:
+        return any(n in self.permissions for n in names)
