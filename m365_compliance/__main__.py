@@ -1,0 +1,3 @@
+from m365_compliance.cli import main
+
+main()

@@ -1,0 +1,166 @@
+"""One inventory run: every configured scope, the directory, the register — and every gap recorded.
+
+A scope that cannot be reached (unknown site, 403, missing library) does not stop the run: it is
+recorded as a gap, and its controls are later reported "not evaluated". Only an error that makes
+the whole run meaningless (the state store itself) propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from m365_compliance.graph.errors import GraphError
+from m365_compliance.graph.gateway import GraphGateway
+from m365_compliance.inventory.crawl import CrawlResult, LibraryCrawler
+from m365_compliance.inventory.directory import DirectoryReader
+from m365_compliance.inventory.folder_units import find_folder, refresh_unit_fields
+from m365_compliance.inventory.register import read_register_file, read_register_list
+from m365_compliance.state.inventory_repo import Gap, InventoryRepository
+from m365_compliance.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """What to crawl for one scope (built from the policy file)."""
+
+    scope: str  # "recruitment" or "customers"
+    site_url: str
+    library: str
+    folder: str  # path below the library root; "" = the root
+    unit_depth: int
+    unit_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    source: str  # "list" or "file"
+    columns: tuple[str, ...]
+    site_url: str | None = None
+    list_name: str | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class InventorySpec:
+    scopes: tuple[ScopeSpec, ...]
+    roles: dict[str, tuple[str, ...]]  # role -> group ids or mails
+    register: RegisterSpec | None
+    mode: str = "auto"
+    policy_version: str | None = None
+
+
+@dataclass
+class InventoryResult:
+    run_id: str
+    crawls: list[CrawlResult] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def items_changed(self) -> int:
+        return sum(c.changes for c in self.crawls)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "libraries": len(self.crawls),
+            "kinds": sorted({c.kind for c in self.crawls}),
+            "modes": sorted({c.mode for c in self.crawls}),
+            "pages": sum(c.pages for c in self.crawls),
+            "changes": self.items_changed,
+            "permissionReads": sum(c.permission_reads for c in self.crawls),
+            "gaps": len(self.gaps),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+ProgressFn = Callable[[str, int], None]
+
+
+async def run_inventory(gateway: GraphGateway, store: StateStore, spec: InventorySpec, *, full: bool = False,
+                        progress: ProgressFn | None = None) -> InventoryResult:
+    started = time.monotonic()
+    repo = InventoryRepository(store)
+    run_id = store.start_run("inventory", spec.policy_version)
+    result = InventoryResult(run_id)
+    directory = DirectoryReader(gateway)
+    status = "failed"
+    try:
+        for scope in spec.scopes:
+            crawl, gaps = await _inventory_scope(gateway, repo, scope, run_id, spec.mode, full, progress)
+            result.gaps.extend(gaps)
+            if crawl is not None:
+                result.crawls.append(crawl)
+        for role, references in spec.roles.items():
+            await directory.resolve_role(role, references)
+        await directory.expand_all(_grantees(repo))
+        repo.replace_directory(directory.principals.values(), directory.members)
+        _store_roles(store, directory.resolved_roles)
+        result.gaps.extend(directory.gaps)
+        if spec.register is not None:
+            rows, gaps = await _read_register(gateway, spec.register)
+            if not gaps:
+                repo.replace_register(rows)
+            result.gaps.extend(gaps)
+        for gap in result.gaps:
+            repo.add_gap(run_id, gap)
+        status = "complete" if not result.gaps else "complete-with-gaps"
+    finally:
+        result.seconds = time.monotonic() - started
+        store.finish_run(run_id, status, result.summary())
+    return result
+
+
+async def _inventory_scope(gateway: GraphGateway, repo: InventoryRepository, scope: ScopeSpec, run_id: str,
+                           mode: str, full: bool, progress: ProgressFn | None) -> tuple[CrawlResult | None, list[Gap]]:
+    try:
+        site = await gateway.resolve_site(scope.site_url)
+        library = await gateway.library_by_name(site.id, scope.library)
+    except GraphError as exc:
+        return None, [Gap(scope.scope, scope.site_url, "resolve site and library", str(exc), exc.status, exc.hint)]
+    repo.upsert_library(scope.scope, library, scope.site_url)
+    crawler = LibraryCrawler(gateway, repo, scope=scope.scope, run_id=run_id, requested_mode=mode, progress=progress)
+    try:
+        crawl = await crawler.crawl(library, force_full=full)
+    except GraphError as exc:
+        # The previous committed picture and its delta link stay; the next run resumes or retries.
+        return None, [Gap(scope.scope, library.web_url, "delta", str(exc), exc.status, exc.hint)]
+    gaps = list(crawl.gaps)
+    base = find_folder(repo, library.id, scope.folder)
+    if base is None:
+        gaps.append(Gap(scope.scope, library.web_url, "find folder",
+                        f"The configured folder '{scope.folder}' does not exist in the library.", 404,
+                        "Check the folder key of this scope in the policy file."))
+    elif scope.unit_columns:
+        changed = None if crawl.kind == "full" else crawl.changed_folders
+        gaps.extend(await refresh_unit_fields(gateway, repo, scope=scope.scope, drive_id=library.id, base_id=base,
+                                              depth=scope.unit_depth, columns=scope.unit_columns,
+                                              changed_folders=changed))
+    return crawl, gaps
+
+
+async def _read_register(gateway: GraphGateway, spec: RegisterSpec) -> tuple[list[dict[str, object]], list[Gap]]:
+    if spec.source == "file":
+        assert spec.path is not None
+        return read_register_file(spec.path)
+    assert spec.site_url is not None and spec.list_name is not None
+    return await read_register_list(gateway, spec.site_url, spec.list_name, list(spec.columns))
+
+
+def _grantees(repo: InventoryRepository):  # type: ignore[no-untyped-def]
+    for library in repo.libraries():
+        for perms in repo.permissions(library["drive_id"]).values():
+            for perm in perms:
+                yield from perm.grantees
+
+
+def _store_roles(store: StateStore, roles: dict[str, list[str]]) -> None:
+    import json
+
+    with store.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('roles', ?)", (json.dumps(roles, sort_keys=True),))

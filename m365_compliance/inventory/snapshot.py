@@ -1,0 +1,166 @@
+"""The snapshot: an immutable picture of the scopes after an inventory, and effective access over it.
+
+Rules are pure functions of (snapshot, config, now), so everything they need is here: items with
+their paths, the permission lists of permission-hierarchy roots, directory principals and transitive
+group membership, the raw register rows, and the gaps. Effective access of an item is computed, not
+stored: the nearest root's grants, with groups expanded to their members and links to their
+audiences, each entry saying how the principal got access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.state.inventory_repo import Gap
+
+ANYONE = Principal(PrincipalKind.ANYONE, "anyone", "Anyone with the link")
+ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "Everyone in the organisation with the link")
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """One way one principal reaches one item."""
+
+    principal: Principal
+    roles: tuple[str, ...]
+    permission_id: str
+    source_item_id: str  # the permission root where the grant is defined
+    inherited: bool  # True when source_item_id is an ancestor
+    via_group: Principal | None = None  # the granted group when access comes through membership
+    link_scope: LinkScope | None = None
+    expires: datetime | None = None
+
+    @property
+    def through(self) -> str:
+        """How the access arises, for evidence: "direct", "group", "link:anonymous", ..."""
+        if self.link_scope is not None:
+            return f"link:{self.link_scope.value}"
+        if self.via_group is not None:
+            return "group"
+        if self.principal.kind is PrincipalKind.SITE_GROUP:
+            return "site group"
+        return "direct"
+
+
+@dataclass(frozen=True)
+class ScopeSnapshot:
+    scope: str  # "recruitment" or "customers"
+    site_url: str
+    library: Library
+    base_folder_id: str | None  # the configured folder; None when it was not found
+    unit_depth: int
+    items: Mapping[str, DriveItem]
+    permissions: Mapping[str, tuple[Permission, ...]]  # by permission root id
+    unreadable: frozenset[str] = frozenset()  # roots whose permissions could not be read
+    _children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    @staticmethod
+    def build(scope: str, site_url: str, library: Library, base_folder_id: str | None, unit_depth: int,
+              items: Mapping[str, DriveItem], permissions: Mapping[str, tuple[Permission, ...]],
+              unreadable: frozenset[str] = frozenset()) -> ScopeSnapshot:
+        children: dict[str, list[str]] = {}
+        for item in items.values():
+            if item.parent_id is not None:
+                children.setdefault(item.parent_id, []).append(item.id)
+        frozen = {k: tuple(sorted(v, key=lambda i: items[i].name)) for k, v in children.items()}
+        return ScopeSnapshot(scope, site_url, library, base_folder_id, unit_depth, dict(items), dict(permissions),
+                             unreadable, frozen)
+
+    # ------------------------------------------------------------------ tree
+    def children(self, item_id: str) -> tuple[str, ...]:
+        return self._children.get(item_id, ())
+
+    def ancestors(self, item: DriveItem) -> Iterator[DriveItem]:
+        current = item
+        while current.parent_id is not None and current.parent_id in self.items:
+            current = self.items[current.parent_id]
+            yield current
+
+    def path(self, item: DriveItem) -> str:
+        names = [a.name for a in self.ancestors(item) if not a.is_root]
+        names.reverse()
+        return "/" + "/".join([*names, item.name]) if not item.is_root else "/"
+
+    def descendants(self, item_id: str) -> Iterator[DriveItem]:
+        stack = list(reversed(self.children(item_id)))
+        while stack:
+            current = self.items[stack.pop()]
+            yield current
+            stack.extend(reversed(self.children(current.id)))
+
+    def units(self) -> list[DriveItem]:
+        """The folder units (one per applicant / customer) at ``unit_depth`` below the base folder."""
+        if self.base_folder_id is None:
+            return []
+        level = [self.base_folder_id]
+        for _ in range(self.unit_depth):
+            level = [c for p in level for c in self.children(p) if self.items[c].is_folder]
+        return [self.items[i] for i in level]
+
+    def unit_of(self, item: DriveItem) -> DriveItem | None:
+        units = {u.id for u in self.units()}
+        if item.id in units:
+            return item
+        return next((a for a in self.ancestors(item) if a.id in units), None)
+
+    # ------------------------------------------------------------------ access
+    def permission_root(self, item: DriveItem) -> DriveItem | None:
+        """The nearest item (itself first) whose permission list was read, or could not be."""
+        if item.id in self.permissions or item.id in self.unreadable:
+            return item
+        return next((a for a in self.ancestors(item) if a.id in self.permissions or a.id in self.unreadable), None)
+
+    def access_known(self, item: DriveItem) -> bool:
+        root = self.permission_root(item)
+        return root is not None and root.id not in self.unreadable
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    run_id: str
+    taken_at: datetime
+    policy_version: str | None
+    scopes: Mapping[str, ScopeSnapshot]
+    principals: Mapping[str, Principal]  # by Principal.key
+    group_members: Mapping[str, tuple[str, ...]]  # group id -> member keys (transitive)
+    roles: Mapping[str, tuple[str, ...]]  # role -> group ids
+    register_rows: tuple[Mapping[str, Any], ...]
+    gaps: tuple[Gap, ...]
+
+    def effective_access(self, scope: ScopeSnapshot, item: DriveItem) -> list[Access]:
+        """Every principal that reaches ``item`` and how; [] when access could not be read (see gaps)."""
+        root = scope.permission_root(item)
+        if root is None or root.id in scope.unreadable:
+            return []
+        result: list[Access] = []
+        for perm in scope.permissions[root.id]:
+            inherited = root.id != item.id
+            base = dict(roles=perm.roles, permission_id=perm.id, source_item_id=root.id, inherited=inherited,
+                        link_scope=perm.link_scope, expires=perm.expires)
+            if perm.link_scope is LinkScope.ANONYMOUS:
+                result.append(Access(ANYONE, **base))
+            elif perm.link_scope is LinkScope.ORGANIZATION:
+                result.append(Access(ORGANIZATION, **base))
+            for grantee in perm.grantees:
+                result.append(Access(grantee, **base))
+                if grantee.kind is PrincipalKind.GROUP:
+                    for key in self.group_members.get(grantee.id, ()):
+                        member = self.principals.get(key)
+                        if member is not None:
+                            result.append(Access(member, via_group=grantee, **base))
+        return result
+
+    def group_expanded(self, group_id: str) -> bool:
+        return group_id in self.group_members
+
+    def role_members(self, role: str) -> frozenset[str]:
+        """Principal keys in a role: its groups and all their transitive members."""
+        keys: set[str] = set()
+        for group_id in self.roles.get(role, ()):
+            keys.add(f"{PrincipalKind.GROUP.value}:{group_id}")
+            keys.update(self.group_members.get(group_id, ()))
+        return frozenset(keys)

@@ -1,0 +1,125 @@
+"""The state store's tables, versioned so an older store is migrated forward, never misread.
+
+Inventory tables hold the *current* picture of each library (updated incrementally from delta);
+``staged_*`` tables hold what a running inventory has read but not yet committed, so a killed run
+leaves the last committed picture intact and can resume from its checkpoint.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    policy_version TEXT,
+    summary TEXT
+);
+
+CREATE TABLE IF NOT EXISTS libraries (
+    drive_id TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    site_url TEXT NOT NULL,
+    name TEXT NOT NULL,
+    web_url TEXT NOT NULL,
+    delta_link TEXT,
+    mode TEXT,
+    last_full_at TEXT,
+    last_run_id TEXT
+);
+
+CREATE TABLE IF NOT EXISTS items (
+    drive_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    parent_id TEXT,
+    name TEXT NOT NULL,
+    is_folder INTEGER NOT NULL,
+    is_root INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    created TEXT,
+    modified TEXT,
+    created_by TEXT,
+    modified_by TEXT,
+    etag TEXT,
+    ctag TEXT,
+    shared_scope TEXT,
+    fields TEXT,
+    label TEXT,
+    PRIMARY KEY (drive_id, item_id)
+);
+CREATE INDEX IF NOT EXISTS items_parent ON items (drive_id, parent_id);
+
+CREATE TABLE IF NOT EXISTS permissions (
+    drive_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    perm_id TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    link_scope TEXT,
+    link_type TEXT,
+    expires TEXT,
+    grantees TEXT NOT NULL,
+    PRIMARY KEY (drive_id, item_id, perm_id)
+);
+
+CREATE TABLE IF NOT EXISTS permission_reads (
+    drive_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (drive_id, item_id)
+);
+
+CREATE TABLE IF NOT EXISTS principals (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    display_name TEXT,
+    email TEXT
+);
+
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT NOT NULL,
+    member_key TEXT NOT NULL,
+    PRIMARY KEY (group_id, member_key)
+);
+
+CREATE TABLE IF NOT EXISTS register_rows (
+    row_id TEXT PRIMARY KEY,
+    fields TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS gaps (
+    run_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    target TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    status INTEGER,
+    message TEXT NOT NULL,
+    hint TEXT
+);
+
+CREATE TABLE IF NOT EXISTS checkpoints (
+    drive_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    next_link TEXT,
+    base_delta_link TEXT,
+    pages INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staged_items (
+    drive_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    item_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (drive_id, seq)
+);
+CREATE INDEX IF NOT EXISTS staged_by_item ON staged_items (drive_id, item_id, seq);
+"""

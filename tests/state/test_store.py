@@ -1,0 +1,111 @@
+"""State store: private files, schema version guard, atomic crawl commits, orphan removal."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime
+
+import pytest
+
+from m365_compliance.errors import StateError
+from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.state.inventory_repo import InventoryRepository
+from m365_compliance.state.store import StateStore
+
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def item(item_id: str, parent: str | None, *, folder: bool = True, deleted: bool = False,
+         shared: str | None = None) -> DriveItem:
+    return DriveItem(id=item_id, drive_id="d1", name=item_id, parent_id=parent, is_folder=folder, deleted=deleted,
+                     created=WHEN, modified=WHEN, shared_scope=shared, is_root=parent is None, etag=f'"{item_id},1"')
+
+
+def test_store_file_is_private_and_version_guarded(tmp_path):
+    path = tmp_path / "state" / "state.sqlite"
+    StateStore(path).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    with StateStore(path) as store:
+        store.db.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+    with pytest.raises(StateError, match="newer"):
+        StateStore(path)
+
+
+def test_garbage_file_gives_state_error(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StateError) as info:
+        StateStore(path)
+    assert "Restore" in info.value.hint
+
+
+def test_crawl_commit_is_atomic_and_replaces_on_full(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
+        repo.start_crawl("d1", "run1", "full", None)
+        repo.stage_page("d1", [item("root", None, shared=""), item("a", "root")], "next")
+        repo.stage_page("d1", [item("b", "a", folder=False, shared="anonymous")], None)
+        # Nothing is visible before the commit.
+        assert repo.item_count("d1") == 0
+        perm = Permission("p1", ("read",), (), LinkScope.ANONYMOUS, "view")
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"root": [], "b": [perm]}, dropped_roots=[])
+        assert repo.item_count("d1") == 3
+        assert repo.library("d1")["delta_link"] == "delta-1"
+        assert repo.checkpoint("d1") is None
+        assert repo.permissions("d1")["b"][0].link_scope is LinkScope.ANONYMOUS
+        # An incremental crawl deleting folder "a" removes its child too (delta tracks ids, facts §1.2).
+        repo.start_crawl("d1", "run2", "incremental", "delta-1")
+        repo.stage_page("d1", [item("a", "root", deleted=True)], None)
+        repo.commit_crawl("d1", kind="incremental", delta_link="delta-2", mode="sharing-delta", run_id="run2",
+                          permissions={}, dropped_roots=[])
+        assert {i.id for i in repo.items("d1")} == {"root"}
+        assert "b" not in repo.permissions("d1")
+
+
+def test_failed_commit_leaves_previous_picture(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
+        repo.start_crawl("d1", "run1", "full", None)
+        repo.stage_page("d1", [item("root", None, shared="")], None)
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"root": []}, dropped_roots=[])
+        repo.start_crawl("d1", "run2", "full", None)
+        repo.stage_page("d1", [item("root", None, shared=""), item("x", "root")], None)
+
+        class Boom(Exception):
+            pass
+
+        with pytest.raises(Boom), store.transaction() as db:
+            db.execute("DELETE FROM items WHERE drive_id='d1'")
+            raise Boom
+        assert repo.item_count("d1") == 1
+        assert repo.library("d1")["delta_link"] == "delta-1"
+        # The staged crawl is still there to resume.
+        assert repo.checkpoint("d1").kind == "full"
+        assert [i.id for i in repo.staged("d1")] == ["root", "x"]
+
+
+def test_staged_keeps_last_occurrence(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        repo.start_crawl("d1", "run1", "full", None)
+        repo.stage_page("d1", [item("a", "root"), item("b", "root")], "n")
+        renamed = DriveItem(id="a", drive_id="d1", name="renamed", parent_id="root", is_folder=True)
+        repo.stage_page("d1", [renamed], None)
+        staged = list(repo.staged("d1"))
+        assert [s.id for s in staged] == ["b", "a"]
+        assert staged[1].name == "renamed"
+
+
+def test_directory_round_trip(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        guest = Principal(PrincipalKind.GUEST, "u2", "Guest", "g@example.com")
+        repo.replace_directory([guest], {"g1": [guest.key]})
+        assert repo.principals()[guest.key] == guest
+        assert repo.group_members() == {"g1": [guest.key]}
