@@ -9,9 +9,13 @@ that appear in it. The sharing Prefer values make that possible:
   empty one, ``{}``, when the root has no sharing links), and on nothing that merely inherits;
 * ``deltashowsharingchanges`` (with its two companions) makes permission-only changes appear.
 
-When the service does not honour them (the app lacks Sites.FullControl.All, facts §1.4) the crawl
-falls back to *per-item* mode: permissions of every folder and every item with a ``shared`` facet,
-re-read on every run because permission-only changes are then invisible to delta.
+Which of them the service honoured decides the mode. ``Preference-Applied`` (when sent) says
+whether sharing changes will be reported; without that evidence only an explicit
+``mode = "sharing-delta"`` in the policy file trusts it. Sharing changes need app-only
+Sites.FullControl.All (facts §1.4). Without them a permission-only change — even inheritance broken
+on a single file — never shows in delta, so the only complete answer is *per-item* mode: every
+item's permissions re-read on every run (5 RU each). Correct, and affordable for a small tenant;
+docs/inventory.md gives the figures and the trade-off.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ log = logging.getLogger(__name__)
 
 SHARING_PREFER = ("deltashowremovedasdeleted", "deltatraversepermissiongaps", "deltashowsharingchanges",
                   "hierarchicalsharing")
-SHARING_DELTA = "sharing-delta"
-PER_ITEM = "per-item"
+SHARING_DELTA = "sharing-delta"  # roots visible and permission-only changes reported
+PER_ITEM = "per-item"  # otherwise: every item's permissions re-read every run
+SHARING_CHANGES = "deltashowsharingchanges"
 BATCH_SIZE = 20
 
 
@@ -62,6 +67,7 @@ class LibraryCrawler:
         self.run_id = run_id
         self.requested_mode = requested_mode
         self.progress = progress or (lambda _what, _n: None)
+        self._applied: set[str] | None = None  # Preference-Applied values, when the service sends them
 
     async def crawl(self, library: Library, *, force_full: bool = False) -> CrawlResult:
         row = self.repo.library(library.id)
@@ -113,6 +119,8 @@ class LibraryCrawler:
         pages = 0
         async for page in self.gateway.delta(library.id, link=link, prefer=SHARING_PREFER):
             pages += 1
+            if page.preference_applied:
+                self._applied = {value.lower() for value in page.preference_applied}
             self.repo.stage_page(library.id, page.items, page.next_link)
             self.progress("items", len(page.items))
             if page.delta_link is not None:
@@ -127,11 +135,17 @@ class LibraryCrawler:
     def _mode(self, staged: list[DriveItem], kind: str, stored_mode: str | None) -> str:
         if self.requested_mode == PER_ITEM:
             return PER_ITEM
+        if self._applied is not None:
+            sharing_changes = SHARING_CHANGES in self._applied
+        else:
+            sharing_changes = self.requested_mode == SHARING_DELTA
         if kind == "incremental" and stored_mode:
-            return stored_mode
+            # A permission lost since the last full crawl downgrades; nothing upgrades without a full crawl.
+            return PER_ITEM if not sharing_changes else stored_mode
         root = next((i for i in staged if i.is_root), None)
         # Under hierarchicalsharing the drive root always carries a shared facet (facts §1.4).
-        return SHARING_DELTA if root is not None and root.shared_scope is not None else PER_ITEM
+        roots_visible = root is not None and root.shared_scope is not None
+        return SHARING_DELTA if roots_visible and sharing_changes else PER_ITEM
 
     def _permission_targets(self, drive_id: str, staged: list[DriveItem], kind: str,
                             mode: str) -> tuple[list[str], list[str]]:
@@ -145,9 +159,9 @@ class LibraryCrawler:
             targets = {i.id for i in live if i.shared_scope is not None or i.is_root}
             dropped = [i.id for i in live if i.shared_scope is None and not i.is_root and i.id in known]
             return sorted((targets | retry) - gone - set(dropped)), dropped
-        targets = {i.id for i in live if i.is_folder or i.shared_scope is not None}
-        # Permission-only changes are invisible without sharing deltas: re-read every known target.
-        return sorted((targets | known | retry) - gone), []
+        # Permission-only changes are invisible without sharing deltas: re-read every item, every run.
+        everything = {i.id for i in live} | (self.repo.item_ids(drive_id) if kind == "incremental" else set())
+        return sorted(everything - gone), []
 
     async def _read_permissions(self, library: Library,
                                 item_ids: list[str]) -> tuple[dict[str, list[Permission]], list[Gap]]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind, RetentionLabelInfo
-from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
+from m365_compliance.state.store import StateStore, from_text, json_default, to_text, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +151,14 @@ class InventoryRepository:
 
     def expected_permission_roots(self, drive_id: str, mode: str) -> set[str]:
         """Items whose permission list the inventory must hold, by mode (see inventory.crawl)."""
-        condition = "is_folder=1" if mode == "per-item" else "parent_id IS NULL"
+        if mode == "per-item":
+            return self.item_ids(drive_id)
         return {r[0] for r in self.db.execute(
-            f"SELECT item_id FROM items WHERE drive_id=? AND (shared_scope IS NOT NULL OR {condition})", (drive_id,))}
+            "SELECT item_id FROM items WHERE drive_id=? AND (shared_scope IS NOT NULL OR parent_id IS NULL)",
+            (drive_id,))}
+
+    def item_ids(self, drive_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT item_id FROM items WHERE drive_id=?", (drive_id,))}
 
     def unread_permission_roots(self, drive_id: str, mode: str) -> set[str]:
         """Expected roots with no permission list stored: a failed read, to retry and to report."""
@@ -173,7 +178,7 @@ class InventoryRepository:
         """Store list-item columns read for folder units (e.g. an applicant's application date)."""
         with self.store.transaction() as db:
             db.executemany("UPDATE items SET fields=? WHERE drive_id=? AND item_id=?",
-                           [(json.dumps(v, sort_keys=True, default=str), drive_id, k) for k, v in values.items()])
+                           [(json.dumps(v, sort_keys=True, default=json_default), drive_id, k) for k, v in values.items()])
 
     # ------------------------------------------------------------------ directory, register, gaps
     def replace_directory(self, principals: Iterable[Principal], members: dict[str, list[str]]) -> None:
@@ -199,7 +204,7 @@ class InventoryRepository:
         with self.store.transaction() as db:
             db.execute("DELETE FROM register_rows")
             db.executemany("INSERT INTO register_rows(row_id, fields) VALUES (?,?)",
-                           [(str(r.get("id", n)), json.dumps(r, sort_keys=True, default=str))
+                           [(str(r.get("id", n)), json.dumps(r, sort_keys=True, default=json_default))
                             for n, r in enumerate(rows, 1)])
 
     def register_rows(self) -> list[dict[str, Any]]:
@@ -224,7 +229,7 @@ def encode_item(item: DriveItem) -> str:
         "shared": item.shared_scope, "sharedChanged": item.sharing_changed, "root": item.is_root,
         "fields": [list(f) for f in item.fields] if item.fields else None,
         "label": _encode_label(item.label),
-    }, default=str)
+    }, default=json_default)
 
 
 def decode_item(text: str) -> DriveItem:
@@ -267,7 +272,7 @@ def decode_permission(row: sqlite3.Row) -> Permission:
 
 
 def _upsert_item(db: sqlite3.Connection, item: DriveItem) -> None:
-    fields = json.dumps(dict(item.fields), sort_keys=True, default=str) if item.fields else None
+    fields = json.dumps(dict(item.fields), sort_keys=True, default=json_default) if item.fields else None
     db.execute(
         "INSERT INTO items(drive_id, item_id, parent_id, name, is_folder, is_root, size, created, modified, created_by, "
         "modified_by, etag, ctag, shared_scope, fields, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "

@@ -33,6 +33,15 @@ def from_text(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def json_default(value: object) -> str:
+    """JSON for values Graph answers parse into: instants as Graph writes them (``…Z``), the rest as text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
 class StateStore:
     """One SQLite file (or ``:memory:``). Use as a context manager or call :meth:`close`."""
 

@@ -1,0 +1,64 @@
+"""``m365-compliance inventory``: bring the state store's picture of the scopes up to date."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from m365_compliance.cli.main import cli
+from m365_compliance.cli.options import config_option, load_policy, verbose_option
+from m365_compliance.cli.output import Progress, configure_logging, fail
+from m365_compliance.errors import ComplianceError
+from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
+
+EXIT_GAPS = 3
+
+
+@cli.command("inventory")
+@config_option
+@click.option("--full", is_flag=True, help="Ignore stored delta links and enumerate every library again.")
+@verbose_option
+def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
+    """Inventory the recruitment and customer scopes, the directory and the register.
+
+    The first run enumerates each library; later runs read only the changes since the delta link
+    stored in the state store. What could not be read is recorded as a gap.
+
+    \b
+    Example:
+      m365-compliance inventory --config policy.toml
+      m365-compliance inventory --config policy.toml --full
+
+    Exit codes: 0 complete, 1 error, 2 bad policy file, 3 complete with gaps (see the list printed).
+    """
+    configure_logging(verbose)
+    config = load_policy(config_path)
+    progress = Progress("inventory")
+    try:
+        outcome = asyncio.run(inventory_from_config(config, full=full, progress=progress))
+    except ComplianceError as error:
+        progress.close()
+        fail(error)
+    progress.close()
+    render(outcome)
+    raise SystemExit(EXIT_GAPS if outcome.result.gaps else 0)
+
+
+def render(outcome: InventoryOutcome) -> None:
+    result = outcome.result
+    click.echo(f"Inventory {result.run_id}: {outcome.items_total:,} items in {len(result.crawls)} libraries")
+    for crawl in result.crawls:
+        click.echo(f"  {crawl.drive_id}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
+                   f"changes, {crawl.permission_reads:,} permission lists" + (", resumed" if crawl.resumed else "")
+                   + (", resync after 410" if crawl.resynced else ""))
+    stats = outcome.graph_stats
+    click.echo(f"  Graph: {stats['requests']} requests, ~{stats['ru']} RU, {stats['retries']} retries, "
+               f"{stats['throttled']} throttled, {result.seconds:.1f} s")
+    if result.gaps:
+        click.echo(f"  Not evaluated ({len(result.gaps)} gaps):")
+        for gap in result.gaps:
+            click.echo(f"    - [{gap.scope}] {gap.operation} {gap.target}: {gap.message}")
+            if gap.hint:
+                click.echo(f"      hint: {gap.hint}")

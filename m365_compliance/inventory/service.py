@@ -1,0 +1,35 @@
+"""Running an inventory from a policy file: open the store, the gateway, run, report the costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from m365_compliance.config.schema import Config
+from m365_compliance.graph.configured import gateway_settings
+from m365_compliance.graph.gateway import GraphGateway
+from m365_compliance.inventory.run import InventoryResult, ProgressFn, run_inventory
+from m365_compliance.inventory.spec import inventory_spec
+from m365_compliance.state.inventory_repo import InventoryRepository
+from m365_compliance.state.store import StateStore
+
+
+@dataclass(frozen=True)
+class InventoryOutcome:
+    result: InventoryResult
+    graph_stats: dict[str, Any]
+    items_total: int
+
+
+async def inventory_from_config(config: Config, *, full: bool = False, progress: ProgressFn | None = None,
+                                gateway: GraphGateway | None = None) -> InventoryOutcome:
+    """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo)."""
+    with StateStore(config.state.path) as store:
+        owned = gateway is None
+        graph = gateway or GraphGateway(gateway_settings(config))
+        try:
+            result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress)
+        finally:
+            if owned:
+                await graph.aclose()
+        return InventoryOutcome(result, graph.stats.as_dict(), InventoryRepository(store).item_count())
