@@ -50,7 +50,7 @@ def render(outcome: InventoryOutcome) -> None:
     result = outcome.result
     click.echo(f"Inventory {result.run_id}: {outcome.items_total:,} items in {len(result.crawls)} libraries")
     for crawl in result.crawls:
-        click.echo(f"  {crawl.drive_id}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
+        click.echo(f"  {crawl.scope} / {crawl.library}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
                    f"changes, {crawl.permission_reads:,} permission lists" + (", resumed" if crawl.resumed else "")
                    + (", resync after 410" if crawl.resynced else ""))
     stats = outcome.graph_stats

@@ -41,6 +41,8 @@ BATCH_SIZE = 20
 
 @dataclass(frozen=True)
 class CrawlResult:
+    scope: str
+    library: str
     drive_id: str
     kind: str  # "full" or "incremental"
     mode: str  # SHARING_DELTA or PER_ITEM
@@ -107,7 +109,7 @@ class LibraryCrawler:
         self.repo.commit_crawl(library.id, kind=kind, delta_link=delta_link, mode=mode, run_id=self.run_id,
                                permissions=permissions, dropped_roots=dropped)
         folders = frozenset(i.id for i in staged if i.is_folder and not i.deleted)
-        return CrawlResult(library.id, kind, mode, pages_done + pages, len(staged), len(permissions), resumed,
+        return CrawlResult(self.scope, library.name, library.id, kind, mode, pages_done + pages, len(staged), len(permissions), resumed,
                            resynced, tuple(gaps), folders)
 
     async def _page(self, library: Library, link: str | None, *, skip_paging: bool) -> tuple[str, int]:

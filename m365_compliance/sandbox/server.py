@@ -27,6 +27,9 @@ class SandboxServer:
         self.tenant = tenant
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this: without it uvicorn's separate header/body writes meet Nagle
+        # and delayed ACK, and every request on loopback takes ~40 ms instead of ~1 ms.
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind((LOOPBACK, port))
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",

@@ -606,7 +606,9 @@ class Tenant:
     def expire_delta_tokens(self, drive: Drive) -> None:
         """Make every delta token issued so far for ``drive`` answer 410 resyncRequired."""
         with self.lock:
-            drive.token_floor = self.seq + 1
+            # Consume a sequence number: a token issued right after this call (seq == floor) stays
+            # valid, while every earlier one (seq < floor) does not, even if nothing changed in between.
+            drive.token_floor = self.next_seq()
 
     def changed_since(self, drive: Drive, since: int, upto: int, *, include_sharing: bool) -> list[str]:
         """Ids changed in (since, upto], each once, ordered by its last change (live items and tombstones)."""

@@ -97,6 +97,8 @@ class StateStore:
     def start_run(self, kind: str, policy_version: str | None) -> str:
         run_id = f"{utc_now().strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
         with self.transaction() as db:
+            # A run still "running" at this point was killed: say so instead of leaving it open forever.
+            db.execute("UPDATE runs SET status='interrupted' WHERE kind=? AND status='running'", (kind,))
             db.execute("INSERT INTO runs(id, kind, started_at, status, policy_version) VALUES (?,?,?,?,?)",
                        (run_id, kind, to_text(utc_now()), "running", policy_version))
         return run_id

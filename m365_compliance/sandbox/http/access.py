@@ -29,12 +29,15 @@ def require(request: GraphRequest, *permissions: str) -> None:
                            "Insufficient privileges to complete the operation.")
 
 
-def require_site(request: GraphRequest, site_id: str, *, write: bool = False) -> None:
-    """403 ``accessDenied`` for a refused site, or when the app lacks file read/write permissions."""
+def require_site(request: GraphRequest, site_id: str | None, *, write: bool = False,
+                 needs: tuple[str, ...] | None = None) -> None:
+    """403 ``accessDenied`` for a refused site, or when the app lacks the permissions this call needs
+    (``needs``; file read/write permissions by default — site and list reads pass ``READ_SITES``).
+    ``site_id`` None: a tenant-wide SharePoint call (getAllSites, search) with no site to refuse."""
     access = request.tenant.access
     if site_id in access.denied_sites:
         raise SandboxError(403, "accessDenied", "Access denied")
-    if not access.has_any(*(WRITE_FILES if write else READ_FILES)):
+    if not access.has_any(*(needs or (WRITE_FILES if write else READ_FILES))):
         raise SandboxError(403, "accessDenied", "Access denied")
 
 

@@ -13,7 +13,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from m365_compliance.sandbox.http import resources  # noqa: F401  (registers the Graph routes)
 from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
@@ -24,6 +24,8 @@ from m365_compliance.sandbox.http.routing import (
     GraphRequest,
     GraphResponse,
     error_body,
+    parse_query,
+    strip_version,
 )
 from m365_compliance.sandbox.tenant import SandboxError, Tenant
 
@@ -67,6 +69,8 @@ class SandboxApp:
         origin = f"{scope.get('scheme', 'http')}://{host}"
 
         fault = self.faults.next_fault(raw_path)
+        if fault is not None:
+            self.meter.count_fault(fault.kind)  # every kind, drops and slow answers included
         if fault is not None and fault.kind == "drop":
             # An abrupt close without a response: the client sees a dropped connection.
             await send({"type": "http.response.start", "status": 500, "headers": [(b"connection", b"close")]})
@@ -81,11 +85,11 @@ class SandboxApp:
         elif fault is not None and fault.kind in ("429", "503", "504"):
             response = self._fault_response(fault.kind)
         else:
-            path = _strip_version(unquote(raw_path))
+            path = strip_version(unquote(raw_path))
             if path is None:
-                response = self._error(400, "BadRequest", f"Only /{GRAPH_VERSION} is served by the sandbox.")
+                response = self.error(400, "BadRequest", f"Only /{GRAPH_VERSION} is served by the sandbox.")
             else:
-                request = GraphRequest(scope["method"], path, _query(query_string), headers, body, origin, self.tenant)
+                request = GraphRequest(scope["method"], path, parse_query(query_string), headers, body, origin, self.tenant)
                 response = self.dispatch(request)
         await _send(send, response)
 
@@ -93,16 +97,17 @@ class SandboxApp:
     def dispatch(self, request: GraphRequest) -> GraphResponse:
         """Route, throttle, run and count one Graph request (also used for each $batch item)."""
         if self.options.require_token and not request.headers.get("authorization", "").lower().startswith("bearer "):
-            return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
+            return self.error(401, "InvalidAuthenticationToken", "Access token is empty.")
         path = _collapse_slashes(request.path)
         request.path = path
         matched = ROUTES.match(request.method, path)
         if matched is None:
             if ROUTES.path_known(path):
-                return self._error(405, "Request_BadRequest", f"The HTTP method '{request.method}' is not allowed.")
-            return self._error(400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
+                return self.error(405, "Request_BadRequest", f"The HTTP method '{request.method}' is not allowed.")
+            return self.error(400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
         route, params = matched
         request.params = params
+        request.app = self
         with self.tenant.lock:
             try:
                 cost = route.cost(request)
@@ -114,19 +119,20 @@ class SandboxApp:
             try:
                 response = route.handler(request)
             except SandboxError as exc:
-                response = self._error(exc.status, exc.code, exc.message, exc.inner_code)
+                response = self.error(exc.status, exc.code, exc.message, exc.inner_code)
             self.meter.record(route.name, request.method, cost, response.status, is_write=route.is_write,
                               retry_attempt=request.headers.get("retry-attempt"))
             response.headers.update(self.meter.rate_limit_headers())
         return response
 
-    def _error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
+    def error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
+        """A Graph error answer with a fresh request-id (``$batch`` uses it for item-level errors)."""
         request_id = f"00000000-0000-4000-8000-{next(self._request_ids):012d}"
         return GraphResponse(status, error_body(request_id, self.tenant.now, code, message, inner_code),
                              {"request-id": request_id})
 
     def _throttled(self, retry_after: int) -> GraphResponse:
-        response = self._error(429, "TooManyRequests", "Please retry again later.")
+        response = self.error(429, "TooManyRequests", "Please retry again later.")
         response.body["error"]["innerError"].update({"code": "429", "message": "Please retry after", "status": "429"})
         response.headers["Retry-After"] = str(retry_after)
         response.headers.update(self.meter.rate_limit_headers(force=True))
@@ -134,25 +140,15 @@ class SandboxApp:
         return response
 
     def _fault_response(self, kind: str) -> GraphResponse:
-        self.meter.count_fault(kind)
         if kind == "429":
-            response = self._error(429, "TooManyRequests", "Please retry again later.")
+            response = self.error(429, "TooManyRequests", "Please retry again later.")
             response.headers["Retry-After"] = "1"
             return response
         if kind == "503":
-            response = self._error(503, "serviceNotAvailable", "The service is temporarily unavailable.")
+            response = self.error(503, "serviceNotAvailable", "The service is temporarily unavailable.")
             response.headers["Retry-After"] = "1"
             return response
-        return self._error(504, "gatewayTimeout", "The operation has timed out.")
-
-
-def _strip_version(path: str) -> str | None:
-    prefix = f"/{GRAPH_VERSION}"
-    if path == prefix:
-        return "/"
-    if path.startswith(prefix + "/"):
-        return path[len(prefix):]
-    return None
+        return self.error(504, "gatewayTimeout", "The operation has timed out.")
 
 
 def _collapse_slashes(path: str) -> str:
@@ -160,17 +156,6 @@ def _collapse_slashes(path: str) -> str:
     while "//" in path:
         path = path.replace("//", "/")
     return path
-
-
-def _query(query_string: str) -> dict[str, str]:
-    """Decoded query options; ``$select`` and ``select`` are the same option (facts §3.3)."""
-    result: dict[str, str] = {}
-    for name, value in parse_qsl(query_string, keep_blank_values=True):
-        result[name.lstrip("$").lower() if name.lstrip("$").lower() in _ODATA_OPTIONS else name] = value
-    return result
-
-
-_ODATA_OPTIONS = {"select", "expand", "top", "filter", "orderby", "skiptoken", "count", "search", "skip"}
 
 
 async def _send(send: Any, response: GraphResponse) -> None:

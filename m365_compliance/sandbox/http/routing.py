@@ -13,11 +13,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from m365_compliance.sandbox.tenant import SandboxError, Tenant
 
+if TYPE_CHECKING:
+    from m365_compliance.sandbox.http.app import SandboxApp
+
 GRAPH_VERSION = "v1.0"
+
+#: OData system query options: ``$select`` and ``select`` are the same option (facts §3.3).
+ODATA_OPTIONS = frozenset({"select", "expand", "top", "filter", "orderby", "skiptoken", "count", "search", "skip"})
 
 
 @dataclass
@@ -31,6 +38,7 @@ class GraphRequest:
     tenant: Tenant
     params: dict[str, str] = field(default_factory=dict)
     in_batch: bool = False
+    app: SandboxApp | None = None  # set by SandboxApp.dispatch: $batch re-enters the pipeline through it
 
     @property
     def base_url(self) -> str:
@@ -107,6 +115,34 @@ def iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_iso(value: str) -> datetime:
+    """An ISO-8601 instant from a request body (``Z`` or an offset; naive values are taken as UTC)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise SandboxError(400, "BadRequest", f"'{value}' is not an ISO-8601 date and time.") from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def strip_version(path: str) -> str | None:
+    """``/v1.0/sites`` → ``/sites``; None for any other version (only v1.0 is served)."""
+    prefix = f"/{GRAPH_VERSION}"
+    if path == prefix:
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path[len(prefix):]
+    return None
+
+
+def parse_query(query_string: str) -> dict[str, str]:
+    """Decoded query options, OData names without their ``$`` and lower-cased (facts §3.3)."""
+    result: dict[str, str] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        bare = name.lstrip("$").lower()
+        result[bare if bare in ODATA_OPTIONS else name] = value
+    return result
+
+
 Handler = Callable[[GraphRequest], GraphResponse]
 Cost = Callable[[GraphRequest], int]
 
@@ -127,13 +163,15 @@ class RouteTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, *, name: str, cost: int | Cost = 1) -> Callable[[Handler], Handler]:
+    def add(self, method: str, pattern: str, *, name: str, cost: int | Cost = 1,
+            write: bool | None = None) -> Callable[[Handler], Handler]:
+        """Register a handler; ``write`` overrides the method's guess (``POST /$batch`` is not a write itself)."""
         compiled = re.compile(pattern + r"\Z")
         cost_fn: Cost = cost if callable(cost) else (lambda _req, _c=cost: _c)
+        is_write = method.upper() in ("POST", "PATCH", "PUT", "DELETE") if write is None else write
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method.upper(), compiled, handler, cost_fn, name,
-                                     is_write=method.upper() in ("POST", "PATCH", "PUT", "DELETE")))
+            self.routes.append(Route(method.upper(), compiled, handler, cost_fn, name, is_write=is_write))
             return handler
 
         return register

@@ -1,0 +1,162 @@
+"""What a loaded policy file says, in plain lines, and what in it deserves a second look.
+
+Loading already refused everything that is wrong; these warnings are settings that are valid but
+risky or not ready on this machine (a register file not there yet, a secret's variable unset).
+Lines carry counts and names of settings, not the people in the roles.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from m365_compliance.config.schema import AlertSink, Config, EmailSink, GithubSink, StatutoryClass, TeamsSink
+
+POLICY_APPLICANT_MONTHS = 12  # P6: "inntil 12 måneder"
+_LANGUAGES = {"nb": "Norwegian bokmål", "en": "English"}
+_AUTH = {
+    "client_secret": "client secret",
+    "certificate": "certificate",
+    "workload_identity": "workload identity federation (AZURE_FEDERATED_TOKEN_FILE)",
+    "github_oidc": "GitHub Actions OIDC token (federated credential)",
+    "managed_identity": "managed identity",
+    "azure_cli": "the Azure CLI's signed-in account",
+    "none": "none: no token is sent (sandbox on loopback only)",
+}
+
+
+def check_config(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per section of the file, then one ``warning: …`` line per doubtful setting.
+
+    ``environ`` (default: this process's environment) is where named secret variables are looked for.
+    """
+    env = os.environ if environ is None else environ
+    return summary_lines(config) + [f"warning: {text}" for text in config_warnings(config, env)]
+
+
+def summary_lines(config: Config) -> list[str]:
+    p, t, a = config.policy, config.tenant, config.auth
+    r, c, roles, reg, ret = config.recruitment, config.customers, config.roles, config.register, config.retention
+    lim = config.limits
+    sandbox = " (sandbox on loopback)" if t.is_loopback else ""
+    auth = _AUTH[a.method]
+    if a.client_secret_env:
+        auth += f" from ${a.client_secret_env}"
+    if a.certificate_path:
+        auth += f" {a.certificate_path}" + (f", password from ${a.certificate_password_env}"
+                                            if a.certificate_password_env else "")
+    if a.method == "managed_identity":
+        auth += f", client id {a.managed_identity_client_id}" if a.managed_identity_client_id else ", system-assigned"
+    dates = (f"column {r.application_date_column!r}, else folder creation" if r.date_source == "column_then_created"
+             else "folder creation")
+    match = "the register's folder column" if c.folder_match == "register_folder_column" else "customer name"
+    where = (f"SharePoint list {reg.list_name!r} on {reg.site_url}" if reg.source == "list" else f"file {reg.path}")
+    contract_end = (f"retention event {ret.contract_end_event_type!r}" if ret.event_based
+                    else "the tool's own timer (no retention event)")
+    remediation = ("report only" if not config.remediation.remove_grants else
+                   "removes offending grants and links for " + ", ".join(sorted(config.remediation.remove_grants)))
+    lines = [
+        f"policy: {p.name}, version {p.version}; reports in {_LANGUAGES[p.language]}",
+        f"tenant: {t.tenant_id} ({t.organization}), {t.cloud.name} cloud; Graph {t.graph_url}{sandbox}; "
+        f"sign-in {t.cloud.login_url} as app {t.client_id}, scope {t.cloud.scope}",
+        f"auth: {auth}",
+        f"recruitment (C1, C2): {r.site_url}, library {r.library!r}, folder {_folder(r.folder)}; "
+        f"applicant folders {r.folder_depth} level(s) below; application date from {dates}; "
+        + (f"hired column {r.hired_column!r}" if r.hired_column else "no hired column"),
+        f"customers (C3, C4, C5): {c.site_url}, library {c.library!r}, folder {_folder(c.folder)}; "
+        f"customer folders matched by {match}",
+        f"roles: recruiters {len(roles.recruiters)}, management {len(roles.management)}, sales {len(roles.sales)}, "
+        f"technical {len(roles.technical)}; grants to SharePoint site groups are "
+        + ("allowed" if roles.site_group_policy == "allowed" else "flagged"),
+        f"register: {where}; {len(reg.columns.names())} columns mapped",
+        f"retention (C2): applicant data kept {ret.applicant_months} months, warned {ret.applicant_warning_days} "
+        f"days before, label {ret.applicant_label!r}; dates in {ret.timezone.key}; fiscal year ends "
+        f"{ret.fiscal_year_end}; contract end (C5) by {contract_end}",
+        *(_statutory_line(cls) for cls in ret.statutory),
+        f"limits: at most {lim.max_deletions} deletions and {lim.max_deletion_share:.0%} of a scope per run, "
+        f"{lim.max_permission_removals} permission removals; applicant deletions "
+        + ("auto-approved" if lim.auto_approve_applicant_deletions else "need approval")
+        + ("; deletions go to the recycle bin" if lim.recycle_bin else "; deletions are permanent"),
+        f"remediation: {remediation}",
+        "alerts: " + (", ".join(_sink_text(s) for s in config.alerts.sinks) or "none"),
+        f"state: {config.state.path}",
+        f"inventory: mode {config.inventory.mode}, full re-read every {config.inventory.full_every_days} days",
+    ]
+    return lines
+
+
+def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """Valid but doubtful settings, each a sentence saying what follows from it."""
+    t, ret, lim = config.tenant, config.retention, config.limits
+    found: list[str] = []
+    host = urlsplit(t.graph_url).hostname
+    if not t.is_loopback and host != t.cloud.graph_host:
+        found.append(f"tenant.graph_url {t.graph_url} is not the {t.cloud.name} cloud's Graph "
+                     f"({t.cloud.graph_url}), but tokens are asked from {t.cloud.login_url}")
+    if t.graph_url.endswith("/beta"):
+        found.append("tenant.graph_url uses /beta: Microsoft may change beta APIs without notice")
+    files = (("register.path", config.register.path), ("auth.certificate_path", config.auth.certificate_path))
+    for name, path in files:
+        if path is not None and not path.is_file():
+            found.append(f"{name} {path} does not exist here")
+    for name, variable in _secret_variables(config):
+        if variable not in environ:
+            found.append(f"{name}: environment variable {variable} is not set here "
+                         "(it must be where the tool runs)")
+    for role in ("recruiters", "management", "sales"):
+        if not getattr(config.roles, role):
+            found.append(f"roles.{role} is empty: every grant that relies on this role is a violation")
+    if ret.applicant_months > POLICY_APPLICANT_MONTHS:
+        found.append(f"retention.applicant_months = {ret.applicant_months} is longer than the privacy policy's "
+                     f"{POLICY_APPLICANT_MONTHS} months (P6)")
+    if not ret.statutory:
+        found.append("no [[retention.statutory]] classes: nothing is kept for bookkeeping law (C6), so a "
+                     "deletion request could remove invoices and signed agreements")
+    if not lim.recycle_bin:
+        found.append("limits.recycle_bin = false: deletions are permanent and cannot be restored")
+    if lim.auto_approve_applicant_deletions:
+        found.append("limits.auto_approve_applicant_deletions = true: expired applicant data is deleted "
+                     "without a person approving the plan")
+    if not config.alerts.sinks:
+        found.append("no [[alerts.sinks]]: findings and drift reach nobody until someone reads a report")
+    return found
+
+
+def _secret_variables(config: Config) -> list[tuple[str, str]]:
+    a = config.auth
+    named = [("auth.client_secret_env", a.client_secret_env),
+             ("auth.certificate_password_env", a.certificate_password_env)]
+    for index, sink in enumerate(config.alerts.sinks):
+        if isinstance(sink, TeamsSink):
+            named.append((f"alerts.sinks[{index}].url_env", sink.url_env))
+        elif isinstance(sink, GithubSink):
+            named.append((f"alerts.sinks[{index}].token_env", sink.token_env))
+    return [(key, variable) for key, variable in named if variable is not None]
+
+
+def _folder(folder: str) -> str:
+    return repr(folder) if folder else "(library root)"
+
+
+def _statutory_line(cls: StatutoryClass) -> str:
+    matchers = [f"{what} {', '.join(values)}" for what, values in
+                (("names", cls.name_patterns), ("folders", cls.folders), ("content types", cls.content_types))
+                if values]
+    if cls.column is not None:
+        matchers.append(f"column {cls.column.name} = {cls.column.value!r}")
+    return (f"statutory {cls.name!r} (C6): kept {cls.years:g} years after the fiscal year ends, label "
+            f"{cls.label!r}; matches {'; '.join(matchers)}")
+
+
+def _sink_text(sink: AlertSink) -> str:
+    if isinstance(sink, TeamsSink):
+        detail = f" (webhook from ${sink.url_env})"
+    elif isinstance(sink, EmailSink):
+        detail = f" to {len(sink.to)} recipient(s) from {sink.from_user}"
+    elif isinstance(sink, GithubSink):
+        detail = f" issues in {sink.repo}"
+    else:
+        detail = ""
+    reminders = f"reminders every {sink.reminder_days} days" if sink.reminder_days else "no reminders"
+    return f"{sink.type}{detail}, {reminders}"

@@ -1,0 +1,262 @@
+"""What a single value in the policy file may be: each kind says it in words and converts or refuses.
+
+A kind's ``expected`` text is the "what is allowed" of every error message, so it is written for the
+person editing the file. ``parse`` raises :class:`Invalid` (optionally with a reason) for a value
+that does not fit; the table reader turns that into a :class:`~m365_compliance.errors.ConfigError`
+naming the key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from m365_compliance.config.clouds import GRAPH_VERSIONS, is_loopback_url
+
+T = TypeVar("T")
+
+PrincipalKind = Literal["object_id", "mail", "site_group"]
+
+SITE_GROUP_PREFIX = "site-group:"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_MAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MONTH_DAY = re.compile(r"^(\d\d)-(\d\d)$")
+_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+_SITE_PATH = re.compile(r"^/(sites|teams)/[^/]+$")
+_ORGANIZATION = re.compile(r"^[\x20-\x7b\x7d\x7e]+$")  # printable ASCII except "|"
+
+
+class Invalid(ValueError):
+    """A value that does not fit its kind; the message, if any, says which part is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kind(Generic[T]):
+    expected: str
+    parse: Callable[[object], T]
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid
+    return unicodedata.normalize("NFC", value.strip())  # SharePoint names compare in NFC
+
+
+def _nonempty(value: object) -> str:
+    text = _text(value)
+    if not text:
+        raise Invalid
+    return text
+
+
+def _matching(pattern: re.Pattern[str], value: object) -> str:
+    text = _nonempty(value)
+    if not pattern.match(text):
+        raise Invalid
+    return text
+
+
+TEXT: Kind[str] = Kind("a non-empty string", _nonempty)
+ANY_TEXT: Kind[str] = Kind("a string", _text)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid
+    return value
+
+
+FLAG: Kind[bool] = Kind("true or false", _flag)
+
+
+def integer(minimum: int | None = None) -> Kind[int]:
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid
+        if minimum is not None and value < minimum:
+            raise Invalid
+        return value
+    return Kind("an integer" if minimum is None else f"an integer ≥ {minimum}", parse)
+
+
+def number(*, above: float | None = None, minimum: float | None = None,
+           maximum: float | None = None) -> Kind[float]:
+    """A float or integer; bounds: ``above`` exclusive, ``minimum``/``maximum`` inclusive."""
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid
+        number_ = float(value)
+        if ((above is not None and number_ <= above) or (minimum is not None and number_ < minimum)
+                or (maximum is not None and number_ > maximum)):
+            raise Invalid
+        return number_
+    if minimum is not None and maximum is not None:
+        expected = f"a number from {minimum:g} to {maximum:g}"
+    elif above is not None:
+        expected = f"a number > {above:g}"
+    else:
+        expected = "a number"
+    return Kind(expected, parse)
+
+
+def choice(options: tuple[str, ...]) -> Kind[str]:
+    def parse(value: object) -> str:
+        if value not in options:
+            raise Invalid
+        return value
+    return Kind("one of " + ", ".join(repr(o) for o in options), parse)
+
+
+def _version(value: object) -> str:
+    if isinstance(value, date):  # an unquoted TOML date: 2022-07-04
+        return value.isoformat()
+    return _nonempty(value)
+
+
+VERSION: Kind[str] = Kind('a version string such as "2022-07-04"', _version)
+GUID: Kind[str] = Kind("a GUID such as 3f2a3210-0000-4000-8000-000000000321",
+                       lambda v: _matching(_GUID, v).lower())
+MAIL: Kind[str] = Kind("an e-mail address such as name@example.com", lambda v: _matching(_MAIL, v).lower())
+ENV_NAME: Kind[str] = Kind("the name of an environment variable (letters, digits and _, "
+                           "not starting with a digit)", lambda v: _matching(_ENV_NAME, v))
+REPO: Kind[str] = Kind('a GitHub repository as "owner/name"', lambda v: _matching(_REPO, v))
+GLOB: Kind[str] = Kind('a non-empty glob pattern such as "*faktura*"', _nonempty)
+ORGANIZATION: Kind[str] = Kind("an organisation name in plain ASCII without '|' (it goes into the "
+                               "User-Agent header), such as \"TRETOEN AS\"", lambda v: _matching(_ORGANIZATION, v))
+
+
+def _scalar(value: object) -> str | int | float | bool:
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise Invalid
+
+
+SCALAR: Kind[str | int | float | bool] = Kind("a string, number or boolean", _scalar)
+
+
+def _group(value: object) -> str:
+    text = _nonempty(value)
+    if _GUID.match(text) or _MAIL.match(text):
+        return text.lower()
+    raise Invalid
+
+
+def _principal(value: object) -> str:
+    text = _nonempty(value)
+    if text.startswith(SITE_GROUP_PREFIX) and text[len(SITE_GROUP_PREFIX):].strip():
+        return SITE_GROUP_PREFIX + text[len(SITE_GROUP_PREFIX):].strip()
+    return _group(text)
+
+
+GROUP: Kind[str] = Kind("an Entra group object id (GUID) or mail address", _group)
+PRINCIPAL: Kind[str] = Kind('an object id (GUID) or mail of an app, user or group, or a SharePoint '
+                            'site group as "site-group:<name>" (e.g. "site-group:Owners")', _principal)
+
+
+def principal_kind(ref: str) -> PrincipalKind:
+    """Which form a (validated) role member takes: object id, mail or SharePoint site group."""
+    if ref.startswith(SITE_GROUP_PREFIX):
+        return "site_group"
+    return "object_id" if _GUID.match(ref) else "mail"
+
+
+def _folder(value: object) -> str:
+    text = _text(value).strip("/")
+    if text and any(part in ("", ".", "..") or "\\" in part for part in text.split("/")):
+        raise Invalid
+    return text
+
+
+FOLDER: Kind[str] = Kind('a folder path below the library root such as "Søkere" or "A/B" '
+                         '("" for the root; no empty, "." or ".." parts, no backslashes)', _folder)
+
+
+def _site_url(value: object) -> str:
+    text = _nonempty(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise Invalid
+    if not _SITE_PATH.match(parts.path):
+        raise Invalid
+    return text
+
+
+SITE_URL: Kind[str] = Kind("a SharePoint site URL such as https://contoso.sharepoint.com/sites/name "
+                           "(or /teams/name)", _site_url)
+
+
+def _graph_url(value: object) -> str:
+    text = _nonempty(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise Invalid
+    if parts.path.rsplit("/", 1)[-1] not in GRAPH_VERSIONS:
+        raise Invalid
+    if parts.scheme == "http" and not is_loopback_url(text):
+        raise Invalid(f"{parts.hostname} is not a loopback host")
+    return text
+
+
+GRAPH_URL: Kind[str] = Kind("an https URL ending in /v1.0 or /beta, such as https://graph.microsoft.com/v1.0 "
+                            "(plain http only on 127.0.0.1, localhost or ::1)", _graph_url)
+
+
+def _timezone(value: object) -> ZoneInfo:
+    name = _nonempty(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise Invalid from exc
+
+
+TIMEZONE: Kind[ZoneInfo] = Kind('an IANA time zone such as "Europe/Oslo"', _timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDay:
+    """A day of the year without a year, e.g. the fiscal year's last day ``12-31``."""
+
+    month: int
+    day: int
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+    def on_or_after(self, day: date) -> date:
+        """The first date on or after ``day`` that falls on this month and day."""
+        this_year = date(day.year, self.month, self.day)
+        return this_year if this_year >= day else date(day.year + 1, self.month, self.day)
+
+
+def _month_day(value: object) -> MonthDay:
+    match = _MONTH_DAY.match(_nonempty(value))
+    if not match:
+        raise Invalid
+    month, day = int(match[1]), int(match[2])
+    try:
+        date(2023, month, day)  # a common year: 02-29 would not exist three years in four
+    except ValueError as exc:
+        raise Invalid from exc
+    return MonthDay(month, day)
+
+
+MONTH_DAY: Kind[MonthDay] = Kind('a day of the year as "MM-DD" such as "12-31" (not "02-29")', _month_day)
+
+
+def file_path(base_dir: Path, suffixes: tuple[str, ...] = ()) -> Kind[Path]:
+    """A path, resolved against the policy file's folder when relative; optionally with given suffixes."""
+    def parse(value: object) -> Path:
+        path = Path(_nonempty(value)).expanduser()
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise Invalid
+        return path if path.is_absolute() else base_dir / path
+    ending = f" ending in {' or '.join(suffixes)}" if suffixes else ""
+    return Kind(f"a file path{ending} (relative paths start at the policy file's folder)", parse)

@@ -1,0 +1,275 @@
+"""The policy file as typed, frozen values: what every other module reads instead of raw TOML.
+
+One dataclass per section of the file (docs/config.md describes each key). Defaults live here and
+only here: the loader passes the keys the file gives and the dataclass fills in the rest. Values
+are already validated and normalised (GUIDs and mails lower-case, URLs without trailing slash,
+folders without surrounding slashes, paths absolute).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from m365_compliance.config.clouds import Cloud, is_loopback_url
+from m365_compliance.config.kinds import MonthDay
+from m365_compliance.graph.settings import AuthMethod, user_agent
+
+Language = Literal["nb", "en"]
+DateSource = Literal["column_then_created", "created"]
+FolderMatch = Literal["register_folder_column", "customer_name"]
+SiteGroupPolicy = Literal["allowed", "flag"]
+RegisterSource = Literal["list", "file"]
+InventoryMode = Literal["auto", "sharing-delta", "per-item"]
+RemovableControl = Literal["C1", "C3"]
+SinkType = Literal["teams", "email", "github", "stdout"]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInfo:
+    """``[policy]``: which policy this file enforces; ``version`` is journaled with every run (C9)."""
+
+    name: str
+    version: str
+    language: Language = "nb"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantConfig:
+    """``[tenant]``: ``graph_url`` is the effective base URL (the override, else the cloud's v1.0)."""
+
+    tenant_id: str
+    client_id: str
+    cloud: Cloud
+    graph_url: str
+    organization: str
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when Graph is the sandbox on this machine (the only place ``auth.method = "none"`` may go)."""
+        return is_loopback_url(self.graph_url)
+
+    @property
+    def user_agent(self) -> str:
+        return user_agent(self.organization)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """``[auth]``: how the app signs in. Secrets are never here, only the names of variables holding them."""
+
+    method: AuthMethod
+    client_secret_env: str | None = None
+    certificate_path: Path | None = None
+    certificate_password_env: str | None = None
+    managed_identity_client_id: str | None = None  # a user-assigned identity; None: system-assigned
+
+
+@dataclass(frozen=True, slots=True)
+class RecruitmentScope:
+    """``[recruitment]``: applicant folders sit ``folder_depth`` levels below ``folder`` (C1, C2)."""
+
+    site_url: str
+    library: str
+    folder: str = ""
+    folder_depth: int = 1
+    application_date_column: str | None = None  # required when date_source = "column_then_created"
+    hired_column: str | None = None
+    date_source: DateSource = "column_then_created"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerScope:
+    """``[customers]``: one folder per customer below ``folder``, matched to the register (C3, C4, C5)."""
+
+    site_url: str
+    library: str
+    folder: str = ""
+    folder_match: FolderMatch = "register_folder_column"
+
+
+@dataclass(frozen=True, slots=True)
+class Roles:
+    """``[roles]``: who may see what. Members are GUIDs or mails; ``technical`` also ``site-group:<name>``.
+
+    Use :func:`m365_compliance.config.principal_kind` to tell the three forms apart.
+    """
+
+    recruiters: tuple[str, ...]
+    management: tuple[str, ...]
+    sales: tuple[str, ...]
+    technical: tuple[str, ...] = ()
+    site_group_policy: SiteGroupPolicy = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterColumns:
+    """``[register.columns]``: the register's column (or CSV/XLSX header) name for each field."""
+
+    customer: str
+    agreement_id: str
+    start: str
+    end: str
+    contacts: str
+    dpa_reference: str
+    dpa_deletion_days: str
+    stored_by_agreement: str
+    contact_emails: str | None = None
+    folder: str | None = None  # required when customers.folder_match = "register_folder_column"
+
+    def names(self) -> tuple[str, ...]:
+        """Every configured column name, in field order (what the inventory selects)."""
+        return tuple(name for name in (self.customer, self.agreement_id, self.start, self.end, self.contacts,
+                                       self.dpa_reference, self.dpa_deletion_days, self.stored_by_agreement,
+                                       self.contact_emails, self.folder) if name is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterConfig:
+    """``[register]``: a SharePoint list (``site_url`` + ``list_name``) or a CSV/XLSX file (``path``)."""
+
+    source: RegisterSource
+    columns: RegisterColumns
+    site_url: str | None = None
+    list_name: str | None = None  # the file's key is `list`
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMatch:
+    """A statutory matcher on a library column: the item's ``name`` column equals ``value``."""
+
+    name: str
+    value: str | int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryClass:
+    """``[[retention.statutory]]``: material bookkeeping law keeps ``years`` after the fiscal year ends (C6).
+
+    An item belongs to the class when *any* matcher matches. Globs use :mod:`fnmatch` rules compared
+    case-insensitively (``*`` also crosses ``/``): ``folders`` match the item's path below the library
+    root (``Kunde AS/Bilag/2024/faktura-17.pdf`` matches ``*/Bilag/*``), ``name_patterns`` its file
+    name; ``content_types`` its content type's name exactly.
+    """
+
+    name: str
+    years: float
+    label: str
+    folders: tuple[str, ...] = ()
+    name_patterns: tuple[str, ...] = ()
+    content_types: tuple[str, ...] = ()
+    column: ColumnMatch | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """``[retention]``: how long applicant data lives (C2), what the law keeps (C6), contract-end events (C5)."""
+
+    applicant_label: str
+    statutory: tuple[StatutoryClass, ...] = ()
+    applicant_months: int = 12
+    applicant_warning_days: int = 30
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Oslo"))
+    fiscal_year_end: MonthDay = MonthDay(12, 31)
+    event_based: bool = False
+    contract_end_event_type: str | None = None  # required when event_based
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``[limits]``: the blast radius a single run may have; a plan over a limit stops before deleting."""
+
+    max_deletions: int = 50
+    max_deletion_share: float = 0.10
+    max_permission_removals: int = 25
+    auto_approve_applicant_deletions: bool = False
+    recycle_bin: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    """``[remediation]``: controls whose offending grants and links may be removed (opt-in; else report only)."""
+
+    remove_grants: frozenset[RemovableControl] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamsSink:
+    type: ClassVar[SinkType] = "teams"
+    url_env: str  # the webhook URL is a secret: only the variable's name is in the file
+    reminder_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSink:
+    type: ClassVar[SinkType] = "email"
+    to: tuple[str, ...]
+    from_user: str  # the mailbox Graph sends from
+    reminder_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class GithubSink:
+    type: ClassVar[SinkType] = "github"
+    repo: str  # "owner/name"
+    token_env: str = "GITHUB_TOKEN"
+    reminder_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class StdoutSink:
+    type: ClassVar[SinkType] = "stdout"
+    reminder_days: int = 7
+
+
+AlertSink = TeamsSink | EmailSink | GithubSink | StdoutSink
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """``[[alerts.sinks]]``: where findings go; ``reminder_days`` repeats an open finding (0 = never)."""
+
+    sinks: tuple[AlertSink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StateConfig:
+    """``[state]``: the SQLite journal (C9); default ``.m365-compliance/state.sqlite`` beside the policy file."""
+
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryConfig:
+    """``[inventory]``: how permissions are read; a full re-read every ``full_every_days`` catches misses."""
+
+    mode: InventoryMode = "auto"
+    full_every_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A loaded, validated policy file. ``source`` is the file it came from (absolute)."""
+
+    source: Path
+    policy: PolicyInfo
+    tenant: TenantConfig
+    auth: AuthConfig
+    recruitment: RecruitmentScope
+    customers: CustomerScope
+    roles: Roles
+    register: RegisterConfig
+    retention: Retention
+    state: StateConfig
+    limits: Limits = Limits()
+    remediation: Remediation = Remediation()
+    alerts: Alerts = Alerts()
+    inventory: InventoryConfig = InventoryConfig()
+
+    @property
+    def policy_version(self) -> str:
+        """The policy version in force, journaled with every run, finding and action (C9)."""
+        return self.policy.version

@@ -1,0 +1,62 @@
+"""How drive and driveItem URLs address tenant state, with the access check every drive endpoint needs.
+
+A library is addressed as ``/drives/{drive-id}`` or, for a site's default library, as
+``/sites/{site-id}/drive`` (facts §1.1, §2.1, §5); the site id may be the comma form
+``host,guid,guid`` or the path form ``host:/sites/team:`` that the SDK percent-encodes (facts §3.1).
+An item is ``/root`` or ``/items/{item-id}`` (``root`` is also accepted as an item id).
+"""
+
+from __future__ import annotations
+
+from m365_compliance.sandbox.http.access import READ_FILES, WRITE_FILES, require_site
+from m365_compliance.sandbox.http.routing import GraphRequest
+from m365_compliance.sandbox.model import Drive, Item, Site
+from m365_compliance.sandbox.tenant import SandboxError, Tenant, not_found
+
+#: ``{site}`` before a sub-resource: ``root`` | ``host,guid,guid`` | ``host:/path:`` (closing colon
+#: required, as in resources/sites.py, whose SITE pattern this is).
+SITE = r"(?P<site>root|[^/:,]+,[^/:,]+,[^/:,]+|[^/:,]+:/[^:]+:)"
+#: Path prefix of a library; named groups ``drive`` or ``site``.
+DRIVE = rf"(?:/drives/(?P<drive>[^/]+)|/sites/{SITE}/drive)"
+#: Path prefix of an item in a library; adds the named group ``item`` (absent for ``/root``).
+ITEM = DRIVE + r"(?:/root|/items/(?P<item>[^/]+))"
+
+
+def site_by_ref(tenant: Tenant, ref: str) -> Site:
+    """A site by id or by ``hostname:/server-relative-path[:]`` (facts §3.1)."""
+    if ":" in ref and "," not in ref:
+        hostname, _, path = ref.partition(":")
+        return tenant.site_by_path(hostname, path.rstrip(":"))
+    return tenant.site(ref)
+
+
+def drive_of(request: GraphRequest, *, write: bool = False) -> Drive:
+    """The addressed library, after the app's access to its site was checked."""
+    tenant = request.tenant
+    if "drive" in request.params:
+        drive = tenant.drive(request.params["drive"])
+    else:
+        # Imported here: the sites module imports site_by_ref from this one.
+        from m365_compliance.sandbox.http.resources.sites import resolve_site
+
+        site = resolve_site(request, needs=WRITE_FILES if write else READ_FILES)
+        if not site.drive_ids:
+            raise not_found(f"{site.id}/drive")
+        drive = tenant.drive(site.drive_ids[0])
+    require_site(request, drive.site_id, write=write)
+    return drive
+
+
+def item_of(request: GraphRequest, *, write: bool = False) -> Item:
+    """The addressed live item (404 ``itemNotFound`` for unknown or deleted ones)."""
+    drive = drive_of(request, write=write)
+    return request.tenant.item(drive.id, request.params.get("item", "root"))
+
+
+def require_tag_match(request: GraphRequest, item: Item) -> None:
+    """``If-Match`` with a stale eTag/cTag → 412 and nothing changes (facts §2.4, §5)."""
+    wanted = request.headers.get("if-match")
+    if wanted is None or wanted.strip() in ("*", item.etag, item.ctag):
+        return
+    raise SandboxError(412, "resourceModified", "The provided 'If-Match' header does not match the item's "
+                       "current eTag or cTag.", inner_code="entityTagDoesNotMatch")
