@@ -5,9 +5,9 @@ This is the "backend" half of the sandbox (as in moto): the HTTP skin in
 server runs (add a sharing link, touch a file, move the clock). Every change is stamped with a
 tenant-wide sequence number and appended to its drive's change log, which is what delta serves.
 
-Permissions follow SharePoint: an item inherits from its parent unless it has unique permissions;
-breaking inheritance copies the parent's effective grants; creating a sharing link on an
-inheriting item breaks inheritance first.
+Permission rules live in :mod:`~m365_compliance.sandbox.sharing`, labels, deletion and the recycle
+bin in :mod:`~m365_compliance.sandbox.retention`; this module holds identity, directory, sites,
+libraries, lists, items and the change log.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from m365_compliance.sandbox.errors import SandboxError, not_found
 from m365_compliance.sandbox.model import (
-    LINK_SCOPES,
-    LINK_TYPES,
     AppAccess,
-    AppliedLabel,
     Column,
     Drive,
     Grant,
@@ -38,23 +36,11 @@ from m365_compliance.sandbox.model import (
     SpList,
     User,
 )
+from m365_compliance.sandbox.retention import APP_ID, RetentionMixin
+from m365_compliance.sandbox.sharing import SharingMixin
 
-APP_ID = "00000000-0000-0000-0000-00000000c0de"  # the compliance app's own principal
+__all__ = ["APP_ID", "Quirks", "SandboxError", "Tenant", "guess_mime", "not_found"]
 
-
-class SandboxError(Exception):
-    """A request the tenant refuses; the HTTP skin turns it into a Graph error body."""
-
-    def __init__(self, status: int, code: str, message: str, inner_code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.inner_code = inner_code
-
-
-def not_found(what: str) -> SandboxError:
-    return SandboxError(404, "itemNotFound", f"The resource '{what}' could not be found.")
 
 
 @dataclass
@@ -66,7 +52,7 @@ class Quirks:
 
 
 @dataclass
-class Tenant:
+class Tenant(SharingMixin, RetentionMixin):
     """All state of one sandbox tenant. Thread-safe through ``lock`` (an RLock)."""
 
     tenant_id: str = "3f2a3210-0000-4000-8000-000000000321"
@@ -417,191 +403,6 @@ class Tenant:
             if current.children:
                 stack.extend(drive.items[c] for c in reversed(current.children))
 
-    # ------------------------------------------------------------------ permissions
-    def permission_root(self, item: Item) -> Item:
-        """The nearest item (itself included) with unique permissions."""
-        if item.grants is not None:
-            return item
-        for ancestor in self.ancestors(item):
-            if ancestor.grants is not None:
-                return ancestor
-        raise AssertionError("a drive root always has unique permissions")
-
-    def effective_grants(self, item: Item) -> list[Grant]:
-        grants = self.permission_root(item).grants
-        assert grants is not None
-        return grants
-
-    def break_inheritance(self, item: Item, *, copy: bool = True) -> Item:
-        with self.lock:
-            if item.grants is None:
-                inherited = self.effective_grants(item)
-                item.grants = [_copy_grant(g) for g in inherited] if copy else []
-                self._log(self.drive(item.drive_id), item, "sharing")
-            return item
-
-    def restore_inheritance(self, item: Item) -> Item:
-        with self.lock:
-            if item.parent_id is None:
-                raise SandboxError(400, "invalidRequest", "The root of a library cannot inherit.")
-            if item.grants is not None:
-                item.grants = None
-                self._log(self.drive(item.drive_id), item, "sharing")
-            return item
-
-    def grant(self, item: Item, roles: tuple[str, ...] | list[str], *, user_id: str | None = None,
-              group_id: str | None = None, site_group_id: str | None = None, expires: datetime | None = None) -> Grant:
-        """A direct grant (breaks inheritance first, as SharePoint does)."""
-        with self.lock:
-            if sum(x is not None for x in (user_id, group_id, site_group_id)) != 1:
-                raise ValueError("grant exactly one of user_id, group_id, site_group_id")
-            if user_id is not None:
-                self.user(user_id)
-            if group_id is not None:
-                self.group(group_id)
-            self.break_inheritance(item)
-            grant_id = site_group_id or _grant_id(self, user_id or group_id or "")
-            new = Grant(grant_id, tuple(roles), user_id=user_id, group_id=group_id, site_group_id=site_group_id,
-                        expires=expires, created=self.clock)
-            assert item.grants is not None
-            item.grants = [g for g in item.grants if g.id != grant_id] + [new]
-            self._log(self.drive(item.drive_id), item, "sharing")
-            return new
-
-    def add_link(self, item: Item, scope: str, link_type: str = "view", *, recipients: list[str] | tuple[str, ...] = (),
-                 expires: datetime | None = None) -> Grant:
-        """A sharing link; "users" links name their recipients (user ids)."""
-        with self.lock:
-            if scope not in LINK_SCOPES:
-                raise ValueError(f"link scope must be one of {LINK_SCOPES}, not {scope!r}")
-            if link_type not in LINK_TYPES:
-                raise ValueError(f"link type must be one of {LINK_TYPES}, not {link_type!r}")
-            for user_id in recipients:
-                self.user(user_id)
-            self.break_inheritance(item)
-            new = Grant(self.new_id("link"), ("write",) if link_type == "edit" else ("read",), link_scope=scope,
-                        link_type=link_type, link_recipients=tuple(recipients), expires=expires, created=self.clock)
-            assert item.grants is not None
-            item.grants.append(new)
-            self._log(self.drive(item.drive_id), item, "sharing")
-            return new
-
-    def remove_grant(self, item: Item, grant_id: str) -> None:
-        with self.lock:
-            if item.grants is None:
-                if any(g.id == grant_id for g in self.effective_grants(item)):
-                    raise SandboxError(403, "accessDenied", "Inherited permissions cannot be deleted on this item; "
-                                       "delete them where they are defined.")
-                raise not_found(grant_id)
-            kept = [g for g in item.grants if g.id != grant_id]
-            if len(kept) == len(item.grants):
-                raise not_found(grant_id)
-            item.grants = kept
-            self._log(self.drive(item.drive_id), item, "sharing")
-
-    # ------------------------------------------------------------------ retention labels
-    def add_label(self, label: RetentionLabelDef) -> RetentionLabelDef:
-        with self.lock:
-            self.labels[label.name] = label
-            return label
-
-    def effective_label(self, item: Item) -> AppliedLabel | None:
-        """The item's label, else the nearest labelled folder's (labelling a folder tags its items)."""
-        if item.label is not None:
-            return item.label
-        for ancestor in self.ancestors(item):
-            if ancestor.label is not None:
-                inherited = ancestor.label
-                return AppliedLabel(inherited.name, inherited.applied_at, inherited.applied_by, explicit=False)
-        return None
-
-    def set_label(self, item: Item, name: str, *, by: str = APP_ID) -> bool:
-        """Apply a label; returns True when the item had no label before (Graph answers 201 then)."""
-        with self.lock:
-            definition = self.labels.get(name)
-            if definition is None:
-                raise SandboxError(400, "invalidRequest", f"The retention label '{name}' does not exist in this tenant.")
-            current = item.label
-            if current is not None and current.name != name and self.labels[current.name].is_record:
-                raise SandboxError(403, "accessDenied", "A record label cannot be replaced by an application.")
-            if definition.is_record and not self.access.has_any("Sites.FullControl.All"):
-                raise SandboxError(403, "accessDenied", "Applying a record label requires Sites.FullControl.All.")
-            first = current is None
-            if current is None or current.name != name:
-                item.label = AppliedLabel(name, self.clock, by, explicit=True)
-                item.version += 1
-                self._log(self.drive(item.drive_id), item, "content")
-            return first
-
-    def remove_label(self, item: Item) -> None:
-        with self.lock:
-            if item.label is None:
-                return
-            if self.labels[item.label.name].is_record:
-                raise SandboxError(403, "accessDenied", "Removing a record label is not supported for applications.")
-            item.label = None
-            item.version += 1
-            self._log(self.drive(item.drive_id), item, "content")
-
-    def delete_blocker(self, item: Item) -> Item | None:
-        """The first item in the subtree whose label forbids deletion, or None."""
-        for node in self.walk(self.drive(item.drive_id), item):
-            label = self.effective_label(node)
-            if label is not None and self.labels[label.name].blocks_delete:
-                return node
-        return None
-
-    # ------------------------------------------------------------------ deletion and recycle bin
-    def delete_item(self, item: Item, *, by: str = APP_ID, permanent: bool = False) -> RecycleBinEntry | None:
-        with self.lock:
-            if item.parent_id is None:
-                raise SandboxError(403, "accessDenied", "The root of a library cannot be deleted.")
-            if self.delete_blocker(item) is not None:
-                raise SandboxError(403, "accessDenied", "Request was cancelled by event received. If attempting to "
-                                   "delete a non-empty folder, it's possible that it's on hold")
-            drive = self.drive(item.drive_id)
-            subtree = list(self.walk(drive, item))
-            parent = drive.items[item.parent_id]
-            assert parent.children is not None
-            parent.children.pop(item.id, None)
-            for node in reversed(subtree):  # children are reported deleted before their folder
-                del drive.items[node.id]
-                node.deleted = True
-                drive.tombstones[node.id] = node
-                self._log(drive, node, "content")
-            if permanent:
-                return None
-            entry = RecycleBinEntry(self.new_id("recycle"), drive.id, item.id, self.clock, by,
-                                    tuple(n.id for n in subtree))
-            self.recycle_bin[entry.id] = entry
-            return entry
-
-    def restore(self, entry_id: str) -> Item:
-        with self.lock:
-            entry = self.recycle_bin.pop(entry_id, None)
-            if entry is None:
-                raise not_found(entry_id)
-            drive = self.drive(entry.drive_id)
-            top = drive.tombstones[entry.item_id]
-            if top.parent_id not in drive.items:
-                raise SandboxError(409, "nameAlreadyExists", "The original location of this item no longer exists.")
-            for node_id in entry.item_ids:
-                node = drive.tombstones.pop(node_id)
-                node.deleted = False
-                drive.items[node_id] = node
-                node.version += 1
-                self._log(drive, node, "content")
-            parent = drive.items[top.parent_id]
-            assert parent.children is not None
-            parent.children[top.id] = None
-            return top
-
-    def purge_recycle_bin(self) -> int:
-        with self.lock:
-            count = len(self.recycle_bin)
-            self.recycle_bin.clear()
-            return count
-
     # ------------------------------------------------------------------ delta support
     def expire_delta_tokens(self, drive: Drive) -> None:
         """Make every delta token issued so far for ``drive`` answer 410 resyncRequired."""
@@ -629,27 +430,6 @@ class Tenant:
     def find_item(self, drive: Drive, item_id: str) -> Item | None:
         """A live item or a tombstone."""
         return drive.items.get(item_id) or drive.tombstones.get(item_id)
-
-    # ------------------------------------------------------------------ retention events
-    def add_retention_event(self, display_name: str, queries: list[tuple[str, str]], trigger_at: datetime,
-                            *, event_type_id: str | None = None, description: str = "") -> RetentionEvent:
-        with self.lock:
-            event = RetentionEvent(self.new_id("event"), display_name, event_type_id, tuple(queries), trigger_at,
-                                   self.clock, description)
-            self.retention_events.append(event)
-            return event
-
-
-def _copy_grant(grant: Grant) -> Grant:
-    return Grant(grant.id, grant.roles, grant.user_id, grant.group_id, grant.site_group_id, grant.link_scope,
-                 grant.link_type, grant.link_recipients, grant.expires, grant.created)
-
-
-def _grant_id(tenant: Tenant, principal: str) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(f"i:0#.f|membership|{principal}".encode()).decode().rstrip("=")
-
 
 _MIME = {
     ".pdf": "application/pdf",

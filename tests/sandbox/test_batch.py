@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from site_world import World, build, graph, operator
+from site_world import World, operator
 
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.sandbox.tenant import Tenant
-
-
-@pytest.fixture
-def world(tenant: Tenant) -> World:
-    return build(tenant)
-
-
-@pytest.fixture
-def client(server: SandboxServer, world: World) -> Iterator[httpx.Client]:
-    with graph(server) as http:
-        yield http
 
 
 def _get(item_id: str, url: str, **extra: Any) -> dict[str, Any]:

@@ -6,22 +6,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
-from drive_world import SHARING_PREFER, Library, build, client, follow
+from drive_world import SHARING_PREFER, Library, follow
 
 from m365_compliance.sandbox.http.resources.delta import ENUMERATIONS
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.sandbox.tenant import Tenant
-
-
-@pytest.fixture
-def lib(tenant: Tenant) -> Library:
-    return build(tenant)
-
-
-@pytest.fixture
-def http(server: SandboxServer, lib: Library) -> httpx.Client:
-    with client(server) as c:
-        yield c
 
 
 def _delta(lib: Library) -> str:

@@ -5,22 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from drive_world import Library, build, client, items_url
+from drive_world import Library, items_url
 
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.sandbox.tenant import Tenant
-
-
-@pytest.fixture
-def lib(tenant: Tenant) -> Library:
-    return build(tenant)
-
-
-@pytest.fixture
-def http(server: SandboxServer, lib: Library) -> httpx.Client:
-    with client(server) as c:
-        yield c
 
 
 def _permissions(http: httpx.Client, lib: Library, item, **params: str) -> list[dict]:

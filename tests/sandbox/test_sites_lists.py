@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
 import pytest
-from site_world import HOST, World, build, graph
+from site_world import HOST, World
 
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.sandbox.tenant import Tenant
-
-
-@pytest.fixture
-def world(tenant: Tenant) -> World:
-    return build(tenant)
-
-
-@pytest.fixture
-def client(server: SandboxServer, world: World) -> Iterator[httpx.Client]:
-    with graph(server) as http:
-        yield http
 
 
 def _all_pages(client: httpx.Client, url: str) -> tuple[list[dict], list[str]]:

@@ -7,21 +7,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from site_world import World, build, graph, operator
+from site_world import World, operator
 
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.sandbox.tenant import Tenant
-
-
-@pytest.fixture
-def world(tenant: Tenant) -> World:
-    return build(tenant)
-
-
-@pytest.fixture
-def client(server: SandboxServer, world: World) -> Iterator[httpx.Client]:
-    with graph(server) as http:
-        yield http
 
 
 @pytest.fixture
