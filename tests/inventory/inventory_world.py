@@ -9,9 +9,9 @@ from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.inventory.run import InventorySpec, RegisterSpec, ScopeSpec
 from m365_compliance.inventory.snapshot import Snapshot
-from m365_compliance.model import PrincipalKind
 from m365_compliance.sandbox.model import Column
 from m365_compliance.sandbox.tenant import Tenant
+from m365_compliance.sandbox.truth import effective_principals as truth  # noqa: F401  (re-exported)
 
 HOST = "https://tretoen.sharepoint.com"
 
@@ -84,40 +84,10 @@ def gateway_for(base_url: str) -> GraphGateway:
     return GraphGateway(GatewaySettings(graph_url=base_url, auth_method="none", ru_per_minute=None))
 
 
-def truth(tenant: Tenant, drive_id: str) -> dict[str, set[str]]:
-    """Every live item's principals as Graph exposes them: users/guests (direct, via groups incl. nested),
-    groups, site groups, and link audiences — computed from the tenant's own state."""
-    drive = tenant.drive(drive_id)
-    result: dict[str, set[str]] = {}
-    for item in tenant.walk(drive):
-        keys: set[str] = set()
-        for grant in tenant.effective_grants(item):
-            if grant.link_scope == "anonymous":
-                keys.add("anyone:anyone")
-            elif grant.link_scope == "organization":
-                keys.add("organization:organization")
-            for user_id in grant.link_recipients:
-                keys.add(_user_key(tenant, user_id))
-            if grant.user_id:
-                keys.add(_user_key(tenant, grant.user_id))
-            if grant.site_group_id:
-                keys.add(f"siteGroup:{drive.site_id}/{grant.site_group_id}")
-            if grant.group_id:
-                keys.add(f"group:{grant.group_id}")
-                for member in tenant.transitive_members(grant.group_id):
-                    keys.add(f"group:{member}" if member in tenant.groups else _user_key(tenant, member))
-        result[item.id] = keys
-    return result
-
-
 def inventoried(snapshot: Snapshot, scope: str) -> dict[str, set[str]]:
+    """What the inventory says reaches each item of ``scope``, keyed like the truth."""
     s = snapshot.scopes[scope]
     return {item.id: {a.principal.key for a in snapshot.effective_access(s, item)} for item in s.items.values()}
-
-
-def _user_key(tenant: Tenant, user_id: str) -> str:
-    kind = PrincipalKind.GUEST if tenant.users[user_id].is_guest else PrincipalKind.USER
-    return f"{kind.value}:{user_id}"
 
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

@@ -1,0 +1,107 @@
+"""``m365-compliance sandbox``: serve the sandbox tenant, or export it as a tenant file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from m365_compliance.cli.main import cli
+from m365_compliance.cli.output import fail
+from m365_compliance.errors import ComplianceError
+
+
+@cli.group("sandbox")
+def sandbox_group() -> None:
+    """The bundled sandbox tenant: a local Microsoft Graph–compatible server on 127.0.0.1.
+
+    \b
+    Example:
+      m365-compliance sandbox serve --demo --port 8765 --write-config sandbox-policy.toml
+      m365-compliance sandbox export --demo tenant.json
+    """
+
+
+@sandbox_group.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--tenant", "tenant_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve this tenant file (docs/tenant-file.md) instead of the demo.")
+@click.option("--demo", is_flag=True, help="Serve the generated 321 demo tenant (the default).")
+@click.option("--scale", type=click.IntRange(min=1000), help="With --demo: grow it to about this many items.")
+@click.option("--ru-per-minute", type=click.IntRange(min=1), help="Enforce this per-minute resource-unit budget.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of Graph requests answered with an injected fault (429/503/504/drop/slow).")
+@click.option("--seed", type=int, default=321, show_default=True, help="Seed for the demo tenant and the faults.")
+@click.option("--require-token", is_flag=True, help="Answer 401 to requests without a bearer token.")
+@click.option("--write-config", "config_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a policy file that targets this server (for the demo tenant).")
+def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | None, ru_per_minute: int | None,
+                  fault_rate: float, seed: int, require_token: bool, config_out: Path | None) -> None:
+    """Serve a sandbox tenant until Ctrl-C; prints its base URL (http://127.0.0.1:PORT/v1.0).
+
+    Any bearer token is accepted unless --require-token. The operator window at /_sandbox/stats
+    shows requests, resource units and throttling; docs/sandbox.md lists the endpoints.
+
+    \b
+    Example:
+      m365-compliance sandbox serve --demo --port 8765 --write-config sandbox-policy.toml
+      m365-compliance sandbox serve --tenant my-tenant.json --ru-per-minute 1250 --fault-rate 0.1
+    """
+    from m365_compliance.sandbox.http.app import SandboxOptions
+    from m365_compliance.sandbox.http.faults import FaultPlan
+    from m365_compliance.sandbox.server import SandboxServer
+
+    if tenant_file is not None and (demo or scale):
+        raise click.UsageError("--tenant serves a tenant file; --demo and --scale are for the demo tenant.")
+    try:
+        tenant = _load_tenant(tenant_file, scale, seed)
+        options = SandboxOptions(ru_per_minute=ru_per_minute, faults=FaultPlan(rate=fault_rate, seed=seed),
+                                 require_token=require_token)
+        server = SandboxServer(tenant, options, port=port)
+    except OSError as error:
+        raise click.ClickException(f"Cannot listen on 127.0.0.1:{port}: {error.strerror}. Try another --port.")
+    except ComplianceError as error:
+        fail(error, exit_code=2)
+    if config_out is not None:
+        from m365_compliance.config.demo import write_demo_config
+
+        write_demo_config(config_out, graph_url=server.base_url)
+        click.echo(f"Policy file written: {config_out}")
+    click.echo(server.base_url)
+    click.echo("Serving until Ctrl-C.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@sandbox_group.command("export")
+@click.option("--demo", is_flag=True, required=True, help="Export the generated 321 demo tenant.")
+@click.option("--scale", type=click.IntRange(min=1000), help="Grow it to about this many items first.")
+@click.option("--seed", type=int, default=321, show_default=True)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(demo: bool, scale: int | None, seed: int, out: Path) -> None:
+    """Write the demo tenant as a tenant file, a starting point for modelling your own tenant.
+
+    \b
+    Example:
+      m365-compliance sandbox export --demo tenant.json
+    """
+    from m365_compliance.sandbox.demo import build_demo_tenant
+    from m365_compliance.sandbox.tenant_file import dump_tenant_file
+
+    tenant = build_demo_tenant(items=scale, seed=seed).tenant
+    out.write_text(json.dumps(dump_tenant_file(tenant), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"Tenant file written: {out}")
+
+
+def _load_tenant(tenant_file: Path | None, scale: int | None, seed: int):  # type: ignore[no-untyped-def]
+    if tenant_file is not None:
+        from m365_compliance.sandbox.tenant_file import load_tenant_file
+
+        return load_tenant_file(tenant_file)
+    from m365_compliance.sandbox.demo import build_demo_tenant
+
+    return build_demo_tenant(items=scale, seed=seed).tenant

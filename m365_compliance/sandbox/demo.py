@@ -1,0 +1,204 @@
+"""The 321 demo tenant, generated deterministically, with its ground truth.
+
+A recruitment site with one folder per applicant (aged 0–24 months, a few past 12 months, two hired,
+stray access seeded on some), a customer site with a folder per customer and the agreement register
+list (running and ended agreements, a guest contact person, a folder missing from the register, a
+row without a folder, a duplicate row, an unknown contact), statutory documents beside working
+files, record labels, and nested groups for the roles. ``items=N`` grows it to about N items with
+~2 % unique-permission roots and realistic depth — all extra content allowed by the policy, so the
+seeded violations (listed in :class:`DemoManifest`) are the same at every size.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from m365_compliance.sandbox.demo_people import EMPLOYEES, FILES_PER_APPLICANT, FIRST_NAMES, LAST_NAMES
+from m365_compliance.sandbox.demo_scale import grow
+from m365_compliance.sandbox.model import Column, Drive, Item, RetentionLabelDef
+from m365_compliance.sandbox.tenant import Tenant
+
+DOMAIN = "tretoen.no"
+APPLICANT_LABEL = "Søknad 12 mnd"
+PRIMARY_LABEL = "Bokføring primær 5 år"
+SECONDARY_LABEL = "Bokføring sekundær 3,5 år"
+RECORD_LABEL = "Avtale record"
+EVENT_LABEL = "Kontraktslutt"
+
+#: Applicant ages in days before the clock (one per applicant folder); 362 and 368 straddle 12 months.
+APPLICANT_AGE_DAYS = (12, 30, 61, 95, 130, 150, 185, 214, 245, 276, 300, 320, 340, 362, 368, 400, 430, 460,
+                      500, 548, 610, 670, 700, 730)
+NO_DATE = {5, 17}  # indexes of applicants without an application date (age from folder creation)
+HIRED = {5, 16}  # one hired within 12 months, one hired past it
+ENDED = {1: date(2019, 6, 30), 4: date(2021, 12, 31), 7: date(2023, 3, 31), 10: date(2024, 8, 31),
+         13: date(2025, 10, 31), 16: None}  # index → end date; None = ended yesterday
+FOLDERLESS_CUSTOMER = 19  # a register row without a folder
+UNREGISTERED_FOLDER = "Gamle Kunde AS"
+DUPLICATE_OF = 0
+RECORD_LABELLED = {1, 4}  # ended customers whose signed agreement is a record
+
+
+@dataclass(frozen=True)
+class ApplicantTruth:
+    folder_id: str
+    applied: date | None  # the Soknadsdato column; None → age from the folder's creation
+    created: datetime
+    hired: bool
+
+
+@dataclass(frozen=True)
+class StrayAccess:
+    """A seeded grant or link the policy does not allow (or, when ``allowed``, one it does)."""
+
+    scope: str
+    item_id: str
+    kind: str  # user-outside-role | guest | anonymous-link | organization-link | expired-link | consultant
+    principal_id: str | None
+    allowed: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerTruth:
+    name: str
+    folder_id: str | None
+    row_ids: tuple[int, ...]
+    ended: date | None
+    contacts: tuple[str, ...]  # user ids
+
+
+@dataclass(frozen=True)
+class DemoManifest:
+    groups: dict[str, str]  # role → group id (recruiters, hr, management, sales, sales-east, everyone)
+    users: dict[str, str]  # mail → user id
+    recruitment_drive: str
+    customers_drive: str
+    register_list: str
+    applicants: tuple[ApplicantTruth, ...]
+    stray: tuple[StrayAccess, ...]
+    customers: tuple[CustomerTruth, ...]
+    unregistered_folder: str
+    folderless_row: int
+    duplicate_row: int
+    unknown_contact_row: int
+    statutory: dict[str, str]  # item id → class ("primary" / "secondary")
+    record_labelled: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    tenant: Tenant
+    manifest: DemoManifest
+
+
+def build_demo_tenant(*, items: int | None = None, seed: int = 321) -> DemoTenant:
+    rng = random.Random(seed)
+    t = Tenant(id_seed=str(seed))
+    users, groups = _directory(t)
+    _labels(t)
+    rec_drive, applicants, rec_stray = _recruitment(t, users, groups)
+    cus_drive, register, customers, cus_stray, statutory, records, rows = _customers(t, users, groups, rng)
+    if items is not None:
+        grow(t, rng, items, rec_drive=rec_drive, cus_drive=cus_drive, groups=groups, customers=customers)
+    manifest = DemoManifest(groups, users, rec_drive.id, cus_drive.id, register, tuple(applicants),
+                            tuple(rec_stray + cus_stray), tuple(customers), UNREGISTERED_FOLDER, rows["folderless"],
+                            rows["duplicate"], rows["unknown"], statutory, tuple(records))
+    return DemoTenant(t, manifest)
+
+
+def _directory(t: Tenant) -> tuple[dict[str, str], dict[str, str]]:
+    users: dict[str, str] = {}
+    by_role: dict[str, list[str]] = {}
+    for name, local, role in EMPLOYEES:
+        user = t.add_user(name, f"{local}@{DOMAIN}", job_title=role)
+        users[user.mail] = user.id
+        by_role.setdefault(role, []).append(user.id)
+    stray_guest = t.add_user("Viktor Vikar", "viktor@bemanning-eksempel.no", guest=True)
+    users[stray_guest.mail] = stray_guest.id
+    hr = t.add_group("HR", f"hr@{DOMAIN}", members=by_role["hr"])
+    recruiters = t.add_group("Rekruttering", f"rekruttering@{DOMAIN}", members=[*by_role["recruiter"], hr.id],
+                             unified=True)
+    east = t.add_group("Salg Øst", f"salg-ost@{DOMAIN}", members=by_role["sales-east"])
+    sales = t.add_group("Salg", f"salg@{DOMAIN}", members=[*by_role["sales"], east.id])
+    management = t.add_group("Ledelse", f"ledelse@{DOMAIN}", members=by_role["management"])
+    everyone = t.add_group("Alle ansatte", f"alle@{DOMAIN}", members=[u for ids in by_role.values() for u in ids],
+                           unified=True)
+    groups = {"recruiters": recruiters.id, "hr": hr.id, "sales": sales.id, "sales-east": east.id,
+              "management": management.id, "everyone": everyone.id}
+    return users, groups
+
+
+def _labels(t: Tenant) -> None:
+    t.add_label(RetentionLabelDef(APPLICANT_LABEL, "doNotRetain", 365))
+    t.add_label(RetentionLabelDef(PRIMARY_LABEL, "retain", 1826))
+    t.add_label(RetentionLabelDef(SECONDARY_LABEL, "retain", 1278))
+    t.add_label(RetentionLabelDef(RECORD_LABEL, "retainAsRecord", 1826))
+    t.add_label(RetentionLabelDef(EVENT_LABEL, "retain", 1826, trigger="dateOfEvent", event_type=EVENT_LABEL))
+
+
+def _recruitment(t: Tenant, users: dict[str, str],
+                 groups: dict[str, str]) -> tuple[Drive, list[ApplicantTruth], list[StrayAccess]]:
+    it_admin = users[f"it-admin@{DOMAIN}"]
+    site = t.add_site("rekruttering", "Rekruttering", owners=[it_admin], members=[groups["recruiters"]],
+                      created=datetime(2019, 1, 7, 9, tzinfo=UTC))
+    drive = t.add_drive(site, "Dokumenter", created=site.created)
+    root = drive.items[drive.root_id]
+    for site_group in ("5", "4"):  # a hardened library: Owners plus the recruiters group, nobody else
+        t.remove_grant(root, site_group)
+    t.grant(root, ("write",), group_id=groups["recruiters"])
+    t.lists[drive.list_id].columns.extend([Column("Soknadsdato", "Søknadsdato", "date"),
+                                           Column("Ansatt", "Ansatt", "boolean")])
+    base = t.add_folder(drive, None, "Søkere", created=site.created, created_by=it_admin)
+    recruiter = users[f"kari.nordmann@{DOMAIN}"]
+    applicants: list[ApplicantTruth] = []
+    folders: list[Item] = []
+    for n, age in enumerate(APPLICANT_AGE_DAYS):
+        applied_at = t.clock - timedelta(days=age)
+        applied = applied_at.date()
+        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}"
+        fields: dict[str, object] = {"Ansatt": n in HIRED}
+        if n not in NO_DATE:
+            fields["Soknadsdato"] = applied.isoformat()
+        created = applied_at + timedelta(hours=3)
+        folder = t.add_folder(drive, base, f"{applied:%Y-%m} {name}", created=created, created_by=recruiter,
+                              fields=fields)
+        for k, file_name in enumerate(FILES_PER_APPLICANT[: 3 + n % 3]):
+            t.add_file(drive, folder, file_name, size=40_000 + 997 * k, created=created + timedelta(minutes=k),
+                       created_by=recruiter)
+        folders.append(folder)
+        applicants.append(ApplicantTruth(folder.id, None if n in NO_DATE else applied, created, n in HIRED))
+    stray = _recruitment_strays(t, drive, folders, users)
+    return drive, applicants, stray
+
+
+def _recruitment_strays(t: Tenant, drive: Drive, folders: list[Item], users: dict[str, str]) -> list[StrayAccess]:
+    def first_file(folder: Item) -> Item:
+        assert folder.children
+        return drive.items[next(iter(folder.children))]
+
+    sales_user = users[f"sofie.johansen@{DOMAIN}"]
+    guest = users["viktor@bemanning-eksempel.no"]
+    recruiter = users[f"jonas.berg@{DOMAIN}"]
+    t.grant(folders[2], ("read",), user_id=sales_user)
+    anonymous = t.add_link(first_file(folders[4]), "anonymous")
+    t.grant(folders[7], ("read",), user_id=guest)
+    t.add_link(folders[9], "organization", "view")
+    expired = first_file(folders[11])
+    t.add_link(expired, "anonymous", expires=t.clock - timedelta(days=55))
+    allowed = first_file(folders[1])
+    t.add_link(allowed, "users", "edit", recipients=[recruiter])
+    return [
+        StrayAccess("recruitment", folders[2].id, "user-outside-role", sales_user),
+        StrayAccess("recruitment", first_file(folders[4]).id, "anonymous-link", anonymous.id),
+        StrayAccess("recruitment", folders[7].id, "guest", guest),
+        StrayAccess("recruitment", folders[9].id, "organization-link", None),
+        StrayAccess("recruitment", expired.id, "expired-link", None),
+        StrayAccess("recruitment", allowed.id, "specific-people-link", recruiter, allowed=True),
+    ]
+
+
+def _customers(t: Tenant, users: dict[str, str], groups: dict[str, str], rng: random.Random):  # type: ignore[no-untyped-def]
+    from m365_compliance.sandbox.demo_customers import build_customers
+
+    return build_customers(t, users, groups, rng)
