@@ -17,7 +17,7 @@ from m365_compliance.config.demo import write_demo_config
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
-from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.server import SandboxServer
 
@@ -50,12 +50,13 @@ class DemoOutcome:
         }
 
 
-def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None) -> DemoOutcome:
-    """Build the demo tenant, serve it on 127.0.0.1, write the policy file, run the pipeline."""
+def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None,
+             demo: DemoTenant | None = None) -> DemoOutcome:
+    """Build the demo tenant (or take ``demo``), serve it on 127.0.0.1, write the policy file, run the pipeline."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(f"{STATE_FILE}*"):
         stale.unlink()  # each demo starts from an empty state store (a first night)
-    demo = build_demo_tenant(items=items)
+    demo = demo or build_demo_tenant(items=items)
     with SandboxServer(demo.tenant, SandboxOptions()) as server:
         config = write_demo_config(out_dir / POLICY_FILE, graph_url=server.base_url, state_path=STATE_FILE)
         inventory = asyncio.run(inventory_from_config(config, progress=progress))
