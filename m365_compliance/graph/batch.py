@@ -1,0 +1,153 @@
+"""Permissions of many items per round trip: Graph JSON ``$batch``, built by hand (facts §6).
+
+Not msgraph_core's BatchRequestContent: it serialises ``depends_on`` instead of ``dependsOn``, needs
+the undeclared ``Deprecated`` package and is off by one at 20 items (facts §6.2). Our requests are
+independent GETs, so the JSON is three keys per item.
+
+Throttling inside a batch is per item (facts §6.1): the envelope answers 200 and single items 429/503
+with their own ``Retry-After``. Those items are re-sent together after the longest Retry-After,
+within the same retry and wait budgets as any call. The envelope itself goes through RetryPolicy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+from kiota_abstractions.method import Method
+from kiota_abstractions.request_adapter import RequestAdapter
+from kiota_abstractions.request_information import RequestInformation
+from kiota_serialization_json.json_parse_node import JsonParseNode
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.permission_collection_response import PermissionCollectionResponse
+
+from m365_compliance.graph import calls, mapping
+from m365_compliance.graph.errors import AuthenticationError, GraphError, error_from_response
+from m365_compliance.graph.headers import retry_after_seconds
+from m365_compliance.graph.pacing import Pacer, Sleep
+from m365_compliance.graph.retry import NOT_PROCESSED, RetryPolicy
+from m365_compliance.graph.stats import GatewayStats
+from m365_compliance.model import Permission
+
+MAX_BATCH = 20  # Graph's limit per envelope (facts §6.1)
+DEFAULT_ITEM_DELAY = 1.0  # seconds, when a throttled item carries no Retry-After
+
+Answer = list[Permission] | GraphError
+Fallback = Callable[[str], Awaitable[list[Permission]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+class PermissionBatcher:
+    def __init__(self, adapter: RequestAdapter, retry: RetryPolicy, pacer: Pacer, stats: GatewayStats, *,
+                 sleep: Sleep, max_rounds: int, max_wait_seconds: float) -> None:
+        self._adapter = adapter
+        self._retry = retry
+        self._pacer = pacer
+        self._stats = stats
+        self._sleep = sleep
+        self._max_rounds = max_rounds
+        self._max_wait = max_wait_seconds
+
+    async def get_permissions(self, drive_id: str, item_ids: Sequence[str], site_id: str | None,
+                              fallback: Fallback) -> dict[str, Answer]:
+        """``fallback(item_id)`` reads one item directly when its batch answer is itself paged."""
+        results: dict[str, Answer] = {}
+        unique = list(dict.fromkeys(item_ids))
+        for start in range(0, len(unique), MAX_BATCH):
+            await self._chunk(drive_id, unique[start:start + MAX_BATCH], site_id, fallback, results)
+        return results
+
+    async def _chunk(self, drive_id: str, pending: list[str], site_id: str | None, fallback: Fallback,
+                     results: dict[str, Answer]) -> None:
+        waited = 0.0
+        rounds = 0
+        while pending:
+            try:
+                answers = await self._send(drive_id, pending)
+            except AuthenticationError:
+                raise  # every item would fail the same way: stop the run, not 20 000 gaps
+            except GraphError as exc:
+                results.update((item_id, exc) for item_id in pending)
+                return
+            throttled: dict[str, _ItemResponse] = {}
+            for item_id in pending:
+                answer = answers.get(item_id)
+                if answer is None:
+                    results[item_id] = GraphError("The $batch answer had no response for this item.",
+                                                  code="missingBatchResponse")
+                elif answer.status == 200:
+                    results[item_id] = await self._permissions(item_id, answer.body, site_id, fallback)
+                elif answer.status in NOT_PROCESSED:
+                    throttled[item_id] = answer
+                else:
+                    results[item_id] = _item_error(answer, retries=0)
+            self._stats.throttled += sum(1 for a in throttled.values() if a.status == 429)
+            self._stats.unavailable += sum(1 for a in throttled.values() if a.status == 503)
+            if not throttled:
+                return
+            delay = max(retry_after_seconds(_header(a.headers, "retry-after")) or DEFAULT_ITEM_DELAY
+                        for a in throttled.values())
+            if rounds >= self._max_rounds or waited + delay > self._max_wait:
+                capped = rounds < self._max_rounds
+                results.update((i, _item_error(a, retries=rounds, wait_capped=capped)) for i, a in throttled.items())
+                return
+            rounds += 1
+            waited += delay
+            self._stats.retries += len(throttled)
+            self._stats.retry_wait_seconds += delay
+            self._pacer.pause(delay)
+            await self._sleep(delay)
+            pending = list(throttled)
+
+    async def _send(self, drive_id: str, item_ids: list[str]) -> dict[str, _ItemResponse]:
+        requests = [{"id": str(n), "method": "GET",
+                     "url": f"/drives/{quote(drive_id, safe='!')}/items/{quote(item_id, safe='!')}/permissions"}
+                    for n, item_id in enumerate(item_ids, start=1)]
+        payload = json.dumps({"requests": requests}).encode()
+
+        async def post() -> bytes | None:
+            info = RequestInformation(Method.POST, "{+baseurl}/$batch")
+            info.headers.try_add("Accept", "application/json")
+            info.set_stream_content(payload, "application/json")
+            return await self._adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+
+        # Each item is charged like a direct permissions read (facts §6.1, §7.1).
+        envelope = replace(calls.BATCH, cost=calls.LIST_PERMISSIONS.cost * len(item_ids))
+        raw = await self._retry.run(envelope, post)
+        document = json.loads(raw or b"{}")
+        by_number = {str(n): item_id for n, item_id in enumerate(item_ids, start=1)}
+        answers: dict[str, _ItemResponse] = {}
+        for response in document.get("responses", []):
+            item_id = by_number.get(str(response.get("id")))
+            if item_id is not None:
+                answers[item_id] = _ItemResponse(int(response.get("status", 0)), response.get("headers") or {},
+                                                 response.get("body"))
+        return answers
+
+    async def _permissions(self, item_id: str, body: Any, site_id: str | None, fallback: Fallback) -> Answer:
+        parsed = JsonParseNode(body or {}).get_object_value(PermissionCollectionResponse)
+        if parsed.odata_next_link:
+            try:
+                return await fallback(item_id)
+            except GraphError as exc:
+                return exc
+        return [mapping.permission(p, site_id) for p in parsed.value or ()]
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _item_error(answer: _ItemResponse, *, retries: int, wait_capped: bool = False) -> GraphError:
+    error = answer.body.get("error", {}) if isinstance(answer.body, dict) else {}
+    return error_from_response(calls.LIST_PERMISSIONS, answer.status, error.get("code"), error.get("message"),
+                               answer.headers, retries=retries, wait_capped=wait_capped)

@@ -1,0 +1,133 @@
+"""The one owner of retries (tenacity). Kiota's RetryHandler is switched off in ``client.py``.
+
+Why here and not in Kiota (facts §8.3): Kiota skips any retry whose delay would reach 180 s, cannot
+read fractional ``Retry-After``, and does not know a call's RU cost or whether it is safe to resend.
+Two retry layers would also multiply (3 Kiota tries times N tenacity tries). Rules:
+
+* 429 and 503 mean "not processed": always retried after ``Retry-After`` (or ``RateLimit-Reset`` if
+  larger, §7.3), which also pauses every other caller through the pacer.
+* 504 and dropped/timed-out connections may have been processed: retried only for idempotent calls.
+  A connection that never opened is always safe to retry.
+* Without a server delay: exponential back-off with jitter.
+* The total wait of one call is capped by ``max_wait_seconds``; then :class:`Throttled` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+from kiota_abstractions.api_error import APIError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+
+from m365_compliance.graph.calls import Call
+from m365_compliance.graph.errors import error_from_exception
+from m365_compliance.graph.headers import rate_limit, retry_after_seconds
+from m365_compliance.graph.pacing import Pacer, Sleep
+from m365_compliance.graph.stats import GatewayStats
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NOT_PROCESSED = frozenset({429, 503})
+MAYBE_PROCESSED = frozenset({504})
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_LOST_ANSWER = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+
+def status_of(exc: BaseException) -> int | None:
+    return exc.response_status_code if isinstance(exc, APIError) else None
+
+
+def server_delay(exc: BaseException) -> float | None:
+    """The wait Graph asked for: the larger of Retry-After and RateLimit-Reset (facts §7.3)."""
+    if not isinstance(exc, APIError) or not exc.response_headers:
+        return None
+    headers = dict(exc.response_headers.items())
+    lower = {k.lower(): v for k, v in headers.items()}
+    delays = [retry_after_seconds(lower.get("retry-after"))]
+    limit = rate_limit(headers)
+    if limit is not None and status_of(exc) == 429:
+        delays.append(limit.reset_seconds)
+    known = [d for d in delays if d is not None]
+    return max(known) if known else None
+
+
+def is_retryable(exc: BaseException, call: Call) -> bool:
+    status = status_of(exc)
+    if status in NOT_PROCESSED or isinstance(exc, _NEVER_SENT):
+        return True
+    if status in MAYBE_PROCESSED or isinstance(exc, _LOST_ANSWER):
+        return call.idempotent
+    return False
+
+
+class RetryPolicy:
+    """Runs one Graph call: pace, send, and resend while Graph or the network says "try again"."""
+
+    def __init__(self, *, max_retries: int, max_wait_seconds: float, pacer: Pacer, stats: GatewayStats,
+                 sleep: Sleep, jitter: Callable[[], float] = random.random) -> None:
+        self._max_retries = max_retries
+        self._max_wait = max_wait_seconds
+        self._pacer = pacer
+        self._stats = stats
+        self._sleep = sleep
+        self._jitter = jitter
+
+    async def run(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:
+        """``send()`` once or more; the result, or the mapped :class:`GraphError`."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda exc: is_retryable(exc, call)),
+            wait=self._wait,
+            stop=self._stop,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._before_sleep(call, state),
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, call, send)
+        except (APIError, httpx.TransportError, ClientAuthenticationError, ServiceRequestError) as exc:
+            made = retrying.statistics.get("attempt_number", 1)
+            capped = is_retryable(exc, call) and made <= self._max_retries
+            raise error_from_exception(exc, call, retries=made - 1, wait_capped=capped) from exc
+
+    async def _attempt(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:
+        await self._pacer.acquire(call.cost)
+        self._stats.ru += call.cost
+        self._stats.calls[call.name] += 1
+        try:
+            return await send()
+        except httpx.TransportError:
+            self._stats.transport_errors += 1
+            raise
+
+    def _wait(self, state: RetryCallState) -> float:
+        assert state.outcome is not None
+        exc = state.outcome.exception()
+        delay = server_delay(exc) if exc is not None else None
+        if delay is not None:
+            return delay
+        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (state.attempt_number - 1))
+        return backoff + self._jitter() * BACKOFF_BASE
+
+    def _stop(self, state: RetryCallState) -> bool:
+        return (state.attempt_number > self._max_retries
+                or state.idle_for + state.upcoming_sleep > self._max_wait)
+
+    def _before_sleep(self, call: Call, state: RetryCallState) -> None:
+        assert state.outcome is not None
+        exc = state.outcome.exception()
+        status = status_of(exc) if exc is not None else None
+        self._stats.retries += 1
+        self._stats.retry_wait_seconds += state.upcoming_sleep
+        if status in NOT_PROCESSED:
+            self._pacer.pause(state.upcoming_sleep)
+        log.info("retrying %s (attempt %d) in %.1fs after %s", call.name, state.attempt_number + 1,
+                 state.upcoming_sleep, status or type(exc).__name__)

@@ -1,0 +1,32 @@
+"""What goes on the wire: decorated User-Agent, bearer token, one slash, counted requests (§7.4, §8.1)."""
+
+from __future__ import annotations
+
+import pytest
+from graph_world import FakeClock, World, in_process
+from kiota_http.middleware.options import RetryHandlerOption
+
+from m365_compliance.graph.client import middleware_options
+from m365_compliance.graph.settings import user_agent
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_user_agent_token_and_paths_on_the_wire(world: World, clock: FakeClock) -> None:
+    gateway, recorder = in_process(world, clock)
+    async with gateway:
+        await gateway.resolve_site(world.site.web_url)
+        await gateway.list_libraries(world.site.id)
+    assert len(recorder.requests) == gateway.stats.requests == 2
+    for _, path, headers in recorder.requests:
+        assert headers["user-agent"].startswith(user_agent("321"))
+        assert headers["user-agent"].startswith("NONISV|321|m365-compliance/")
+        assert headers["authorization"] == "Bearer sandbox-token"
+        assert path.startswith("/v1.0/sites/") and "//" not in path
+    assert recorder.requests[0][1] == "/v1.0/sites/tretoen.sharepoint.com:/sites/rekruttering:"
+
+
+def test_kiota_retries_are_switched_off() -> None:
+    option = middleware_options()[RetryHandlerOption.get_key()]
+    assert isinstance(option, RetryHandlerOption)
+    assert option.max_retry == 0 and not option.should_retry

@@ -1,0 +1,109 @@
+"""Permission mapping for every kind of grant, direct and through $batch (facts §2, §6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from graph_world import EXPIRY, FakeClock, World, in_process
+from kiota_serialization_json.json_parse_node import JsonParseNode
+from msgraph.generated.models.permission import Permission as SdkPermission
+
+from m365_compliance.graph import GraphGateway, NotFound
+from m365_compliance.graph.mapping import permission as map_permission
+from m365_compliance.model import LinkScope, Permission, PrincipalKind
+
+pytestmark = pytest.mark.anyio
+
+
+def by_kind(perms: list[Permission]) -> dict[str, Permission]:
+    out: dict[str, Permission] = {}
+    for p in perms:
+        key = p.link_scope.value if p.link_scope else p.grantees[0].kind.value + ":" + p.grantees[0].display_name
+        out[key] = p
+    return out
+
+
+async def test_each_kind_of_permission(gateway: GraphGateway, world: World) -> None:
+    await gateway.list_libraries(world.site.id)  # lets the gateway qualify site-group ids by site
+    perms = by_kind(await gateway.list_permissions(world.drive.id, world.cv.id))
+
+    owners = perms["siteGroup:Rekruttering Owners"]
+    assert owners.roles == ("owner",) and owners.grantees[0].id == f"{world.site.id}/3"
+    assert owners.grantees[0].key == f"siteGroup:{world.site.id}/3"
+
+    alice = perms["user:Alice Member"]
+    assert alice.roles == ("write",) and alice.grantees[0].id == world.alice.id
+    assert alice.grantees[0].email == "alice@tretoen.no" and not alice.is_link
+
+    guest = perms["guest:Gus Guest"].grantees[0]
+    assert guest.kind is PrincipalKind.GUEST and guest.id == world.gus.id and guest.is_external
+
+    team = perms["group:Team"]  # copied from the folder when inheritance broke
+    assert team.grantees[0].kind is PrincipalKind.GROUP and team.grantees[0].id == world.team.id
+
+    anonymous = perms["anonymous"]
+    assert anonymous.link_scope is LinkScope.ANONYMOUS and anonymous.link_type == "view"
+    assert anonymous.grantees[0].kind is PrincipalKind.ANYONE
+    assert anonymous.expires == EXPIRY and anonymous.expired(datetime(2027, 1, 1, tzinfo=UTC))
+
+    org = perms["organization"]
+    assert org.link_type == "edit" and org.roles == ("write",) and org.expires is None
+    assert org.grantees[0].kind is PrincipalKind.ORGANIZATION
+
+    people = perms["users"]
+    assert {(p.kind, p.id) for p in people.grantees} == {(PrincipalKind.USER, world.bob.id),
+                                                         (PrincipalKind.GUEST, world.gus.id)}
+    assert all(p.inherited is None for p in perms.values())  # SharePoint omits inheritedFrom (§2.3)
+
+
+async def test_inherited_permissions_come_from_the_root(gateway: GraphGateway, world: World) -> None:
+    perms = await gateway.list_permissions(world.drive.id, world.contract.id)
+    assert {p.grantees[0].kind for p in perms} == {PrincipalKind.SITE_GROUP}
+    assert {p.grantees[0].id for p in perms} == {"3", "4", "5"}  # site unknown to the gateway yet
+
+
+async def test_batch_equals_direct_reads_across_chunks(gateway: GraphGateway, world: World) -> None:
+    ids = [i for i in world.drive.items] * 2 + ["01NOSUCHITEM"]  # duplicates, > 20, one unknown
+    answers = await gateway.batch_get_permissions(world.drive.id, ids)
+    assert set(answers) == set(ids)
+    for item_id in world.drive.items:
+        assert answers[item_id] == await gateway.list_permissions(world.drive.id, item_id)
+    missing = answers["01NOSUCHITEM"]
+    assert isinstance(missing, NotFound) and missing.status == 404
+
+
+async def test_batch_wire_format(world: World, clock: FakeClock) -> None:
+    gateway, recorder = in_process(world, clock)
+    async with gateway:
+        await gateway.batch_get_permissions(world.drive.id, list(world.drive.items))
+    envelopes = [r for r in recorder.requests if r[1].endswith("/$batch")]
+    assert len(envelopes) == 1  # 10 items fit one envelope
+    assert gateway.stats.ru == 5 * len(world.drive.items)  # items are charged, not the envelope
+    assert gateway.stats.requests == 1
+
+
+def parse(body: Mapping[str, Any]) -> SdkPermission:
+    return JsonParseNode(json.loads(json.dumps(body))).get_object_value(SdkPermission)
+
+
+def test_inherited_from_presence_and_the_no_expiry_date() -> None:
+    """The SDK parses ``inheritedFrom: {}`` into an object: presence means inherited (facts §2.3)."""
+    grant = {"id": "1", "roles": ["read"], "grantedToV2": {"user": {"id": "u1", "displayName": "U"}}}
+    assert map_permission(parse(grant), None).inherited is None
+    assert map_permission(parse({**grant, "inheritedFrom": {}}), None).inherited is True
+    never = {**grant, "link": {"scope": "anonymous", "type": "view"}, "expirationDateTime": "0001-01-01T00:00:00Z"}
+    assert map_permission(parse(never), None).expires is None
+
+
+def test_unknown_link_scope_is_reported_as_the_broadest() -> None:
+    odd = parse({"id": "1", "roles": ["read"], "link": {"scope": "somethingNew", "type": "view"}})
+    assert map_permission(odd, None).link_scope is LinkScope.ANONYMOUS
+
+
+async def test_unknown_item_is_not_found(gateway: GraphGateway, world: World) -> None:
+    with pytest.raises(NotFound):
+        await gateway.list_permissions(world.drive.id, "01NOSUCHITEM")
