@@ -147,7 +147,7 @@ class GraphGateway:
             async def fetch(url: str | None = url, seen: HeadersInspectionHandlerOption = seen) -> Any:
                 query = None if url else DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(select=fields,
                                                                                                     top=top)
-                cfg = _config(query, prefer=prefer, options=[seen])
+                cfg = _config(query, prefer=prefer, options=[seen], exclude_parents=True)
                 return await (builder.with_url(url) if url else builder).get(cfg)
 
             response = await self._run(calls.delta_call(url), fetch)
@@ -312,8 +312,12 @@ class GraphGateway:
 
 
 def _config(query: Any = None, *, prefer: Sequence[str] = (), if_match: str | None = None,
-            options: list[Any] | None = None) -> RequestConfiguration[Any]:
+            options: list[Any] | None = None, exclude_parents: bool = False) -> RequestConfiguration[Any]:
     cfg: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query, options=options)
+    if exclude_parents:
+        # Facts §1.1: changed items without their parent chain. Items are tracked by id, so the
+        # chain adds nothing but cost (every ancestor root would be re-read for its permissions).
+        cfg.headers.add("deltaExcludeParent", "true")
     if prefer:
         cfg.headers.add("Prefer", ", ".join(prefer))
     if if_match:

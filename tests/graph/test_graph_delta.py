@@ -66,8 +66,8 @@ async def test_incremental_delta_reports_sharing_changes(gateway: GraphGateway, 
     changed = {i.id: i for p in changes for i in p.items}
     contract = changed[world.contract.id]
     assert contract.sharing_changed and contract.shared_scope == "anonymous"
-    assert not changed[world.drive.root_id].sharing_changed  # parent chain, not itself changed
-    assert changed[world.drive.root_id].shared_scope == ""  # hierarchy root: empty facet (§1.4)
+    # deltaExcludeParent (facts §1.1): the unchanged parent chain is not sent, so not re-read either.
+    assert world.drive.root_id not in changed
 
 
 async def test_expired_token_raises_resync_with_location(gateway: GraphGateway, world: World) -> None:
