@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import drive_world
 import httpx
 import pytest
-import drive_world
 import site_world
 
 from m365_compliance.sandbox.server import SandboxServer

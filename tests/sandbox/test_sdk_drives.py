@@ -7,21 +7,13 @@ sandbox with ``adapter.base_url`` and a stub credential; delta is walked with a 
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import httpx
 import pytest
-from azure.core.credentials import AccessToken
 from drive_world import SHARING_PREFER, Library, build
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_authentication_azure.azure_identity_authentication_provider import (
-    AzureIdentityAuthenticationProvider,
-)
-from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph import GraphServiceClient
 from msgraph.generated.drives.item.items.item.children.children_request_builder import (
     ChildrenRequestBuilder,
 )
@@ -33,7 +25,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.security.behavior_during_retention_period import (
     BehaviorDuringRetentionPeriod,
 )
-from msgraph_core import GraphClientFactory
+from sdk_client import run
 
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.tenant import Tenant
@@ -41,26 +33,7 @@ from m365_compliance.sandbox.tenant import Tenant
 T = TypeVar("T")
 
 
-class StaticToken:
-    """Any ``get_token(*scopes, **kwargs)`` works; the SDK passes ``claims``/``enable_cae`` (facts §8.2)."""
 
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("sandbox-token", int(time.time()) + 3600)
-
-
-def _run(make: Callable[[GraphServiceClient], Awaitable[T]], server: SandboxServer) -> T:
-    async def main() -> T:
-        auth = AzureIdentityAuthenticationProvider(StaticToken(), scopes=["https://graph.microsoft.com/.default"],
-                                                   allowed_hosts=["127.0.0.1"])
-        http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
-        adapter = GraphRequestAdapter(auth, client=http)
-        adapter.base_url = server.base_url
-        try:
-            return await make(GraphServiceClient(request_adapter=adapter))
-        finally:
-            await http.aclose()
-
-    return asyncio.run(main())
 
 
 @pytest.fixture
@@ -117,7 +90,7 @@ def test_drive_and_delta_pages_parse(server: SandboxServer, lib: Library) -> Non
             .delta_with_token("latest").get()
         assert latest.value == [] and latest.odata_delta_link.startswith(server.base_url)
 
-    _run(scenario, server)
+    run(server, scenario)
 
 
 def test_expired_token_raises_410_with_location(server: SandboxServer, lib: Library) -> None:
@@ -132,7 +105,7 @@ def test_expired_token_raises_410_with_location(server: SandboxServer, lib: Libr
         items, _link, _ = await _walk_delta(client, lib.drive.id, location, _delta_config())
         assert len(items) == 6
 
-    _run(scenario, server)
+    run(server, scenario)
 
 
 def test_children_with_list_item_fields(server: SandboxServer, lib: Library) -> None:
@@ -145,7 +118,7 @@ def test_children_with_list_item_fields(server: SandboxServer, lib: Library) -> 
         # the SDK parses the UTC instant of Oslo midnight into a datetime
         assert dates == {"Ola": datetime(2026, 2, 28, 23, tzinfo=UTC), "Kari": datetime(2026, 7, 14, 22, tzinfo=UTC)}
 
-    _run(scenario, server)
+    run(server, scenario)
 
 
 def test_permissions_parse(server: SandboxServer, lib: Library) -> None:
@@ -166,7 +139,7 @@ def test_permissions_parse(server: SandboxServer, lib: Library) -> None:
         await item.permissions.by_permission_id(people.id).delete()
         assert people.id not in [p.id for p in (await item.permissions.get()).value]
 
-    _run(scenario, server)
+    run(server, scenario)
 
 
 def test_retention_label_and_guarded_delete(server: SandboxServer, lib: Library) -> None:
@@ -194,4 +167,4 @@ def test_retention_label_and_guarded_delete(server: SandboxServer, lib: Library)
         await item.delete(request_configuration=fresh)
         assert lib.cv.id not in lib.drive.items
 
-    _run(scenario, server)
+    run(server, scenario)

@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import httpx
 import pytest
-from azure.core.credentials import AccessToken
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_authentication_azure.azure_identity_authentication_provider import (
-    AzureIdentityAuthenticationProvider,
-)
 from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
-from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph import GraphServiceClient
 from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
     TransitiveMembersRequestBuilder,
 )
@@ -33,9 +25,9 @@ from msgraph.generated.sites.item.lists.item.items.items_request_builder import 
     ItemsRequestBuilder,
 )
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
-from msgraph_core import GraphClientFactory
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
+from sdk_client import run
 from site_world import HOST, World, build
 
 from m365_compliance.sandbox.server import SandboxServer
@@ -44,29 +36,12 @@ from m365_compliance.sandbox.tenant import Tenant
 T = TypeVar("T")
 
 
-class StaticToken:
-    """The stub credential of facts §8.2 (the SDK passes claims= and enable_cae=)."""
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("sandbox-token", int(time.time()) + 3600)
-
 
 @pytest.fixture
 def world(tenant: Tenant) -> World:
     return build(tenant)
 
 
-def run(server: SandboxServer, work: Callable[[GraphServiceClient], Awaitable[T]]) -> T:
-    """Run ``work`` with a GraphServiceClient pointed at the sandbox (facts §8.1), in a fresh loop."""
-
-    async def main() -> T:
-        auth = AzureIdentityAuthenticationProvider(StaticToken(), scopes=["https://graph.microsoft.com/.default"])
-        async with httpx.AsyncClient(timeout=10) as http:
-            adapter = GraphRequestAdapter(auth, client=GraphClientFactory.create_with_default_middleware(client=http))
-            adapter.base_url = server.base_url
-            return await work(GraphServiceClient(request_adapter=adapter))
-
-    return asyncio.run(main())
 
 
 def test_site_by_path_and_its_drives(server: SandboxServer, world: World) -> None:

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from m365_compliance.sandbox.demo import build_demo_tenant
-from m365_compliance.sandbox.tenant_file import TenantFileError, build_tenant, dump_tenant_file, load_tenant_file
+from m365_compliance.sandbox.tenant_file import (
+    TenantFileError,
+    build_tenant,
+    dump_tenant_file,
+    load_tenant_file,
+)
 
 EXAMPLE = Path(__file__).parents[2] / "m365_compliance" / "sandbox" / "examples" / "small-tenant.json"
 
