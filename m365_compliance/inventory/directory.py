@@ -59,6 +59,16 @@ class DirectoryReader:
             self.principals.setdefault(member.key, member)
         log.debug("group %s has %d transitive members", group_id, len(members))
 
+    async def read_users(self) -> None:
+        """Every user (members and guests): the register's contact persons are checked against them."""
+        try:
+            users = await self.gateway.list_users()
+        except GraphError as exc:
+            self.gaps.append(Gap("directory", "users", "list users", str(exc), exc.status, exc.hint))
+            return
+        for user in users:
+            self.principals.setdefault(user.key, user)
+
     async def expand_all(self, grantees: Iterable[Principal]) -> None:
         for grantee in grantees:
             self.principals.setdefault(grantee.key, grantee)

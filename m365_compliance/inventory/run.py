@@ -99,6 +99,7 @@ async def run_inventory(gateway: GraphGateway, store: StateStore, spec: Inventor
         for role, references in spec.roles.items():
             await directory.resolve_role(role, references)
         await directory.expand_all(_grantees(repo))
+        await directory.read_users()
         repo.replace_directory(directory.principals.values(), directory.members)
         _store_roles(store, directory.resolved_roles)
         result.gaps.extend(directory.gaps)

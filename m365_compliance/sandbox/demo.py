@@ -32,7 +32,7 @@ APPLICANT_AGE_DAYS = (12, 30, 61, 95, 130, 150, 185, 214, 245, 276, 300, 320, 34
                       500, 548, 610, 670, 700, 730)
 NO_DATE = {5, 17}  # indexes of applicants without an application date (age from folder creation)
 HIRED = {5, 16}  # one hired within 12 months, one hired past it
-ENDED = {1: date(2019, 6, 30), 4: date(2021, 12, 31), 7: date(2023, 3, 31), 10: date(2024, 8, 31),
+ENDED = {1: date(2019, 6, 30), 4: date(2021, 12, 31), 7: date(2024, 3, 31), 10: date(2024, 8, 31),
          13: date(2025, 10, 31), 16: None}  # index → end date; None = ended yesterday
 FOLDERLESS_CUSTOMER = 19  # a register row without a folder
 UNREGISTERED_FOLDER = "Gamle Kunde AS"

@@ -1,0 +1,48 @@
+"""Findings of each evaluation, kept per run so later stages (drift, report) can compare runs."""
+
+from __future__ import annotations
+
+import json
+
+from m365_compliance.rules.findings import Finding
+from m365_compliance.state.store import StateStore, to_text, utc_now
+
+TABLE = """
+CREATE TABLE IF NOT EXISTS findings (
+    evaluation_id TEXT NOT NULL,
+    snapshot_run_id TEXT NOT NULL,
+    evaluated_at TEXT NOT NULL,
+    policy_version TEXT,
+    finding_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    control TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (evaluation_id, finding_id)
+);
+"""
+
+
+class FindingsRepository:
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        store.db.executescript(TABLE)
+
+    def save(self, snapshot_run_id: str, policy_version: str | None, findings: list[Finding]) -> str:
+        evaluation_id = f"eval-{utc_now().strftime('%Y%m%dT%H%M%S%fZ')}"
+        now = to_text(utc_now())
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT INTO findings(evaluation_id, snapshot_run_id, evaluated_at, policy_version, finding_id, "
+                "rule_id, control, severity, status, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(evaluation_id, snapshot_run_id, now, policy_version, f.id, f.rule_id, f.control, f.severity,
+                  f.status, json.dumps(f.as_dict(), ensure_ascii=False)) for f in findings])
+        return evaluation_id
+
+    def latest(self) -> list[dict[str, object]]:
+        row = self.store.db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()
+        if row is None:
+            return []
+        return [json.loads(r["body"]) for r in self.store.db.execute(
+            "SELECT body FROM findings WHERE evaluation_id=? ORDER BY finding_id", (row["evaluation_id"],))]
