@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -21,8 +22,8 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     """Run the pipeline against the bundled 321 sandbox tenant: no tenant, no credentials needed.
 
     Starts the sandbox (a local Graph-compatible server) with the 321 demo tenant, writes the demo
-    policy file, runs the inventory and prints a summary. Outputs land in --out: policy.toml,
-    state.sqlite and summary.json.
+    policy file, runs the inventory and the policy check (controls C1–C6) and prints a summary.
+    Outputs land in --out: policy.toml, state.sqlite, findings.json and summary.json.
 
     \b
     Example:
@@ -45,4 +46,8 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
                f"({', '.join(inv['modes'])}), {inv['permissionReads']} permission lists, {len(inv['gaps'])} gaps.")
     click.echo(f"Graph traffic: {summary['graph']['requests']} requests, {summary['sandbox']['ruTotal']} RU "
                f"(sandbox count), {summary['sandbox']['writes']} writes.")
+    acting = [f for f in outcome.findings if f.status in ("fail", "warn", "not_evaluated")]
+    by_control = ", ".join(f"{c} {n}" for c, n in sorted(Counter(f.control for f in acting).items()))
+    click.echo(f"Policy check: {len(acting)} findings to act on ({by_control}); "
+               f"{sum(f.status == 'info' for f in outcome.findings)} items kept by law.")
     click.echo(f"Outputs in {out_dir}/: {', '.join(sorted(p.name for p in out_dir.iterdir()))}")

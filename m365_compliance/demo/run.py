@@ -2,14 +2,16 @@
 
 This is the README's first command and the rehearsal path for a policy change: the same library
 code as a nightly run, only with the sandbox as the tenant and the packaged demo policy file.
-It grows as stages land (inventory today; check, plan, report next).
+It grows as stages land (inventory and check today; plan, report next).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,20 @@ from m365_compliance.config.demo import write_demo_config
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
+from m365_compliance.inventory.snapshot_load import load_snapshot
+from m365_compliance.inventory.spec import inventory_spec
+from m365_compliance.rules.findings import Finding
+from m365_compliance.rules.registry import evaluate
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.state.findings_repo import FindingsRepository
+from m365_compliance.state.store import StateStore
 
 STATE_FILE = "state.sqlite"
 POLICY_FILE = "policy.toml"
 SUMMARY_FILE = "summary.json"
+FINDINGS_FILE = "findings.json"
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class DemoOutcome:
     config: Config
     inventory: InventoryOutcome
     sandbox_stats: dict[str, Any]
+    findings: tuple[Finding, ...]
 
     @property
     def policy_path(self) -> Path:
@@ -47,7 +57,18 @@ class DemoOutcome:
             "graph": {k: v for k, v in self.inventory.graph_stats.items() if k != "calls"},
             "sandbox": {"requests": self.sandbox_stats["requests"], "ruTotal": self.sandbox_stats["ruTotal"],
                         "writes": self.sandbox_stats["writes"]},
+            "findings": {f"{control} {status}": n for (control, status), n in sorted(
+                Counter((f.control, f.status) for f in self.findings).items())},
         }
+
+
+def _check(config: Config, now: datetime) -> list[Finding]:
+    """Evaluate the rules over the fresh snapshot as of the tenant's clock, and keep the findings."""
+    with StateStore(config.state.path) as store:
+        snapshot = load_snapshot(store, inventory_spec(config))
+        findings = evaluate(snapshot, config, now)
+        FindingsRepository(store).save(snapshot.run_id, config.policy_version, findings)
+    return findings
 
 
 def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None,
@@ -61,7 +82,10 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
         config = write_demo_config(out_dir / POLICY_FILE, graph_url=server.base_url, state_path=STATE_FILE)
         inventory = asyncio.run(inventory_from_config(config, progress=progress))
         stats = server.app.meter.snapshot()
-    outcome = DemoOutcome(out_dir, config, inventory, stats)
+    findings = _check(config, demo.tenant.clock)
+    outcome = DemoOutcome(out_dir, config, inventory, stats, tuple(findings))
+    (out_dir / FINDINGS_FILE).write_text(json.dumps([f.as_dict() for f in findings], indent=1, ensure_ascii=False)
+                                         + "\n", encoding="utf-8")
     (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     return outcome
