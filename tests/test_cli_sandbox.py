@@ -60,3 +60,24 @@ def test_export_writes_a_loadable_tenant_file(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {s["name"] for s in data["sites"]} == {"rekruttering", "kunder"}
+
+
+def test_every_sandbox_command_has_an_example_in_its_help():
+    _register_commands()
+    for args in (["sandbox"], ["sandbox", "serve"], ["sandbox", "export"]):
+        result = CliRunner().invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0
+        example = result.output.split("Example:\n", 1)[1].splitlines()[0]
+        assert example.strip().startswith("m365-compliance sandbox"), args  # kept verbatim by \b
+
+
+def test_option_values_are_validated_before_anything_is_built(tmp_path):
+    _register_commands()
+    runner = CliRunner()
+    for args, words in ((["serve", "--fault-rate", "1.5"], "--fault-rate"), (["serve", "--port", "70000"], "--port"),
+                        (["serve", "--scale", "10"], "--scale"), (["export", str(tmp_path / "t.json")], "--demo"),
+                        (["export", "--demo", "--scale", "5", str(tmp_path / "t.json")], "--scale")):
+        result = runner.invoke(cli, ["sandbox", *args])
+        assert result.exit_code == 2, args
+        assert words in result.output, (args, result.output)
+    assert not (tmp_path / "t.json").exists()

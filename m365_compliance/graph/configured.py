@@ -10,8 +10,16 @@ if TYPE_CHECKING:
     from m365_compliance.config.schema import Config
 
 
-def gateway_settings(config: Config, *, ru_per_minute: int | None = 1250) -> GatewaySettings:
+#: The per-minute RU budget of an app in a tenant below 1,000 licences (facts §7.2).
+DEFAULT_RU_PER_MINUTE = 1250
+
+
+def gateway_settings(config: Config, *, ru_per_minute: int | None = DEFAULT_RU_PER_MINUTE) -> GatewaySettings:
+    """Settings for the policy file's tenant. A loopback sandbox has no budget unless it is given one
+    (``sandbox serve --ru-per-minute``), so pacing is off there; real Graph is paced to the budget."""
     auth = config.auth
+    if config.tenant.is_loopback and ru_per_minute == DEFAULT_RU_PER_MINUTE:
+        ru_per_minute = None
     return GatewaySettings(
         graph_url=config.tenant.graph_url,
         tenant_id=config.tenant.tenant_id,

@@ -13,77 +13,42 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from m365_compliance.sandbox.demo_people import EMPLOYEES, FILES_PER_APPLICANT, FIRST_NAMES, LAST_NAMES
+from m365_compliance.sandbox.demo_customers import UNREGISTERED_FOLDER, build_customers
+from m365_compliance.sandbox.demo_manifest import (
+    ApplicantTruth,
+    CustomerTruth,
+    DemoManifest,
+    StrayAccess,
+    applicant_state,
+)
+from m365_compliance.sandbox.demo_people import (
+    APPLICANT_LABEL,
+    EMPLOYEES,
+    EVENT_LABEL,
+    FILES_PER_APPLICANT,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PRIMARY_LABEL,
+    RECORD_LABEL,
+    SECONDARY_LABEL,
+)
 from m365_compliance.sandbox.demo_scale import grow
 from m365_compliance.sandbox.model import Column, Drive, Item, RetentionLabelDef
 from m365_compliance.sandbox.tenant import Tenant
 
 DOMAIN = "tretoen.no"
-APPLICANT_LABEL = "Søknad 12 mnd"
-PRIMARY_LABEL = "Bokføring primær 5 år"
-SECONDARY_LABEL = "Bokføring sekundær 3,5 år"
-RECORD_LABEL = "Avtale record"
-EVENT_LABEL = "Kontraktslutt"
 
 #: Applicant ages in days before the clock (one per applicant folder); 362 and 368 straddle 12 months.
 APPLICANT_AGE_DAYS = (12, 30, 61, 95, 130, 150, 185, 214, 245, 276, 300, 320, 340, 362, 368, 400, 430, 460,
                       500, 548, 610, 670, 700, 730)
 NO_DATE = {5, 17}  # indexes of applicants without an application date (age from folder creation)
 HIRED = {5, 16}  # one hired within 12 months, one hired past it
-ENDED = {1: date(2019, 6, 30), 4: date(2021, 12, 31), 7: date(2024, 3, 31), 10: date(2024, 8, 31),
-         13: date(2025, 10, 31), 16: None}  # index → end date; None = ended yesterday
-FOLDERLESS_CUSTOMER = 19  # a register row without a folder
-UNREGISTERED_FOLDER = "Gamle Kunde AS"
-DUPLICATE_OF = 0
-RECORD_LABELLED = {1, 4}  # ended customers whose signed agreement is a record
+STRAY_GUEST = "viktor.vikar@bemanning.example"  # a guest who is nobody's contact person
 
 
-@dataclass(frozen=True)
-class ApplicantTruth:
-    folder_id: str
-    applied: date | None  # the Soknadsdato column; None → age from the folder's creation
-    created: datetime
-    hired: bool
-
-
-@dataclass(frozen=True)
-class StrayAccess:
-    """A seeded grant or link the policy does not allow (or, when ``allowed``, one it does)."""
-
-    scope: str
-    item_id: str
-    kind: str  # user-outside-role | guest | anonymous-link | organization-link | expired-link | consultant
-    principal_id: str | None
-    allowed: bool = False
-
-
-@dataclass(frozen=True)
-class CustomerTruth:
-    name: str
-    folder_id: str | None
-    row_ids: tuple[int, ...]
-    ended: date | None
-    contacts: tuple[str, ...]  # user ids
-
-
-@dataclass(frozen=True)
-class DemoManifest:
-    groups: dict[str, str]  # role → group id (recruiters, hr, management, sales, sales-east, everyone)
-    users: dict[str, str]  # mail → user id
-    recruitment_drive: str
-    customers_drive: str
-    register_list: str
-    applicants: tuple[ApplicantTruth, ...]
-    stray: tuple[StrayAccess, ...]
-    customers: tuple[CustomerTruth, ...]
-    unregistered_folder: str
-    folderless_row: int
-    duplicate_row: int
-    unknown_contact_row: int
-    statutory: dict[str, str]  # item id → class ("primary" / "secondary")
-    record_labelled: tuple[str, ...]
+__all__ = ["ApplicantTruth", "CustomerTruth", "DemoManifest", "DemoTenant", "StrayAccess", "build_demo_tenant"]
 
 
 @dataclass(frozen=True)
@@ -93,17 +58,23 @@ class DemoTenant:
 
 
 def build_demo_tenant(*, items: int | None = None, seed: int = 321) -> DemoTenant:
+    """The demo tenant and its ground truth; the same ``seed`` gives the same tenant, ids included.
+
+    ``items`` grows it to about that many drive items (10k, 100k, 1M); a million take seconds.
+    """
     rng = random.Random(seed)
     t = Tenant(id_seed=str(seed))
     users, groups = _directory(t)
     _labels(t)
     rec_drive, applicants, rec_stray = _recruitment(t, users, groups)
-    cus_drive, register, customers, cus_stray, statutory, records, rows = _customers(t, users, groups, rng)
+    side = build_customers(t, users, groups)
     if items is not None:
-        grow(t, rng, items, rec_drive=rec_drive, cus_drive=cus_drive, groups=groups, customers=customers)
-    manifest = DemoManifest(groups, users, rec_drive.id, cus_drive.id, register, tuple(applicants),
-                            tuple(rec_stray + cus_stray), tuple(customers), UNREGISTERED_FOLDER, rows["folderless"],
-                            rows["duplicate"], rows["unknown"], statutory, tuple(records))
+        applicants += grow(t, rng, items, rec_drive=rec_drive, cus_drive=side.drive, groups=groups,
+                           customers=side.customers, avoid={s.item_id for s in side.strays})
+    manifest = DemoManifest(groups, users, rec_drive.id, side.drive.id, side.register_id, tuple(applicants),
+                            tuple(rec_stray + side.strays), tuple(side.customers), UNREGISTERED_FOLDER,
+                            side.rows["folderless"], side.rows["duplicate"], side.rows["unknown"], side.statutory,
+                            tuple(side.records))
     return DemoTenant(t, manifest)
 
 
@@ -114,7 +85,7 @@ def _directory(t: Tenant) -> tuple[dict[str, str], dict[str, str]]:
         user = t.add_user(name, f"{local}@{DOMAIN}", job_title=role)
         users[user.mail] = user.id
         by_role.setdefault(role, []).append(user.id)
-    stray_guest = t.add_user("Viktor Vikar", "viktor@bemanning-eksempel.no", guest=True)
+    stray_guest = t.add_user("Viktor Vikar", STRAY_GUEST, guest=True)
     users[stray_guest.mail] = stray_guest.id
     hr = t.add_group("HR", f"hr@{DOMAIN}", members=by_role["hr"])
     recruiters = t.add_group("Rekruttering", f"rekruttering@{DOMAIN}", members=[*by_role["recruiter"], hr.id],
@@ -167,7 +138,9 @@ def _recruitment(t: Tenant, users: dict[str, str],
             t.add_file(drive, folder, file_name, size=40_000 + 997 * k, created=created + timedelta(minutes=k),
                        created_by=recruiter)
         folders.append(folder)
-        applicants.append(ApplicantTruth(folder.id, None if n in NO_DATE else applied, created, n in HIRED))
+        start = created.date() if n in NO_DATE else applied
+        applicants.append(ApplicantTruth(folder.id, None if n in NO_DATE else applied, created, n in HIRED,
+                                         folder.name, applicant_state(start, n in HIRED, t.clock.date())))
     stray = _recruitment_strays(t, drive, folders, users)
     return drive, applicants, stray
 
@@ -178,27 +151,25 @@ def _recruitment_strays(t: Tenant, drive: Drive, folders: list[Item], users: dic
         return drive.items[next(iter(folder.children))]
 
     sales_user = users[f"sofie.johansen@{DOMAIN}"]
-    guest = users["viktor@bemanning-eksempel.no"]
+    guest = users[STRAY_GUEST]
     recruiter = users[f"jonas.berg@{DOMAIN}"]
-    t.grant(folders[2], ("read",), user_id=sales_user)
+    direct = t.grant(folders[2], ("read",), user_id=sales_user)
     anonymous = t.add_link(first_file(folders[4]), "anonymous")
-    t.grant(folders[7], ("read",), user_id=guest)
-    t.add_link(folders[9], "organization", "view")
+    guest_grant = t.grant(folders[7], ("read",), user_id=guest)
+    organization = t.add_link(folders[9], "organization", "view")
     expired = first_file(folders[11])
-    t.add_link(expired, "anonymous", expires=t.clock - timedelta(days=55))
+    old_link = t.add_link(expired, "anonymous", expires=t.clock - timedelta(days=55))
     allowed = first_file(folders[1])
-    t.add_link(allowed, "users", "edit", recipients=[recruiter])
+    recruiter_link = t.add_link(allowed, "users", "edit", recipients=[recruiter])
     return [
-        StrayAccess("recruitment", folders[2].id, "user-outside-role", sales_user),
-        StrayAccess("recruitment", first_file(folders[4]).id, "anonymous-link", anonymous.id),
-        StrayAccess("recruitment", folders[7].id, "guest", guest),
-        StrayAccess("recruitment", folders[9].id, "organization-link", None),
-        StrayAccess("recruitment", expired.id, "expired-link", None),
-        StrayAccess("recruitment", allowed.id, "specific-people-link", recruiter, allowed=True),
+        StrayAccess("recruitment", folders[2].id, "user-outside-role", sales_user, grant_id=direct.id),
+        StrayAccess("recruitment", first_file(folders[4]).id, "anonymous-link", None, grant_id=anonymous.id,
+                    link_scope="anonymous"),
+        StrayAccess("recruitment", folders[7].id, "guest", guest, grant_id=guest_grant.id),
+        StrayAccess("recruitment", folders[9].id, "organization-link", None, grant_id=organization.id,
+                    link_scope="organization"),
+        StrayAccess("recruitment", expired.id, "expired-link", None, grant_id=old_link.id, link_scope="anonymous",
+                    expired=True),
+        StrayAccess("recruitment", allowed.id, "specific-people-link", recruiter, allowed=True,
+                    grant_id=recruiter_link.id, link_scope="users"),
     ]
-
-
-def _customers(t: Tenant, users: dict[str, str], groups: dict[str, str], rng: random.Random):  # type: ignore[no-untyped-def]
-    from m365_compliance.sandbox.demo_customers import build_customers
-
-    return build_customers(t, users, groups, rng)

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-import random
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from m365_compliance.sandbox.demo_people import CUSTOMERS, EMPLOYEES
+from m365_compliance.sandbox.demo_manifest import CustomerTruth, StrayAccess
+from m365_compliance.sandbox.demo_people import (
+    CUSTOMERS,
+    EMPLOYEES,
+    FIRST_NAMES,
+    LAST_NAMES,
+    RECORD_LABEL,
+)
 from m365_compliance.sandbox.model import Column, Drive, Item
 from m365_compliance.sandbox.tenant import Tenant
 
 DOMAIN = "tretoen.no"
 REGISTER = "Avtaleregister"
-UNKNOWN_CONTACT = "ukjent.person@eksempel.no"
+UNKNOWN_CONTACT = "ukjent.person@loten-trelast.example"
+ENDED = {1: date(2019, 6, 30), 4: date(2021, 12, 31), 7: date(2024, 3, 31), 10: date(2024, 8, 31),
+         13: date(2025, 10, 31), 16: None}  # customer index → end date; None = ended yesterday
+FOLDERLESS_CUSTOMER = 19  # a register row without a folder
+UNREGISTERED_FOLDER = "Gamle Kunde AS"  # a folder without a register row
+DUPLICATE_OF = 0  # this customer's row appears twice
+UNKNOWN_CONTACT_OF = 3  # this customer's row names a contact e-mail that is no tenant user
+RECORD_LABELLED = {1, 4}  # ended customers whose signed agreement is a record
 REGISTER_COLUMNS = [
     Column("Title", "Kunde", "text"), Column("AvtaleId", "Avtale-ID", "text"),
     Column("Startdato", "Startdato", "date"), Column("Sluttdato", "Sluttdato", "date"),
@@ -22,19 +36,21 @@ REGISTER_COLUMNS = [
 ]
 
 
-def build_customers(t: Tenant, users: dict[str, str], groups: dict[str, str], rng: random.Random):  # type: ignore[no-untyped-def]
-    """Returns (drive, register list id, customers, strays, statutory, record-labelled, special rows)."""
-    from m365_compliance.sandbox.demo import (
-        DUPLICATE_OF,
-        ENDED,
-        FOLDERLESS_CUSTOMER,
-        RECORD_LABEL,
-        RECORD_LABELLED,
-        UNREGISTERED_FOLDER,
-        CustomerTruth,
-        StrayAccess,
-    )
+@dataclass
+class CustomerSide:
+    """What :func:`build_customers` made, for the manifest."""
 
+    drive: Drive
+    register_id: str
+    customers: list[CustomerTruth] = field(default_factory=list)
+    strays: list[StrayAccess] = field(default_factory=list)
+    statutory: dict[str, str] = field(default_factory=dict)  # item id → "primary" | "secondary"
+    records: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=lambda: {"folderless": 0, "duplicate": 0, "unknown": 0})
+
+
+def build_customers(t: Tenant, users: dict[str, str], groups: dict[str, str]) -> CustomerSide:
+    """The Kunder site: one folder per customer, the register list with its seeded anomalies, strays."""
     it_admin = users[f"it-admin@{DOMAIN}"]
     site = t.add_site("kunder", "Kunder", owners=[it_admin], members=[groups["management"], groups["sales"]],
                       created=datetime(2016, 1, 4, 9, tzinfo=UTC))
@@ -43,26 +59,25 @@ def build_customers(t: Tenant, users: dict[str, str], groups: dict[str, str], rn
     register = t.add_list(site, REGISTER, list(REGISTER_COLUMNS))
     consultants = [users[f"{local}@{DOMAIN}"] for _, local, role in EMPLOYEES if role == "consultant"]
     today = t.clock.date()
-    customers, statutory, records = [], {}, []
-    rows = {"folderless": 0, "duplicate": 0, "unknown": 0}
+    side = CustomerSide(drive, register.id)
+    customers, statutory, records, rows = side.customers, side.statutory, side.records, side.rows
     folders: dict[int, Item] = {}
     for n, name in enumerate(CUSTOMERS):
         start = date(2016 + n % 9, 1 + (n * 5) % 12, 1)
         ended = (today - timedelta(days=1) if ENDED[n] is None else ENDED[n]) if n in ENDED else None
         contacts = [consultants[n % len(consultants)]]
         if n % 3 == 0:
-            slug = name.split()[0].lower().replace("ø", "o").replace("å", "a").replace("æ", "ae")
-            contacts.append(t.add_user(f"Kontakt {name}", f"kontakt@{slug}.no", guest=True).id)
+            contacts.append(_guest_contact(t, n, name))
         fields = {"Title": name, "AvtaleId": f"321-{start.year}-{n + 1:03}", "Startdato": start.isoformat(),
                   "Kontaktpersoner": contacts, "Databehandleravtale": f"DBA-{n + 1:03}", "SlettingEtterDager": 90,
                   "LagretEtterAvtale": n % 4 == 0, "Mappe": name}
         if ended is not None:
             fields["Sluttdato"] = ended.isoformat()
-        if n == 3:
+        if n == UNKNOWN_CONTACT_OF:
             fields["KontaktEpost"] = UNKNOWN_CONTACT
         row = t.add_list_item(register, fields)
         row_ids = [row.id]
-        if n == 3:
+        if n == UNKNOWN_CONTACT_OF:
             rows["unknown"] = row.id
         if n == DUPLICATE_OF:
             rows["duplicate"] = t.add_list_item(register, dict(fields)).id
@@ -82,8 +97,20 @@ def build_customers(t: Tenant, users: dict[str, str], groups: dict[str, str], rn
                        created_by=it_admin)
     for k in range(2):
         t.add_file(drive, old, f"Notat {k + 1}.docx", created=datetime(2018, 3, 2 + k, 10, tzinfo=UTC))
-    strays = _customer_strays(t, drive, folders, consultants, customers, StrayAccess)
-    return drive, register.id, customers, strays, statutory, records, rows
+    side.strays = _customer_strays(t, drive, folders, consultants, customers)
+    return side
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "-"})
+
+
+def _guest_contact(t: Tenant, n: int, customer: str) -> str:
+    """The customer's contact person as a guest, at a reserved ``.example`` domain so no address is real."""
+    first, last = FIRST_NAMES[(n * 7 + 4) % len(FIRST_NAMES)], LAST_NAMES[(n * 3 + 11) % len(LAST_NAMES)]
+    company = customer.removesuffix(" ASA").removesuffix(" AS").removesuffix(" SA")
+    domain = f"{company.lower().translate(_ASCII)}.example"
+    mail = f"{first}.{last}".lower().translate(_ASCII)
+    return t.add_user(f"{first} {last} ({company})", f"{mail}@{domain}", guest=True).id
 
 
 def _allowed_root(t: Tenant, drive: Drive, groups: dict[str, str]) -> None:
@@ -129,15 +156,16 @@ def _customer_folder(t: Tenant, drive: Drive, name: str, start: date, until: dat
 
 
 def _customer_strays(t: Tenant, drive: Drive, folders: dict[int, Item], consultants: list[str],
-                     customers: list, stray_type: type) -> list:  # type: ignore[type-arg]
+                     customers: list[CustomerTruth]) -> list[StrayAccess]:
     outsider = next(c for c in consultants if c not in customers[2].contacts)
-    t.grant(folders[2], ("read",), user_id=outsider)
+    direct = t.grant(folders[2], ("read",), user_id=outsider)
     offer = next(drive.items[c] for c in folders[5].children or {} if drive.items[c].name.startswith("Tilbud"))
-    t.add_link(offer, "organization", "view")
+    organization = t.add_link(offer, "organization", "view")
     notes = next(drive.items[c] for c in folders[8].children or {} if drive.items[c].name == "Møtenotater")
-    link = t.add_link(notes, "anonymous", "view")
+    anonymous = t.add_link(notes, "anonymous", "view")
     return [
-        stray_type("customers", folders[2].id, "consultant", outsider),
-        stray_type("customers", offer.id, "organization-link", None),
-        stray_type("customers", notes.id, "anonymous-link", link.id),
+        StrayAccess("customers", folders[2].id, "consultant", outsider, grant_id=direct.id),
+        StrayAccess("customers", offer.id, "organization-link", None, grant_id=organization.id,
+                    link_scope="organization"),
+        StrayAccess("customers", notes.id, "anonymous-link", None, grant_id=anonymous.id, link_scope="anonymous"),
     ]

@@ -43,3 +43,10 @@ CUSTOMERS: tuple[str, ...] = (
 )
 
 FILES_PER_APPLICANT = ("CV.pdf", "Søknad.docx", "Attester.pdf", "Vitnemål.pdf", "Referanser.docx")
+
+# Retention labels the demo tenant knows (Purview label definitions), by display name.
+APPLICANT_LABEL = "Søknad 12 mnd"
+PRIMARY_LABEL = "Bokføring primær 5 år"
+SECONDARY_LABEL = "Bokføring sekundær 3,5 år"
+RECORD_LABEL = "Avtale record"
+EVENT_LABEL = "Kontraktslutt"

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
 
-from m365_compliance.sandbox.demo_people import FILES_PER_APPLICANT, FIRST_NAMES, LAST_NAMES
+from m365_compliance.sandbox.demo_manifest import (
+    ApplicantTruth,
+    CustomerTruth,
+    applicant_state,
+)
+from m365_compliance.sandbox.demo_people import (
+    FILES_PER_APPLICANT,
+    FIRST_NAMES,
+    LAST_NAMES,
+)
 from m365_compliance.sandbox.model import Drive, Item
 from m365_compliance.sandbox.tenant import Tenant
 
@@ -21,12 +29,17 @@ RECRUITMENT_SHARE = 0.3
 
 
 def grow(t: Tenant, rng: random.Random, items: int, *, rec_drive: Drive, cus_drive: Drive, groups: dict[str, str],
-         customers: list[Any]) -> None:
+         customers: list[CustomerTruth], avoid: set[str]) -> list[ApplicantTruth]:
+    """Add content until both libraries hold about ``items`` items; returns the applicants it added.
+
+    ``avoid``: customer folders carrying a seeded stray grant — a new root below them would copy it."""
     have = len(rec_drive.items) + len(cus_drive.items)
     wanted = max(0, items - have)
-    _grow_recruitment(t, rng, rec_drive, int(wanted * RECRUITMENT_SHARE), groups["recruiters"])
-    running = [c for c in customers if c.folder_id is not None and c.ended is None]
+    applicants = _grow_recruitment(t, rng, rec_drive, int(wanted * RECRUITMENT_SHARE), groups["recruiters"])
+    running = [c.folder_id for c in customers
+               if c.folder_id is not None and c.ended is None and c.folder_id not in avoid]
     _grow_customers(t, rng, cus_drive, wanted - int(wanted * RECRUITMENT_SHARE), running, groups["management"])
+    return applicants
 
 
 def _maybe_root(t: Tenant, rng: random.Random, folders: list[Item], group_id: str, budget: list[float]) -> None:
@@ -40,9 +53,12 @@ def _maybe_root(t: Tenant, rng: random.Random, folders: list[Item], group_id: st
         t.grant(folder, ("write",), group_id=group_id)
 
 
-def _grow_recruitment(t: Tenant, rng: random.Random, drive: Drive, count: int, recruiters: str) -> None:
+def _grow_recruitment(t: Tenant, rng: random.Random, drive: Drive, count: int,
+                      recruiters: str) -> list[ApplicantTruth]:
     base = next(drive.items[c] for c in drive.items[drive.root_id].children or {} if drive.items[c].name == "Søkere")
     added, n, budget = 0, 0, [0.0]
+    today = t.clock.date()
+    applicants: list[ApplicantTruth] = []
     while added < count:
         n += 1
         before = added
@@ -50,6 +66,8 @@ def _grow_recruitment(t: Tenant, rng: random.Random, drive: Drive, count: int, r
         name = f"{FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]} {LAST_NAMES[rng.randrange(len(LAST_NAMES))]} {n}"
         folder = t.add_folder(drive, base, f"{applied:%Y-%m} {name}", created=applied,
                               fields={"Soknadsdato": applied.date().isoformat(), "Ansatt": False})
+        applicants.append(ApplicantTruth(folder.id, applied.date(), applied, False, folder.name,
+                                         applicant_state(applied.date(), False, today)))
         added += 1
         for file_name in FILES_PER_APPLICANT[: rng.randint(3, 5)]:
             t.add_file(drive, folder, file_name, created=applied)
@@ -62,18 +80,19 @@ def _grow_recruitment(t: Tenant, rng: random.Random, drive: Drive, count: int, r
                 added += 1
         budget[0] += ROOT_SHARE * (added - before)
         _maybe_root(t, rng, [folder], recruiters, budget)
+    return applicants
 
 
-def _grow_customers(t: Tenant, rng: random.Random, drive: Drive, count: int, running: list[Any],
+def _grow_customers(t: Tenant, rng: random.Random, drive: Drive, count: int, running: list[str],
                     management: str) -> None:
     if not running or count <= 0:
         return
     added, budget = 0, [0.0]
     project = 0
     while added < count:
-        customer = running[project % len(running)]
+        folder_id = running[project % len(running)]
         project += 1
-        top = t.add_folder(drive, drive.items[customer.folder_id], f"Prosjekt {project:05}")
+        top = t.add_folder(drive, drive.items[folder_id], f"Prosjekt {project:05}")
         added += 1
         frontier = [top]
         depth = rng.randint(2, 5)

@@ -91,3 +91,12 @@ def test_nothing_else_is_flagged_and_ids_are_stable(evaluated):
                      "c4.unregistered-folder", "c4.register-row", "c5.agreement-ended", "c5.disposal-due"}
     assert not [f for f in findings if f.status == "not_evaluated"]
     assert len({f.id for f in findings}) == len(findings)
+
+
+def test_a_scaled_demo_flags_the_same_violations(tmp_path, evaluated):
+    _demo, _config, base = evaluated
+    demo = build_demo_tenant(items=5_000)
+    outcome = run_demo(tmp_path, demo=demo)
+    acting = lambda findings: {(f.rule_id, f.item_id) for f in findings  # noqa: E731
+                               if f.status in ("fail", "warn") and f.rule_id != "c5.disposal-due"}
+    assert acting(outcome.findings) == acting(base)

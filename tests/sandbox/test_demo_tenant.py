@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from m365_compliance.sandbox.demo import build_demo_tenant
 from m365_compliance.sandbox.tenant_file import dump_tenant_file
-from m365_compliance.sandbox.truth import effective_principals
+from m365_compliance.sandbox.truth import effective_principals, explain
 
 
 def test_same_seed_same_tenant_other_seed_other_ids():
@@ -84,3 +84,56 @@ def test_scaled_tenant_has_about_n_items_and_two_percent_roots():
     assert depth >= 5
     # Growth adds no violations: the manifest is the same as the base tenant's.
     assert demo.manifest.stray == build_demo_tenant().manifest.stray
+
+
+def test_applicant_states_straddle_the_deadline():
+    demo = build_demo_tenant()
+    m, today = demo.manifest, demo.tenant.clock.date()
+    by_age = {(today - a.start).days: a for a in m.applicants}
+    assert by_age[362].state == "warning"  # ~11.9 months: inside the 30-day warning window
+    assert by_age[368].state == "overdue"  # ~12.1 months
+    assert {a.state for a in m.applicants} == {"within", "warning", "overdue", "hired"}
+    hired = [a for a in m.applicants if a.hired]
+    assert {a.deadline <= today for a in hired} == {True, False}  # one hired past 12 months, one within
+    for a in m.applicants:
+        fields = demo.tenant.drive(m.recruitment_drive).items[a.folder_id].fields
+        assert fields.get("Soknadsdato") == (a.applied.isoformat() if a.applied else None)
+        assert fields["Ansatt"] is a.hired
+    assert m.applicants_in("overdue") == {a.folder_id for a in m.applicants if a.state == "overdue"}
+
+
+def test_every_stray_is_the_grant_the_manifest_names():
+    demo = build_demo_tenant()
+    t, m = demo.tenant, demo.manifest
+    for stray in m.stray:
+        drive = t.drive(m.recruitment_drive if stray.scope == "recruitment" else m.customers_drive)
+        grant = next(g for g in drive.items[stray.item_id].grants if g.id == stray.grant_id)
+        assert grant.link_scope == stray.link_scope
+        assert (grant.expires is not None and grant.expires < t.clock) is stray.expired
+        if stray.principal_id and not grant.is_link:
+            assert grant.user_id == stray.principal_id
+    assert len(m.violations("recruitment")) == 5 and len(m.violations("customers")) == 3
+
+
+def test_truth_follows_nested_groups_and_site_groups():
+    demo = build_demo_tenant()
+    t, m = demo.tenant, demo.manifest
+    hr_member = t.groups[m.groups["hr"]].members[0]
+    assert hr_member not in t.groups[m.groups["recruiters"]].members  # reached only through the nesting
+    folder = t.drive(m.recruitment_drive).items[m.applicants[0].folder_id]
+    why = [a for a in explain(t, folder) if a.principal == f"user:{hr_member}"]
+    assert why and all(a.via == "group" and a.through == f"group:{m.groups['recruiters']}" for a in why)
+    assert all(a.inherited(folder.id) for a in why)
+    it_admin = f"user:{m.users['it-admin@tretoen.no']}"
+    assert it_admin not in effective_principals(t, m.recruitment_drive)[folder.id]  # Graph can't list site groups
+    assert it_admin in effective_principals(t, m.recruitment_drive, expand_site_groups=True)[folder.id]
+    expired = next(s for s in m.stray if s.expired)
+    assert [a.expired for a in explain(t, t.item(m.recruitment_drive, expired.item_id)) if a.via == "link"] == [True]
+
+
+def test_grown_applicants_are_in_the_manifest():
+    demo = build_demo_tenant(items=10_000)
+    t, m = demo.tenant, demo.manifest
+    base = next(i for i in t.drive(m.recruitment_drive).items.values() if i.name == "Søkere")
+    assert {a.folder_id for a in m.applicants} == set(base.children)
+    assert len({a.name for a in m.applicants}) == len(m.applicants)
