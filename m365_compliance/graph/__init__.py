@@ -38,7 +38,23 @@ _WHERE = {
     "GatewayStats": "stats",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "AuthenticationError",
+    "CredentialError",
+    "DeltaPage",
+    "GatewaySettings",
+    "GatewayStats",
+    "GraphError",
+    "GraphGateway",
+    "NotFound",
+    "PermissionDenied",
+    "PreconditionFailed",
+    "ResyncRequired",
+    "RetentionBlocked",
+    "Throttled",
+    "TransportError",
+    "user_agent",
+]
 
 
 def __getattr__(name: str) -> Any:

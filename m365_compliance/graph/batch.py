@@ -21,10 +21,10 @@ from kiota_abstractions.method import Method
 from kiota_abstractions.request_adapter import RequestAdapter
 from kiota_abstractions.request_information import RequestInformation
 from kiota_serialization_json.json_parse_node import JsonParseNode
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.permission_collection_response import PermissionCollectionResponse
 
 from m365_compliance.graph import calls, mapping
+from m365_compliance.graph.client import send_for_bytes
 from m365_compliance.graph.errors import AuthenticationError, GraphError, error_from_response
 from m365_compliance.graph.headers import retry_after_seconds
 from m365_compliance.graph.pacing import Pacer, Sleep
@@ -118,7 +118,7 @@ class PermissionBatcher:
             info = RequestInformation(Method.POST, "{+baseurl}/$batch")
             info.headers.try_add("Accept", "application/json")
             info.set_stream_content(payload, "application/json")
-            return await self._adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+            return await send_for_bytes(self._adapter, info)
 
         # Each item is charged like a direct permissions read (facts §6.1, §7.1).
         envelope = replace(calls.BATCH, cost=calls.LIST_PERMISSIONS.cost * len(item_ids))

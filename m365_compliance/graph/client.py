@@ -8,12 +8,17 @@ RetryHandler off (``retry.py`` owns retries) → GraphRequestAdapter with ``base
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 from azure.core.credentials import TokenCredential
+from kiota_abstractions.request_adapter import RequestAdapter
+from kiota_abstractions.request_information import RequestInformation
 from kiota_abstractions.request_option import RequestOption
 from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
 from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
 from msgraph._version import VERSION as SDK_VERSION
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import APIVersion, GraphClientFactory
@@ -68,3 +73,11 @@ def build_graph_client(settings: GatewaySettings, credential: TokenCredential,
     adapter = GraphRequestAdapter(auth, client=http_client)
     adapter.base_url = settings.graph_url  # no trailing slash (settings strips it)
     return GraphServiceClient(request_adapter=adapter)
+
+
+async def send_for_bytes(adapter: RequestAdapter, info: RequestInformation) -> bytes | None:
+    """Send through the full SDK pipeline but keep the body raw (``$batch``, the delta hot path).
+
+    Non-2xx answers still raise ``ODataError`` like any generated builder's call.
+    """
+    return cast("bytes | None", await adapter.send_primitive_async(info, "bytes", {"XXX": ODataError}))

@@ -30,7 +30,6 @@ from msgraph.generated.groups.item.transitive_members.transitive_members_request
     TransitiveMembersRequestBuilder,
 )
 from msgraph.generated.models.item_retention_label import ItemRetentionLabel
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.security.event_query import EventQuery
 from msgraph.generated.models.security.query_type import QueryType
 from msgraph.generated.models.security.retention_event import RetentionEvent
@@ -40,7 +39,7 @@ from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from m365_compliance.graph import calls, mapping
 from m365_compliance.graph.batch import PermissionBatcher
 from m365_compliance.graph.calls import Call
-from m365_compliance.graph.client import build_graph_client, build_http_client
+from m365_compliance.graph.client import build_graph_client, build_http_client, send_for_bytes
 from m365_compliance.graph.credentials import build_credential
 from m365_compliance.graph.delta_json import drive_item_from_json
 from m365_compliance.graph.errors import GraphError, NotFound
@@ -153,7 +152,7 @@ class GraphGateway:
                                                                                                     top=top)
                 cfg = _config(query, prefer=prefer, options=[seen], exclude_parents=True)
                 info = (builder.with_url(url) if url else builder).to_get_request_information(cfg)
-                raw = await self._graph.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+                raw = await send_for_bytes(self._graph.request_adapter, info)
                 return json.loads(raw) if raw else None
 
             response = await self._run(calls.delta_call(url), fetch)

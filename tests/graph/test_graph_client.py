@@ -30,3 +30,15 @@ def test_kiota_retries_are_switched_off() -> None:
     option = middleware_options()[RetryHandlerOption.get_key()]
     assert isinstance(option, RetryHandlerOption)
     assert option.max_retry == 0 and not option.should_retry
+
+
+def test_package_exports_resolve_lazily() -> None:
+    import subprocess
+    import sys
+
+    import m365_compliance.graph as graph
+
+    assert all(getattr(graph, name) is not None for name in graph.__all__)
+    probe = "import sys, m365_compliance.graph.settings; print('msgraph' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # reading settings does not load the SDK
