@@ -4,7 +4,10 @@ ComplianceError
 ├── ConfigError          a policy file that does not validate (names key, value, what is allowed)
 ├── StateError           the state store cannot be opened, read or written
 ├── GraphError           Microsoft Graph refused or failed (see m365_compliance.graph.errors)
-└── InventoryError       an inventory could not run at all (a partial failure is a gap, not this)
+├── InventoryError       an inventory could not run at all (a partial failure is a gap, not this)
+├── PlanError            a plan file that cannot be applied (unreadable, edited, other policy version)
+├── ApprovalError        an approval that does not fit the plan (other plan id, unknown action or class)
+└── LimitExceeded        a plan over a blast-radius limit: the run stopped before its first write
 """
 
 from __future__ import annotations
@@ -48,3 +51,32 @@ class StateError(ComplianceError):
 
 class InventoryError(ComplianceError):
     default_hint = "Run `m365-compliance doctor` to see which site, library or permission is missing."
+
+
+class PlanError(ComplianceError):
+    default_hint = "Make a new plan with `m365-compliance plan --config POLICY --out plan.json` and review it."
+
+
+class ApprovalError(ComplianceError):
+    """An approval binds to one plan id and its action ids; anything else is refused, never guessed."""
+
+    default_hint = ("Approve the plan you are applying: `m365-compliance approve plan.json --by NAME --class ...`, "
+                    "or update approvals.toml to the plan's id and action ids.")
+
+
+class LimitExceeded(ComplianceError):
+    """A blast-radius limit (``limit``: the setting's name) would be crossed: ``selected`` of ``population``.
+
+    ``allowed`` is the limit's value (a count, or a share for ``max_deletion_share``).
+    """
+
+    default_hint = ("Review the plan. If it is right, approve fewer deletions or raise the limit under [limits] "
+                    "in the policy file (a reviewed change), then apply again.")
+
+    def __init__(self, message: str, *, limit: str, allowed: float, selected: int, population: int,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit
+        self.allowed = allowed
+        self.selected = selected
+        self.population = population

@@ -285,6 +285,7 @@ def _statutory(t: Table) -> StatutoryClass:
     matchers: dict[str, Any] = {"folders": t.items("folders", GLOB, ()),
                                 "name_patterns": t.items("name_patterns", GLOB, ()),
                                 "content_types": t.items("content_types", TEXT, ())}
+    date_column = t.given(date_column=TEXT)
     column_table = t.table("column", required=False)
     if t.has("column"):
         matchers["column"] = ColumnMatch(name=column_table.get("name", TEXT),
@@ -296,7 +297,7 @@ def _statutory(t: Table) -> StatutoryClass:
         raise ConfigError(f"{t.source}: `{t.key}` ({name!r}) has no matcher: expected {allowed}",
                           key=t.key, value=name, allowed=allowed,
                           hint="Say which items the class keeps, e.g. name_patterns = [\"*faktura*\"].")
-    return StatutoryClass(name=name, years=years, label=label, **matchers)
+    return StatutoryClass(name=name, years=years, label=label, **matchers, **date_column)
 
 
 def _limits(t: Table) -> Limits:

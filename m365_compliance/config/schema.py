@@ -162,6 +162,7 @@ class StatutoryClass:
     name_patterns: tuple[str, ...] = ()
     content_types: tuple[str, ...] = ()
     column: ColumnMatch | None = None
+    date_column: str | None = None  # the document's date (e.g. an invoice date); else its creation
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,20 @@ class ScopeSnapshot:
             level = [c for p in level for c in self.children(p) if self.items[c].is_folder]
         return [self.items[i] for i in level]
 
+    def outside_units(self) -> list[DriveItem]:
+        """Files below the base folder that lie in no folder unit (a CV dropped beside the applicant folders)."""
+        if self.base_folder_id is None:
+            return []
+        units = {u.id for u in self.units()}
+        found, stack = [], [self.base_folder_id]
+        while stack:
+            for child in self.children(stack.pop()):
+                if child not in units:
+                    stack.append(child)
+                    if not self.items[child].is_folder:
+                        found.append(self.items[child])
+        return found
+
     def unit_of(self, item: DriveItem) -> DriveItem | None:
         units = {u.id for u in self.units()}
         if item.id in units:

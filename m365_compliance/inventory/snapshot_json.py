@@ -1,8 +1,13 @@
-"""A snapshot as one JSON file, so a past picture can be re-evaluated offline (``check --snapshot``)."""
+"""A snapshot as one JSON document, so a past picture can be re-evaluated offline (``check --snapshot``).
+
+``load_snapshot_json(dump_snapshot(s)) == s``: everything the rules read survives the round trip.
+The file holds what the inventory read (paths, names, register rows): treat it like the state store.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +39,24 @@ def dump_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
+def load_snapshot_json(data: dict[str, Any]) -> Snapshot:
+    """The snapshot :func:`dump_snapshot` wrote (after ``json.loads``); ValueError when it is not one."""
+    if data.get("format") != FORMAT:
+        raise ValueError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
+    return _snapshot(data)
+
+
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    path.write_text(json.dumps(dump_snapshot(snapshot), ensure_ascii=False, default=json_default, indent=1),
-                    encoding="utf-8")
+    """Write the file readable by its owner only (0600): it names applicants and contact persons."""
+    text = json.dumps(dump_snapshot(snapshot), ensure_ascii=False, default=json_default, indent=1)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def read_snapshot(path: Path) -> Snapshot:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
-        return _snapshot(data)
+        return load_snapshot_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise StateError(f"Cannot read the snapshot file {path}: {exc}",
                          hint="Export one with `m365-compliance check --snapshot-out FILE`.") from exc
@@ -75,12 +87,13 @@ def _unprincipal(d: dict[str, Any]) -> Principal:
 def _perm(p: Permission) -> dict[str, Any]:
     return {"id": p.id, "roles": list(p.roles), "grantees": [_principal(g) for g in p.grantees],
             "linkScope": p.link_scope.value if p.link_scope else None, "linkType": p.link_type,
-            "expires": to_text(p.expires)}
+            "expires": to_text(p.expires), "inherited": p.inherited}
 
 
 def _unperm(d: dict[str, Any]) -> Permission:
     return Permission(d["id"], tuple(d["roles"]), tuple(_unprincipal(g) for g in d["grantees"]),
-                      LinkScope(d["linkScope"]) if d["linkScope"] else None, d["linkType"], from_text(d["expires"]))
+                      LinkScope(d["linkScope"]) if d["linkScope"] else None, d["linkType"], from_text(d["expires"]),
+                      d.get("inherited"))
 
 
 def _gap(g: Gap) -> dict[str, Any]:

@@ -1,11 +1,12 @@
-"""C1 and C3: who may see recruitment content and a customer's folder, checked grant by grant.
+"""C1 and C3: every effective grant on recruitment content and on customer folders, judged by :mod:`.allowed`.
 
-Each permission root in a scope is checked once (the grants defined there); items below inherit the
-verdict, so a stray grant is one finding, not one per file. Allowed: recruitment → the recruiters
-role (its groups and their transitive members); a customer's folder → that customer's contact
-persons from the register, management and sales; technical principals everywhere. Anonymous and
-organisation-wide links, and any outsider on recruitment data, are high ("not shared with
-outsiders", P7). An expired link grants nothing but is still reported, low.
+Each permission root is judged once — its own grants and links, groups expanded to their transitive
+members — and the items below it share the verdict, so one stray grant is one finding, not one per
+file. The grants an area inherits from above (the library root, the base folder) are judged at the
+area's top. For customers, anything above the customer folders reaches every customer, so it is held
+to what all customers allow (management, sales, technical); inside a customer's folder, that
+customer's contact persons are allowed too. A root whose permissions could not be read is "not
+evaluated".
 """
 
 from __future__ import annotations
@@ -15,116 +16,117 @@ from datetime import datetime
 
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import Access, ScopeSnapshot, Snapshot
-from m365_compliance.model import DriveItem, PrincipalKind
-from m365_compliance.rules.agreements import read_agreements
-from m365_compliance.rules.findings import Finding
+from m365_compliance.model import DriveItem
+from m365_compliance.rules.agreement_register import read_register
+from m365_compliance.rules.allowed import TITLES, Audience, audience, judge
+from m365_compliance.rules.findings import Finding, Severity
 from m365_compliance.rules.registry import Rule, rule
 
-OUTSIDERS = (PrincipalKind.GUEST, PrincipalKind.ANYONE, PrincipalKind.ORGANIZATION)
 
-
-class Allowed:
-    """Who may reach a subtree: principal keys, plus technical principals by id, mail or site-group name."""
-
-    def __init__(self, snapshot: Snapshot, config: Config, roles: tuple[str, ...], extra_emails: tuple[str, ...] = ()):
-        self.keys = set().union(*(snapshot.role_members(r) for r in roles)) if roles else set()
-        emails = {e.lower() for e in extra_emails}
-        self.keys |= {k for k, p in snapshot.principals.items() if (p.email or "").lower() in emails}
-        self.technical = {t.lower() for t in config.roles.technical}
-        self.site_groups_allowed = config.roles.site_group_policy == "allowed"
-
-    def is_technical(self, access: Access) -> bool:
-        p = access.principal
-        return p.id.lower() in self.technical or (p.email or "").lower() in self.technical
-
-    def permits(self, access: Access) -> bool:
-        p = access.principal
-        if p.kind is PrincipalKind.SITE_GROUP:
-            suffix = {t.split(":", 1)[1] for t in self.technical if t.startswith("site-group:")}
-            return self.site_groups_allowed or any(p.display_name.lower().endswith(s) for s in suffix)
-        if p.id.lower() in self.technical or (p.email or "").lower() in self.technical:
-            return True
-        return p.key in self.keys
-
-
-def _roots(scope: ScopeSnapshot, top: DriveItem) -> Iterator[DriveItem]:
-    for item in (top, *scope.descendants(top.id)):
-        if item.id in scope.permissions:
+def _areas(scope: ScopeSnapshot, top: DriveItem, stop: frozenset[str], inherited: bool) -> Iterator[DriveItem]:
+    """``top`` (when it is a root, or ``inherited`` asks for what it inherits) and the permission roots
+    below it, not descending into ``stop`` (areas judged on their own)."""
+    if inherited or top.id in scope.permissions or top.id in scope.unreadable:
+        yield top
+    stack = [c for c in reversed(scope.children(top.id)) if c not in stop]
+    while stack:
+        item = scope.items[stack.pop()]
+        if item.id in scope.permissions or item.id in scope.unreadable:
             yield item
+        stack.extend(c for c in reversed(scope.children(item.id)) if c not in stop)
 
 
-def _check_subtree(r: Rule, snapshot: Snapshot, scope: ScopeSnapshot, top: DriveItem, allowed: Allowed,
-                   now: datetime, *, outsiders_high: bool) -> Iterator[Finding]:
-    for root in _roots(scope, top):
-        path = scope.path(root)
-        for access in snapshot.effective_access(scope, root):
-            guest = access.principal.kind is PrincipalKind.GUEST
-            if access.via_group is not None:
-                group = Access(access.via_group, access.roles, access.permission_id, root.id, False)
-                if not allowed.permits(group) or not (guest and outsiders_high):
-                    continue  # reported once as the group; members of an allowed group are allowed
-            elif allowed.permits(access) and not (guest and outsiders_high and not allowed.is_technical(access)):
-                continue
-            p = access.principal
-            expired = access.expires is not None and access.expires <= now
-            outsider = p.kind in OUTSIDERS
-            if expired:
-                severity, status = "low", "fail"
-                message = f"An expired {access.through} grant is still present on {path}."
-            else:
-                high = p.kind in (PrincipalKind.ANYONE, PrincipalKind.ORGANIZATION) or (outsider or outsiders_high)
-                severity, status = ("high" if high else "medium"), "fail"
-                message = f"{_who(access)} can reach {path} through {access.through}, which the policy does not allow."
-            evidence = {"principal": p.key, "kind": p.kind.value, "through": access.through,
-                        "permission": access.permission_id, "roles": ",".join(access.roles), "sourceItem": root.id}
-            if access.via_group is not None:
-                evidence["viaGroup"] = access.via_group.key
-            if access.expires is not None:
-                evidence["expires"] = access.expires.isoformat()
-            yield r.finding((scope.scope, root.id, access.permission_id, p.key), message, status=status,
-                            severity=severity, scope=scope.scope, item_id=root.id, path=path, evidence=evidence)
+def _judge_area(r: Rule, snapshot: Snapshot, scope: ScopeSnapshot, top: DriveItem, allowed: Audience,
+                now: datetime, *, stop: frozenset[str] = frozenset(), inherited: bool = True) -> Iterator[Finding]:
+    """Findings for ``top`` and every permission root below it; ``inherited``: also what ``top`` inherits."""
+    severity: Severity = "high" if allowed.outsiders_forbidden else "medium"
+    for item in _areas(scope, top, stop, inherited):
+        root = scope.permission_root(item)
+        if root is None or root.id in scope.unreadable:
+            source = root or item
+            yield r.about(scope, source, f"The permissions of item {source.id} could not be read, so who can "
+                          f"reach it (and what inherits from it) is not known.", key=(top.id, "unreadable"),
+                          status="not_evaluated", severity=severity, title="Not evaluated: permissions unreadable")
+            continue
+        seen: set[tuple[str, str]] = set()
+        for access in snapshot.effective_access(scope, item):
+            verdict = judge(access, allowed, now)
+            if verdict is None or (access.permission_id, access.principal.key) in seen:
+                continue  # a link's audience may be listed twice: as the link and as its grantee
+            seen.add((access.permission_id, access.principal.key))
+            source = scope.items[access.source_item_id]
+            who = access.principal
+            yield r.about(scope, source, _message(verdict.kind, access, allowed), status=verdict.status,
+                          severity=verdict.severity, title=TITLES[verdict.kind],
+                          key=(top.id, access.permission_id, who.key), evidence=_evidence(access, top))
 
 
-def _who(access: Access) -> str:
-    kind = access.principal.kind
-    if kind is PrincipalKind.ANYONE:
-        return "Anyone with the link"
-    if kind is PrincipalKind.ORGANIZATION:
-        return "Everyone in the organisation"
-    return {"guest": "A guest", "user": "A user", "group": "A group", "siteGroup": "A site group",
-            "application": "An application"}[kind.value] + f" ({access.principal.key})"
+def _message(kind: str, access: Access, allowed: Audience) -> str:
+    where, how = f"item {access.source_item_id}", _how(access)
+    if kind == "expired":
+        return f"{how[0].upper()}{how[1:]} ({access.permission_id}) expired but is still present on {where}; it " \
+               "grants nothing now, but anyone who can manage the item can extend it."
+    who = {"anonymous-link": "Anyone with the link", "organization-link": "Everyone in the organisation"}.get(kind) \
+        or f"A {access.principal.kind.value} ({access.principal.key})"
+    if kind == "membership-unknown":
+        return f"{who} reaches {where} through {how}; whether it belongs to {allowed.describes} is not known, " \
+               "because a role's membership (or the register) could not be read."
+    return f"{who} can reach {where} through {how}; only {allowed.describes} may."
+
+
+def _how(access: Access) -> str:
+    if access.link_scope is not None:
+        return f"{'an' if access.link_scope.value[0] in 'aeiou' else 'a'} {access.link_scope.value} sharing link"
+    if access.via_group is not None:
+        return f"membership of {access.via_group.key}"
+    return "a site-group grant" if access.through == "site group" else "a direct grant"
+
+
+def _evidence(access: Access, top: DriveItem) -> dict[str, object]:
+    return {"principal": access.principal.key, "kind": access.principal.kind.value, "through": access.through,
+            "permission": access.permission_id, "roles": ",".join(access.roles), "sourceItem": access.source_item_id,
+            "inherited": "yes" if access.inherited else "", "area": top.id,
+            "viaGroup": access.via_group.key if access.via_group is not None else None,
+            "linkScope": access.link_scope.value if access.link_scope is not None else None,
+            "expires": access.expires.isoformat() if access.expires is not None else None}
 
 
 @rule(id="c1.recruitment-access", control="C1", severity="high",
       title="Recruitment content reachable outside the recruiters role",
-      remediation="Remove the grant or sharing link, or add the person to the recruiters group if they recruit.")
+      remediation="Remove the grant or sharing link (or the guest from the group); add the person to the "
+                  "recruiters group only if they work with recruitment.")
 def recruitment_access(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
-    """Every grant and sharing link on recruitment content resolves to the recruiters role or a
-    technical principal; anything else — and any guest, anonymous or organisation link — is a violation."""
+    """Every grant and sharing link on recruitment content resolves to the recruiters role (nested groups
+    included) or a technical principal. Guests, anonymous and organisation-wide links (P7: not shared with
+    outsiders) and employees outside the role are high; an expired link still present is low; a user when
+    the role's membership could not be read, and a root whose permissions could not be read, are not
+    evaluated."""
     scope = snapshot.scopes.get("recruitment")
     if scope is None or scope.base_folder_id is None:
-        return
-    allowed = Allowed(snapshot, config, ("recruiters",))
-    yield from _check_subtree(recruitment_access, snapshot, scope, scope.items[scope.base_folder_id], allowed, now,
-                              outsiders_high=True)
+        return  # the inventory's gap says why; coverage reports it
+    allowed = audience(snapshot, config.roles, ("recruiters",), "the recruiters role", outsiders_forbidden=True)
+    yield from _judge_area(recruitment_access, snapshot, scope, scope.items[scope.base_folder_id], allowed, now)
 
 
 @rule(id="c3.customer-access", control="C3", severity="medium",
       title="Customer data reachable outside contact persons, management and sales",
-      remediation="Remove the grant or link, or register the person as a contact person in the agreement.")
+      remediation="Remove the grant or link, or register the person as a contact person in the customer's "
+                  "agreement.")
 def customer_access(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
-    """Every grant on a customer's folder resolves to that customer's contact persons (register),
-    management, sales or a technical principal; anonymous and organisation links are high."""
+    """Every grant on a customer's folder resolves to that customer's contact persons in the register
+    (guests included), management, sales or a technical principal; above the customer folders only
+    management, sales and technical principals. Anything else is medium, anonymous and organisation-wide
+    links high, an expired link low; unreadable permissions or role membership are not evaluated."""
     scope = snapshot.scopes.get("customers")
-    if scope is None:
+    if scope is None or scope.base_folder_id is None:
         return
-    agreements = read_agreements(snapshot.register_rows, config.register.columns, config.retention.timezone)
-    by_folder: dict[str, list[str]] = {}
-    for a in agreements:
-        name = a.folder if config.customers.folder_match == "register_folder_column" else a.customer
-        if name:
-            by_folder.setdefault(name.lower(), []).extend(a.contact_emails)
-    for unit in scope.units():
-        contacts = tuple(by_folder.get(unit.name.lower(), ()))
-        allowed = Allowed(snapshot, config, ("management", "sales"), contacts)
-        yield from _check_subtree(customer_access, snapshot, scope, unit, allowed, now, outsiders_high=False)
+    roles = ("management", "sales")
+    register = read_register(snapshot, config)
+    units = scope.units()
+    common = audience(snapshot, config.roles, roles, "management and sales")
+    yield from _judge_area(customer_access, snapshot, scope, scope.items[scope.base_folder_id], common, now,
+                           stop=frozenset(u.id for u in units))
+    for unit in units:
+        allowed = audience(snapshot, config.roles, roles, "the customer's contact persons, management and sales",
+                           contacts=register.contacts(unit.name), contacts_known=register.readable)
+        yield from _judge_area(customer_access, snapshot, scope, unit, allowed, now, inherited=False)

@@ -1,8 +1,11 @@
-"""Calendar arithmetic in the policy's time zone (Europe/Oslo by default).
+"""Calendar dates in the policy's time zone (Europe/Oslo by default), and calendar-month arithmetic.
 
-Graph returns date-only columns as the UTC instant of local midnight (``2026-02-28T23:00:00Z`` for
-1 March, facts §3.3), so every date is converted to the local calendar before it is compared.
-Months are calendar months with end-of-month clamping: 29 Feb + 12 months = 28 Feb.
+Graph returns a date-only column as the UTC instant of the site's local midnight
+(``2026-02-28T23:00:00Z`` is 1 March in Oslo, graph-api-facts §3.3), and "today" at 00:30 in Oslo is
+still yesterday in UTC, so every instant is turned into a local calendar date before it is compared.
+A CSV register sends text: ISO dates, ``dd.mm.yyyy`` (Norwegian) and ``dd/mm/yyyy`` are read too.
+Months are calendar months with end-of-month clamping: 31 Jan + 1 month = 28/29 Feb, and a leap day
+plus 12 months is 28 February.
 """
 
 from __future__ import annotations
@@ -11,40 +14,48 @@ import calendar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from m365_compliance.config.kinds import MonthDay
+
+_LOCAL_FORMATS = ("%d.%m.%Y", "%d/%m/%Y")
+
 
 def local_date(value: object, tz: ZoneInfo) -> date:
-    """A date from a Graph instant, an ISO date, a datetime or a date; ValueError when it is none of these."""
+    """The calendar date in ``tz`` of an instant, an ISO date/time text, a datetime or a date.
+
+    An aware instant is converted to ``tz``; a naive date/time is already local wall-clock time.
+    Anything else raises ValueError (the caller turns that into a finding, never a crash).
+    """
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))).astimezone(tz).date()
+        return value.astimezone(tz).date() if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"not a date: {value!r}")
     text = value.strip()
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    if "T" in text or " " in text:
-        return local_date(datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
-    for fmt in ("%d.%m.%Y", "%d/%m/%Y"):
+    try:
+        return local_date(datetime.fromisoformat(text), tz)
+    except ValueError:
+        pass
+    for fmt in _LOCAL_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(f"not a date: {text[:40]!r}")
 
 
 def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months, clamped to the month's last day (29 Feb 2024 + 12 = 28 Feb 2025)."""
     year, month = divmod(day.month - 1 + months, 12)
     year, month = day.year + year, month + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_years(day: date, years: float) -> date:
-    """Whole and half years (3.5 years = 3 years and 6 months, bokføringsloven § 13 as read by Altinn)."""
+    """Whole and half years as months: 3.5 years is 3 years and 6 months (bokføringsloven § 13 via Altinn)."""
     return add_months(day, round(years * 12))
 
 
-def fiscal_year_end(day: date, month: int, month_day: int) -> date:
-    """The end of the fiscal year that contains ``day`` (e.g. 31 December)."""
-    end = date(day.year, month, min(month_day, calendar.monthrange(day.year, month)[1]))
-    return end if day <= end else date(day.year + 1, month, min(month_day, calendar.monthrange(day.year + 1, month)[1]))
+def fiscal_year_end(day: date, year_end: MonthDay) -> date:
+    """The last day of the fiscal year ``day`` belongs to (bokføringsloven § 13 counts from it)."""
+    return year_end.on_or_after(day)

@@ -1,50 +1,75 @@
-"""The rule registry: small pure functions of (snapshot, config, now) with their metadata beside them."""
+"""The rule registry: small pure functions of (snapshot, config, now) with their metadata beside them.
+
+A rule is declared once, with its id, control, severity, title and remediation in the decorator and
+what it checks in its docstring's first paragraph; docs/rules.md is generated from exactly that
+(``python -m m365_compliance.rules.reference``). ``evaluate`` runs every rule and returns the
+findings sorted, so evaluating the same snapshot twice — or an old snapshot offline — gives the same
+list (DESIGN principle 3).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import importlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from m365_compliance.rules.findings import SEVERITIES, Finding, stable_id
+from m365_compliance.rules.findings import SEVERITIES, Finding, Severity, Status, evidence_pairs, stable_id
 
 if TYPE_CHECKING:
     from m365_compliance.config.schema import Config
-    from m365_compliance.inventory.snapshot import Snapshot
+    from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+    from m365_compliance.model import DriveItem
 
 RuleFunction = Callable[["Snapshot", "Config", datetime], Iterable[Finding]]
+
+#: The modules whose rules ``evaluate`` runs (importing one registers its rules).
+RULE_MODULES = ("access", "retention_applicants", "agreements", "statutory", "register_hygiene", "coverage")
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
-    control: str
-    severity: str
+    control: str  # "C1".."C6"; "C1-C6" for coverage, whose findings each name one control
+    severity: Severity  # the usual severity; a finding may say more or less (the docstring says when)
     title: str
     remediation: str
-    checks: str  # what it checks, from the docstring's first paragraph
+    checks: str  # what it checks: the docstring's first paragraph
     function: RuleFunction
 
-    def finding(self, subject: tuple[str, ...], message: str, *, status: str = "fail", severity: str | None = None,
-                scope: str | None = None, item_id: str | None = None, path: str | None = None,
-                evidence: dict[str, str] | None = None, due: date | None = None,
-                keep_until: date | None = None, title: str | None = None) -> Finding:
-        return Finding(stable_id(self.id, *subject), self.id, self.control, severity or self.severity, status,
-                       title or self.title, message, self.remediation, scope, item_id, path,
-                       tuple(sorted((evidence or {}).items())), due, keep_until)
+    def finding(self, subject: tuple[str, ...], message: str, *, status: Status = "fail",
+                severity: Severity | None = None, title: str | None = None, control: str | None = None,
+                scope: str | None = None, drive_id: str | None = None, item_id: str | None = None,
+                path: str | None = None, evidence: Mapping[str, object] | None = None, due: date | None = None,
+                keep_until: date | None = None, reason: str | None = None) -> Finding:
+        """A finding of this rule; ``subject`` is what makes it this problem and no other (its id)."""
+        return Finding(stable_id(self.id, subject), self.id, control or self.control, severity or self.severity,
+                       status, title or self.title, message, self.remediation, scope, drive_id, item_id, path,
+                       evidence_pairs(evidence), due, keep_until, reason)
+
+    def about(self, scope: ScopeSnapshot, item: DriveItem, message: str, *, key: tuple[str, ...] = (),
+              status: Status = "fail", severity: Severity | None = None, title: str | None = None,
+              evidence: Mapping[str, object] | None = None, due: date | None = None,
+              keep_until: date | None = None, reason: str | None = None) -> Finding:
+        """A finding about one item of a scope: its subject, drive, item id and path filled in."""
+        return self.finding((scope.scope, item.id, *key), message, status=status, severity=severity, title=title,
+                            scope=scope.scope, drive_id=scope.library.id, item_id=item.id, path=scope.path(item),
+                            evidence=evidence, due=due, keep_until=keep_until, reason=reason)
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(*, id: str, control: str, severity: str, title: str, remediation: str) -> Callable[[RuleFunction], Rule]:
+def rule(*, id: str, control: str, severity: Severity, title: str,
+         remediation: str) -> Callable[[RuleFunction], Rule]:
+    """Register a rule function under ``id`` (unique) with its metadata."""
     if severity not in SEVERITIES:
-        raise ValueError(f"severity must be one of {SEVERITIES}")
+        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
 
     def register(function: RuleFunction) -> Rule:
         if id in RULES:
-            raise ValueError(f"rule {id} registered twice")
+            raise ValueError(f"rule {id} is registered twice")
         checks = " ".join((function.__doc__ or "").strip().split("\n\n")[0].split())
         RULES[id] = Rule(id, control, severity, title, remediation, checks, function)
         return RULES[id]
@@ -52,10 +77,25 @@ def rule(*, id: str, control: str, severity: str, title: str, remediation: str) 
     return register
 
 
-def evaluate(snapshot: Snapshot, config: Config, now: datetime) -> list[Finding]:
-    """Every rule over the snapshot; sorted so two evaluations of the same input are identical."""
-    from m365_compliance.rules import access, coverage, register_hygiene, retention  # noqa: F401  (registers)
+def load_rules() -> dict[str, Rule]:
+    """Every rule, registered by importing its module."""
+    for module in RULE_MODULES:
+        importlib.import_module(f"m365_compliance.rules.{module}")
+    return RULES
 
-    findings = [f for r in RULES.values() for f in r.function(snapshot, config, now)]
-    unique = {f.id: f for f in findings}
-    return sorted(unique.values(), key=lambda f: (f.control, f.rule_id, f.path or "", f.id))
+
+def evaluate(snapshot: Snapshot, config: Config, now: datetime) -> list[Finding]:
+    """Every rule over the snapshot as of ``now`` (timezone-aware), sorted: the same input, the same list.
+
+    Two findings with one id are one subject judged twice: identical ones collapse, differing ones are
+    a bug in a rule and raise rather than silently dropping one of them.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware: deadlines are computed in the policy's time zone")
+    found: dict[str, Finding] = {}
+    for r in load_rules().values():
+        for f in r.function(snapshot, config, now):
+            earlier = found.setdefault(f.id, f)
+            if earlier != f:
+                raise ValueError(f"rule {r.id} gave two different findings with id {f.id}")
+    return sorted(found.values(), key=lambda f: (f.control, f.rule_id, f.scope or "", f.path or "", f.id))

@@ -1,8 +1,16 @@
-"""Findings of each evaluation, kept per run so later stages (drift, report) can compare runs."""
+"""Findings of each evaluation, kept per run so later stages (drift, report) can compare runs (C8, C9).
+
+An evaluation is journaled as a run of kind ``check`` in the runs table (its id is the evaluation
+id), with the snapshot run it evaluated and the policy version in force. The table is created here,
+beside the code that owns it, with ``CREATE TABLE IF NOT EXISTS``: an older state store gains it on
+first use.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 
 from m365_compliance.rules.findings import Finding
 from m365_compliance.state.store import StateStore, to_text, utc_now
@@ -21,6 +29,7 @@ CREATE TABLE IF NOT EXISTS findings (
     body TEXT NOT NULL,
     PRIMARY KEY (evaluation_id, finding_id)
 );
+CREATE INDEX IF NOT EXISTS findings_by_id ON findings(finding_id);
 """
 
 
@@ -29,8 +38,10 @@ class FindingsRepository:
         self.store = store
         store.db.executescript(TABLE)
 
-    def save(self, snapshot_run_id: str, policy_version: str | None, findings: list[Finding]) -> str:
-        evaluation_id = f"eval-{utc_now().strftime('%Y%m%dT%H%M%S%fZ')}"
+    def save(self, snapshot_run_id: str, policy_version: str | None, findings: Iterable[Finding]) -> str:
+        """Store one evaluation's findings; returns its id (a ``check`` run)."""
+        findings = list(findings)
+        evaluation_id = self.store.start_run("check", policy_version)
         now = to_text(utc_now())
         with self.store.transaction() as db:
             db.executemany(
@@ -38,10 +49,14 @@ class FindingsRepository:
                 "rule_id, control, severity, status, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(evaluation_id, snapshot_run_id, now, policy_version, f.id, f.rule_id, f.control, f.severity,
                   f.status, json.dumps(f.as_dict(), ensure_ascii=False)) for f in findings])
+        counts = Counter(f"{f.control} {f.status}" for f in findings)
+        self.store.finish_run(evaluation_id, "succeeded", {"snapshotRun": snapshot_run_id, "findings": dict(counts)})
         return evaluation_id
 
     def latest(self) -> list[dict[str, object]]:
-        row = self.store.db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()
+        """The findings of the most recent evaluation, as stored (JSON bodies), by finding id."""
+        row = self.store.db.execute(
+            "SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC, evaluation_id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         return [json.loads(r["body"]) for r in self.store.db.execute(

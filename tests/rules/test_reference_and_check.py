@@ -1,4 +1,5 @@
-"""The rules reference is current; `check` evaluates offline, writes JSON, round-trips a snapshot file."""
+"""The rules reference is current; ``check`` evaluates offline, keeps paths off the terminal, stores and writes
+findings, re-evaluates a snapshot file, and exits by the documented codes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from click.testing import CliRunner
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.demo import run_demo
 from m365_compliance.rules.reference import render
+from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.state.findings_repo import FindingsRepository
+from m365_compliance.state.store import StateStore
 
 DOCS = Path(__file__).parents[2] / "docs" / "rules.md"
+NOW = "2026-11-25T02:00:00Z"
 
 
 def test_rules_reference_is_current():
@@ -21,27 +26,63 @@ def test_rules_reference_is_current():
 
 
 @pytest.fixture(scope="module")
-def demo_policy(tmp_path_factory) -> Path:
-    return run_demo(tmp_path_factory.mktemp("demo")).policy_path
-
-
-def test_check_offline_json_and_exit_code(demo_policy, tmp_path):
+def demo(tmp_path_factory):
     _register_commands()
-    out, snap = tmp_path / "findings.json", tmp_path / "snapshot.json"
-    args = ["check", "--config", str(demo_policy), "--now", "2026-11-25T02:00:00Z"]
-    result = CliRunner().invoke(cli, [*args, "--json-out", str(out), "--snapshot-out", str(snap)])
+    tenant = build_demo_tenant()
+    outcome = run_demo(tmp_path_factory.mktemp("demo"), demo=tenant)
+    return outcome, [a.name for a in tenant.manifest.applicants]
+
+
+def check(policy: Path, *args: str):
+    return CliRunner().invoke(cli, ["check", "--config", str(policy), "--now", NOW, *args])
+
+
+def test_check_offline_stores_and_writes_findings_without_paths_on_the_terminal(demo, tmp_path):
+    outcome, applicants = demo
+    out = tmp_path / "findings.json"
+    result = check(outcome.policy_path, "--json-out", str(out))
     assert result.exit_code == 0, result.output
-    assert "C1" in result.output and "findings to act on" in result.output
-    assert "Søkere" not in result.output  # no paths (applicant names) without --show-paths
+    assert result.output.splitlines()[0].split() == ["control", "high", "medium", "low", "warn", "info", "not",
+                                                     "eval."]
+    assert [line.split()[0] for line in result.output.splitlines()[1:7]] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert not [name for name in applicants if name in result.output]  # applicant folders are named after people
     findings = json.loads(out.read_text(encoding="utf-8"))
-    assert {f["control"] for f in findings} >= {"C1", "C2", "C3", "C4", "C5", "C6"}
-    failed = CliRunner().invoke(cli, [*args, "--fail-on", "high"])
-    assert failed.exit_code == 4
-    # The exported snapshot re-evaluates offline to the same findings.
-    again = tmp_path / "again.json"
-    replay = CliRunner().invoke(cli, [*args, "--snapshot", str(snap), "--json-out", str(again)])
+    assert {f["control"] for f in findings} == {"C1", "C2", "C3", "C4", "C5", "C6"}
+    assert all(f["id"] in result.output for f in findings if f["status"] in ("fail", "warn", "not_evaluated"))
+    with StateStore(outcome.config.state.path) as store:
+        assert FindingsRepository(store).latest() == sorted(findings, key=lambda f: f["id"])
+        assert store.runs("check")[-1]["status"] == "succeeded"
+
+
+def test_show_paths_names_them(demo):
+    outcome, applicants = demo
+    result = check(outcome.policy_path, "--show-paths")
+    assert result.exit_code == 0, result.output
+    assert [name for name in applicants if name in result.output]
+
+
+def test_fail_on_and_a_snapshot_file_re_evaluated_offline(demo, tmp_path):
+    outcome, _applicants = demo
+    snap, first, again = tmp_path / "snapshot.json", tmp_path / "first.json", tmp_path / "again.json"
+    result = check(outcome.policy_path, "--fail-on", "high", "--snapshot-out", str(snap), "--json-out", str(first))
+    assert result.exit_code == 4, result.output
+    assert snap.stat().st_mode & 0o077 == 0  # the snapshot names people: owner-only
+    replay = check(outcome.policy_path, "--snapshot", str(snap), "--json-out", str(again))
     assert replay.exit_code == 0, replay.output
-    assert json.loads(again.read_text(encoding="utf-8")) == findings
+    assert json.loads(again.read_text(encoding="utf-8")) == json.loads(first.read_text(encoding="utf-8"))
+
+
+def test_exit_codes_for_errors(demo, tmp_path):
+    outcome, _applicants = demo
+    bad_now = check(outcome.policy_path, "--now", "yesterday")
+    assert bad_now.exit_code == 2 and "ISO 8601" in bad_now.output
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "other"}', encoding="utf-8")
+    unreadable = check(outcome.policy_path, "--snapshot", str(broken))
+    assert unreadable.exit_code == 1 and "snapshot file" in unreadable.output and "Traceback" not in unreadable.output
+    bad_policy = tmp_path / "policy.toml"
+    bad_policy.write_text("[tenant]\ntenant_id = 42\n", encoding="utf-8")
+    assert check(bad_policy).exit_code == 2
 
 
 def test_check_without_an_inventory_says_what_to_do(tmp_path):
@@ -50,6 +91,6 @@ def test_check_without_an_inventory_says_what_to_do(tmp_path):
 
     policy = tmp_path / "policy.toml"
     write_demo_config(policy, graph_url="http://127.0.0.1:9/v1.0", state_path="state.sqlite")
-    result = CliRunner().invoke(cli, ["check", "--config", str(policy)])
+    result = check(policy)
     assert result.exit_code == 1
     assert "inventory" in result.output and "Traceback" not in result.output

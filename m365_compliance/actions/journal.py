@@ -1,0 +1,174 @@
+"""The journal (C9): every plan, approval and apply attempt, dry runs included, as evidence.
+
+Rows are appended, never changed: what, when, by whom, the result and the policy version in force.
+An action's attempt is journaled *before* its write (``started``) and its outcome right after, each
+in its own committed transaction, so a killed apply leaves a record that says exactly which action
+was in flight; resume reads it (:meth:`Journal.final_outcome`, :meth:`Journal.interrupted`).
+Exported as CSV or JSON for auditors; CSV cells that a spreadsheet would run as a formula are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from m365_compliance.actions.outcomes import FINAL, Outcome
+from m365_compliance.actions.plan_json import plan_to_json
+from m365_compliance.actions.plan_model import Action, Plan
+from m365_compliance.state.store import StateStore, to_text, utc_now
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    snapshot_run_id TEXT NOT NULL,
+    actions INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    plan_id TEXT,
+    action_id TEXT,
+    run_id TEXT,
+    mode TEXT,
+    kind TEXT,
+    target TEXT,
+    result TEXT,
+    code TEXT,
+    reason TEXT,
+    actor TEXT,
+    policy_version TEXT
+);
+CREATE INDEX IF NOT EXISTS journal_by_action ON journal (action_id, plan_id, mode);
+"""
+
+Event = Literal["plan", "approval", "apply_started", "apply_finished", "apply_stopped", "attempt", "outcome"]
+Mode = Literal["execute", "dry_run"]
+COLUMNS = ("seq", "at", "event", "plan_id", "action_id", "run_id", "mode", "kind", "target", "result", "code",
+           "reason", "actor", "policy_version")
+#: A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    event: Event
+    plan_id: str | None = None
+    action_id: str | None = None
+    run_id: str | None = None
+    mode: Mode | None = None
+    kind: str | None = None
+    target: str | None = None
+    result: str | None = None
+    code: str | None = None
+    reason: str | None = None
+    actor: str | None = None
+    policy_version: str | None = None
+
+
+class Journal:
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        store.db.executescript(TABLES)
+
+    def append(self, entry: Entry, db: sqlite3.Connection | None = None) -> None:
+        """One row, committed before this returns (or inside the caller's transaction ``db``)."""
+        values = (to_text(utc_now()), *(getattr(entry, c) for c in COLUMNS[2:]))
+        sql = f"INSERT INTO journal({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * len(values))})"
+        if db is not None:
+            db.execute(sql, values)
+            return
+        with self.store.transaction() as tx:
+            tx.execute(sql, values)
+
+    # ------------------------------------------------------------------ plans
+    def record_plan(self, plan: Plan, *, actor: str) -> bool:
+        """Keep the plan (once per id) and journal it; False when it was recorded before."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO plans(plan_id, created_at, recorded_at, policy_version, snapshot_run_id, "
+                "actions, skipped, body) VALUES (?,?,?,?,?,?,?,?)",
+                (plan.id, to_text(plan.created_at), to_text(utc_now()), plan.policy_version, plan.snapshot_run_id,
+                 len(plan.actions), len(plan.skipped), plan_to_json(plan)))
+            if cursor.rowcount == 0:
+                return False
+            self.append(Entry("plan", plan.id, actor=actor, policy_version=plan.policy_version, result="recorded",
+                              reason=f"{len(plan.actions)} actions, {len(plan.skipped)} skipped, snapshot "
+                                     f"{plan.snapshot_run_id}"), db)
+        return True
+
+    # ------------------------------------------------------------------ attempts
+    def attempt(self, run_id: str, plan: Plan, action: Action, *, actor: str) -> None:
+        """Journaled before an executed action's first request: resume knows it was in flight."""
+        self.append(Entry("attempt", plan.id, action.action_id, run_id, "execute", action.kind, action.target,
+                          "started", actor=actor, policy_version=plan.policy_version))
+
+    def outcome(self, run_id: str, plan: Plan, action: Action, outcome: Outcome, *, mode: Mode, actor: str) -> None:
+        self.append(Entry("outcome", plan.id, action.action_id, run_id, mode, action.kind, action.target,
+                          outcome.result, outcome.code, outcome.reason, actor, plan.policy_version))
+
+    def final_outcome(self, plan_id: str, action_id: str) -> sqlite3.Row | None:
+        """The executed outcome that settled this action of this plan, if any."""
+        marks = ",".join("?" * len(FINAL))
+        row: sqlite3.Row | None = self.store.db.execute(
+            f"SELECT * FROM journal WHERE event='outcome' AND mode='execute' AND plan_id=? AND action_id=? "
+            f"AND result IN ({marks}) ORDER BY seq DESC LIMIT 1", (plan_id, action_id, *FINAL)).fetchone()
+        return row
+
+    def interrupted(self, plan_id: str, action_id: str) -> str | None:
+        """The run id of an executed attempt of this action with no outcome after it (a killed apply)."""
+        last = self.store.db.execute(
+            "SELECT event, run_id FROM journal WHERE mode='execute' AND plan_id=? AND action_id=? "
+            "AND event IN ('attempt', 'outcome') ORDER BY seq DESC LIMIT 1", (plan_id, action_id)).fetchone()
+        return last["run_id"] if last is not None and last["event"] == "attempt" else None
+
+    def done_in_any_plan(self, action_id: str) -> str | None:
+        """The plan in which this same action (same id: same kind, target, parameters) was done."""
+        row = self.store.db.execute(
+            "SELECT plan_id FROM journal WHERE event='outcome' AND mode='execute' AND action_id=? "
+            "AND result='done' ORDER BY seq LIMIT 1", (action_id,)).fetchone()
+        return row["plan_id"] if row is not None else None
+
+    # ------------------------------------------------------------------ evidence
+    def entries(self, plan_id: str | None = None) -> list[dict[str, object]]:
+        args: tuple[str, ...] = () if plan_id is None else (plan_id,)
+        sql = "SELECT * FROM journal" + ("" if plan_id is None else " WHERE plan_id=?") + " ORDER BY seq"
+        return [{c: row[c] for c in COLUMNS} for row in self.store.db.execute(sql, args)]
+
+    def export(self, path: Path, fmt: Literal["csv", "json"], plan_id: str | None = None) -> int:
+        """Write the journal (or one plan's part) as evidence; returns the number of rows."""
+        rows = self.entries(plan_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "json":
+            path.write_text(json.dumps({"columns": list(COLUMNS), "entries": rows}, indent=1, ensure_ascii=False)
+                            + "\n", encoding="utf-8")
+        else:
+            path.write_text(to_csv(rows), encoding="utf-8", newline="")
+        return len(rows)
+
+
+def to_csv(rows: list[dict[str, object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([escape_cell(row.get(c)) for c in COLUMNS])
+    return out.getvalue()
+
+
+def escape_cell(value: object) -> str:
+    """A leading apostrophe makes a spreadsheet show ``=cmd|…`` as text instead of running it."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+

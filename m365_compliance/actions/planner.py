@@ -1,0 +1,257 @@
+"""The planner: findings + snapshot + policy file + now → a :class:`Plan`. Pure: no Graph, no store.
+
+What becomes an action:
+
+* C2: each applicant folder gets the applicant retention label, unless the applicant was hired or
+  the folder is due for deletion; a folder past its deadline is deleted (class ``applicant_deletion``,
+  approved in advance only by ``limits.auto_approve_applicant_deletions``).
+* C5: each file of an ended agreement that is due is deleted after approval (``customer_disposal``,
+  always); with ``retention.event_based`` the agreement's end fires a Purview retention event
+  (asset id = the agreement id).
+* C6: material under a statutory hold gets its statutory label, with the keep-until date.
+* C1/C3: an offending grant or link is removed only for controls in ``remediation.remove_grants``.
+
+What always wins: a statutory hold, a record label or a retaining label known in the snapshot
+anywhere in what a deletion would remove skips the deletion, with the reason. Hired applicants are
+never deleted or labelled. Every finding that asked for something not done is in ``skipped``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from m365_compliance.actions.limits import evaluate_limits
+from m365_compliance.actions.plan_model import (
+    DELETE,
+    FIRE_EVENT,
+    KINDS,
+    REMOVE_PERMISSION,
+    Action,
+    Plan,
+    SkipCode,
+    Skipped,
+)
+from m365_compliance.config.schema import Config
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.model import DriveItem
+from m365_compliance.rules.dates import local_date
+from m365_compliance.rules.findings import Finding
+
+APPLICANT_RETENTION = "c2.applicant-retention"
+HIRED_APPLICANT = "c2.hired-applicant"
+AGREEMENT_ENDED = "c5.agreement-ended"
+DISPOSAL_DUE = "c5.disposal-due"
+STATUTORY_HOLD = "c6.statutory-hold"
+ACCESS_RULES = {"c1.recruitment-access": "C1", "c3.customer-access": "C3"}
+HIRED_REASON = "A hired applicant's data is moved to the personnel file; it is never labelled for deletion or deleted."
+
+
+def build_plan(findings: Iterable[Finding], snapshot: Snapshot, config: Config, now: datetime) -> Plan:
+    """The plan for these findings; the same inputs give the same plan, id included."""
+    planner = _Planner(findings, snapshot, config, local_date(now, config.retention.timezone))
+    planner.applicant_deletions()
+    planner.customer_disposals()
+    planner.applicant_labels()
+    planner.statutory_labels()
+    planner.grant_removals()
+    planner.contract_events()
+    actions = tuple(sorted(planner.actions.values(), key=planner.order))
+    population = sum(1 for s in snapshot.scopes.values() for i in s.items.values() if not i.is_root)
+    return Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
+                scope_items=population, actions=actions,
+                skipped=tuple(sorted(planner.skipped.values(), key=lambda s: (s.code, s.subject))),
+                limits=evaluate_limits(actions, population, config.limits))
+
+
+class _Planner:
+    def __init__(self, findings: Iterable[Finding], snapshot: Snapshot, config: Config, today: date) -> None:
+        self.snapshot, self.config, self.today = snapshot, config, today
+        self.by_rule: dict[str, list[Finding]] = defaultdict(list)
+        for f in sorted(findings, key=lambda f: f.id):
+            self.by_rule[f.rule_id].append(f)
+        self.holds = {f.item_id: f for f in self.by_rule[STATUTORY_HOLD]
+                      if f.item_id and f.keep_until is not None and f.keep_until >= today}
+        self.ended = {f.item_id: dict(f.evidence) for f in self.by_rule[AGREEMENT_ENDED] if f.item_id}
+        self.hired = {f.item_id for f in self.by_rule[HIRED_APPLICANT]}  # the rules decide who was hired
+        self.actions: dict[str, Action] = {}
+        self.skipped: dict[tuple[str, str], Skipped] = {}
+        self.deletion_considered: set[str] = set()
+        self.scope_of_drive = {s.library.id: s for s in snapshot.scopes.values()}
+
+    # ------------------------------------------------------------------ helpers
+    def locate(self, finding: Finding, item_id: str | None = None) -> tuple[ScopeSnapshot, DriveItem] | None:
+        """The finding's item (or ``item_id`` in its scope) in the snapshot; a skip when it is not there."""
+        scope = self.snapshot.scopes.get(finding.scope or "") or self.scope_of_drive.get(finding.drive_id or "")
+        wanted = item_id or finding.item_id
+        if scope is None or wanted is None or wanted not in scope.items:
+            self.skip(f"{finding.scope}/{wanted}", "not_in_snapshot", "The item is not in the snapshot's scopes; "
+                      "take a new inventory.", (finding.id,))
+            return None
+        return scope, scope.items[wanted]
+
+    def add(self, action: Action) -> None:
+        existing = self.actions.get(action.action_id)
+        if existing is not None:  # several findings about one grant: one action, every finding named
+            ids = tuple(sorted({*existing.finding_ids, *action.finding_ids}))
+            action = replace(existing, finding_ids=ids)
+        self.actions[action.action_id] = action
+
+    def skip(self, subject: str, code: SkipCode, reason: str, finding_ids: Sequence[str]) -> None:
+        key = (subject, code)
+        earlier = self.skipped.get(key)
+        ids = tuple(sorted({*(earlier.finding_ids if earlier else ()), *finding_ids}))
+        self.skipped[key] = Skipped(subject, code, earlier.reason if earlier else reason, ids)
+
+    def protection(self, scope: ScopeSnapshot, item: DriveItem) -> tuple[SkipCode, str] | None:
+        """Why nothing in ``item``'s subtree may be deleted: a statutory hold or a label that keeps it."""
+        for node in (item, *scope.descendants(item.id)):
+            hold = self.holds.get(node.id)
+            if hold is not None:
+                assert hold.keep_until is not None
+                return "statutory_hold", (f"C6: item {node.id} is kept by bookkeeping law until "
+                                          f"{hold.keep_until.isoformat()} ({dict(hold.evidence).get('class', '')}).")
+            if node.label is not None and node.label.is_record:
+                return "record_label", f"Item {node.id} is a record ('{node.label.name}'); records are never deleted."
+            if node.label is not None and node.label.delete_allowed is False:
+                return "retention_label", f"The retention label '{node.label.name}' on item {node.id} forbids deletion."
+        return None
+
+    def deletion(self, finding: Finding, approval_class: str, reason: str, *, auto: bool) -> None:
+        located = self.locate(finding)
+        if located is None:
+            return
+        scope, item = located
+        self.deletion_considered.add(item.id)
+        subject = f"{scope.library.id}/{item.id}"
+        protected = self.protection(scope, item)
+        contents = tuple(sorted((d.id, d.etag or "") for d in scope.descendants(item.id)))
+        if protected is not None:
+            self.skip(subject, *protected, (finding.id,))
+        elif item.etag is None or any(not etag for _, etag in contents):
+            self.skip(subject, "no_etag", "The snapshot has no eTag to check before deleting; take a new "
+                      "inventory.", (finding.id,))
+        else:
+            self.add(Action(DELETE, scope.library.id, item.id, reason, (finding.id,), scope.scope,
+                            permanent=not self.config.limits.recycle_bin, expected_etag=item.etag,
+                            expected_contents=contents, requires_approval=not auto,
+                            approval_class=approval_class))  # type: ignore[arg-type]
+
+    def order(self, action: Action) -> tuple[object, ...]:
+        """Kinds in execution order; within a kind by scope and depth (parents' grants before children's)."""
+        scope = self.scope_of_drive.get(action.drive_id)
+        item = scope.items.get(action.item_id) if scope is not None else None
+        depth = sum(1 for _ in scope.ancestors(item)) if scope is not None and item is not None else 0
+        return (KINDS.index(action.kind), action.scope or "", depth, action.drive_id, action.item_id,
+                action.permission_id or "", action.action_id)
+
+    # ------------------------------------------------------------------ C2
+    def applicant_deletions(self) -> None:
+        months = self.config.retention.applicant_months
+        auto = self.config.limits.auto_approve_applicant_deletions
+        for f in self.by_rule[APPLICANT_RETENTION]:
+            if f.status != "fail":
+                continue
+            located = self.locate(f)
+            if located is not None and located[1].id in self.hired:
+                self.deletion_considered.add(located[1].id)
+                self.skip(f"{located[0].library.id}/{located[1].id}", "hired_applicant", HIRED_REASON, (f.id,))
+                continue
+            size = 1 + sum(1 for _ in located[0].descendants(located[1].id)) if located else 0
+            self.deletion(f, "applicant_deletion", f"C2: applicant data past its {months}-month deadline (due since "
+                          f"{_day(f.due)}); folder with {size} item(s).", auto=auto)
+
+    def applicant_labels(self) -> None:
+        scope = self.snapshot.scopes.get("recruitment")
+        if scope is None:
+            return
+        label = self.config.retention.applicant_label
+        warned = {f.item_id: f.id for f in self.by_rule[APPLICANT_RETENTION] if f.status == "warn"}
+        for hired in self.by_rule[HIRED_APPLICANT]:
+            self.skip(f"{scope.library.id}/{hired.item_id}", "hired_applicant", HIRED_REASON, (hired.id,))
+        for unit in scope.units():
+            if unit.id in self.hired or unit.id in self.deletion_considered:
+                continue
+            if unit.label is not None and unit.label.name == label:
+                continue
+            found = (warned[unit.id],) if unit.id in warned else ()
+            self.add(Action("apply_label", scope.library.id, unit.id, f"C2: applicant data is kept at most "
+                            f"{self.config.retention.applicant_months} months; the label lets Purview enforce it.",
+                            found, scope.scope, label=label, expected_etag=unit.etag))
+
+    # ------------------------------------------------------------------ C5, C6
+    def customer_disposals(self) -> None:
+        for f in self.by_rule[DISPOSAL_DUE]:
+            if f.status != "fail":
+                continue
+            agreement = self.ended.get(dict(f.evidence).get("folder", ""), {})
+            self.deletion(f, "customer_disposal", f"C5: agreement {agreement.get('agreement') or '(no id)'} ended "
+                          f"{agreement.get('ended', '?')}; due for disposal since {_day(f.due)}.", auto=False)
+
+    def statutory_labels(self) -> None:
+        for f in self.holds.values():
+            located = self.locate(f)
+            label = dict(f.evidence).get("label")
+            if located is None or not label:
+                continue
+            scope, item = located
+            if item.label is not None and item.label.name == label:
+                continue
+            self.add(Action("apply_statutory_label", scope.library.id, item.id, f"C6: bookkeeping material "
+                            f"({dict(f.evidence).get('class', '')}); keep until {_day(f.keep_until)}.", (f.id,),
+                            scope.scope, label=label, keep_until=f.keep_until, expected_etag=item.etag))
+
+    def contract_events(self) -> None:
+        retention = self.config.retention
+        if not retention.event_based or retention.contract_end_event_type is None:
+            return
+        for f in self.by_rule[AGREEMENT_ENDED]:
+            located = self.locate(f)
+            if located is None:
+                continue
+            scope, folder = located
+            evidence = dict(f.evidence)
+            agreement, ended = evidence.get("agreement"), evidence.get("ended")
+            if not agreement or not ended:
+                self.skip(f"{scope.library.id}/{folder.id}", "no_asset_id", "The register row has no agreement id "
+                          "to use as the documents' asset id; fill it in to fire the contract-end event.", (f.id,))
+                continue
+            self.add(Action(FIRE_EVENT, scope.library.id, folder.id, f"C5: agreement {agreement} ended {ended}; the "
+                            "event starts event-based retention in Purview.", (f.id,), scope.scope,
+                            event_type=retention.contract_end_event_type, asset_id=agreement,
+                            event_date=date.fromisoformat(ended)))
+
+    # ------------------------------------------------------------------ C1, C3
+    def grant_removals(self) -> None:
+        enabled = self.config.remediation.remove_grants
+        for rule_id, control in ACCESS_RULES.items():
+            for f in self.by_rule[rule_id]:
+                if f.status != "fail":
+                    continue
+                evidence = dict(f.evidence)
+                located = self.locate(f, evidence.get("sourceItem"))
+                if located is None:
+                    continue
+                scope, item = located
+                permission = evidence.get("permission", "")
+                subject = f"{scope.library.id}/{item.id}/{permission}"
+                if control not in enabled:
+                    self.skip(subject, "remediation_off", f"Report only: remediation.remove_grants does not list "
+                              f"{control}.", (f.id,))
+                elif "viaGroup" in evidence:
+                    self.skip(subject, "group_member", "The access comes through a group the policy allows: remove "
+                              "the member from the group instead of the group's grant.", (f.id,))
+                elif item.is_root:
+                    self.skip(subject, "library_root", "The grant is on the library root (site permissions): change "
+                              "it in SharePoint's site settings.", (f.id,))
+                else:
+                    self.add(Action(REMOVE_PERMISSION, scope.library.id, item.id, f"{control}: "
+                                    f"{evidence.get('through', 'a')} access for a {evidence.get('kind', 'principal')} "
+                                    f"is not allowed by the policy ({f.severity}).", (f.id,), scope.scope,
+                                    permission_id=permission))
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value is not None else "?"

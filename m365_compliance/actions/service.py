@@ -1,0 +1,95 @@
+"""Plan, approve, apply and export from a policy file: what each CLI command calls (one function each).
+
+These open the state store and, for apply only, the Graph gateway; everything they decide is in
+the modules they call. ``gateway`` may be given (tests, the demo) and is then not closed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from m365_compliance.actions.approvals import (
+    FILE_NAME,
+    Approval,
+    read_approval_file,
+    record_approval,
+)
+from m365_compliance.actions.dry_run import ActionGateway
+from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
+from m365_compliance.actions.journal import Journal
+from m365_compliance.actions.plan_json import read_plan, write_plan
+from m365_compliance.actions.plan_model import Plan
+from m365_compliance.actions.planner import build_plan
+from m365_compliance.config.schema import Config
+from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.state.store import StateStore
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: Plan
+    snapshot: Snapshot
+    out: Path
+
+    def paths(self) -> dict[str, str]:
+        """Action id → the item's path, for a reviewer's terminal only (paths may name applicants)."""
+        by_drive = {s.library.id: s for s in self.snapshot.scopes.values()}
+        found: dict[str, str] = {}
+        for action in self.plan.actions:
+            scope = by_drive.get(action.drive_id)
+            if scope is not None and action.item_id in scope.items:
+                found[action.action_id] = scope.path(scope.items[action.item_id])
+        return found
+
+
+def plan_from_config(config: Config, out: Path, *, now: datetime) -> PlanOutcome:
+    """Evaluate the latest inventory with the rules (as ``check`` does), plan, write plan.json, journal it."""
+    from m365_compliance.rules.service import check_from_config
+
+    checked = check_from_config(config, now)
+    plan = build_plan(checked.findings, checked.snapshot, config, now)
+    write_plan(plan, out)
+    with StateStore(config.state.path) as store:
+        Journal(store).record_plan(plan, actor="m365-compliance plan")
+    return PlanOutcome(plan, checked.snapshot, out)
+
+
+def approve_plan(config: Config, plan_path: Path, *, by: str, action_ids: tuple[str, ...] = (),
+                 classes: tuple[str, ...] = (), note: str = "", on: date) -> tuple[Plan, Approval, bool]:
+    """Record an approval given on the command line; returns whether it was new."""
+    plan = read_plan(plan_path)
+    approval = Approval(plan.id, by, on, action_ids, classes, "cli", note)  # type: ignore[arg-type]  # checked next
+    with StateStore(config.state.path) as store:
+        Journal(store).record_plan(plan, actor=by)
+        new = record_approval(store, plan, approval)
+    return plan, approval, new
+
+
+async def apply_from_config(config: Config, plan_path: Path, *, execute: bool, now: datetime, actor: str,
+                            approvals_file: Path | None = None, gateway: ActionGateway | None = None,
+                            on_outcome: OutcomeHook | None = None) -> ApplyResult:
+    """Record approvals.toml (beside the plan unless given), then apply the plan or rehearse it."""
+    from m365_compliance.graph.configured import gateway_settings
+    from m365_compliance.graph.gateway import GraphGateway
+
+    plan = read_plan(plan_path)
+    approvals_file = approvals_file or plan_path.parent / FILE_NAME
+    with StateStore(config.state.path) as store:
+        Journal(store).record_plan(plan, actor=actor)
+        if approvals_file.exists():
+            for approval in read_approval_file(approvals_file):
+                record_approval(store, plan, approval)
+        if gateway is not None:
+            return await apply_plan(plan, gateway, store, execute=execute, now=now, limits=config.limits,
+                                    policy_version=config.policy_version, actor=actor, on_outcome=on_outcome)
+        async with GraphGateway(gateway_settings(config)) as graph:
+            return await apply_plan(plan, graph, store, execute=execute, now=now, limits=config.limits,
+                                    policy_version=config.policy_version, actor=actor, on_outcome=on_outcome)
+
+
+def export_journal(config: Config, out: Path, fmt: Literal["csv", "json"], plan_id: str | None = None) -> int:
+    with StateStore(config.state.path) as store:
+        return Journal(store).export(out, fmt, plan_id)

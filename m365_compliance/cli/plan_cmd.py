@@ -1,0 +1,221 @@
+"""``plan``, ``approve``, ``apply`` and ``journal export``: findings to reviewed, safe, journaled changes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from m365_compliance.cli.main import cli
+from m365_compliance.cli.options import config_option, load_policy, verbose_option
+from m365_compliance.cli.output import configure_logging, fail
+from m365_compliance.errors import (
+    ApprovalError,
+    ComplianceError,
+    LimitExceeded,
+    PlanError,
+)
+
+EXIT_OVER_LIMIT = 3
+EXIT_FAILED_ACTIONS = 4
+CLASSES = ("customer_disposal", "applicant_deletion")
+
+
+def _now(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(text)  # 3.11 reads a trailing "Z"
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from error
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _fail(error: ComplianceError) -> None:
+    """One line and a hint; the exit code says what kind of problem it was."""
+    if isinstance(error, LimitExceeded):
+        fail(error, EXIT_OVER_LIMIT)
+    fail(error, 2 if isinstance(error, PlanError | ApprovalError) else 1)
+
+
+now_option = click.option("--now", "now_text", help="Act as of this instant (ISO 8601), e.g. to rehearse a later date.")
+
+
+@cli.command("plan")
+@config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("plan.json"), show_default=True,
+              help="Where to write the plan.")
+@now_option
+@click.option("--show-paths", is_flag=True, help="Also list each action's item path (may name applicants: terminal "
+                                                 "only, never paste into a pull request).")
+def plan_command(config_path: Path, out: Path, now_text: str | None, show_paths: bool) -> None:
+    """Plan what to change: evaluate the latest inventory and write plan.json. Never calls Graph.
+
+    The plan lists each action (label, delete, remove a grant, fire a retention event) with the
+    preconditions apply will check, what was skipped and why, and the blast-radius limits. It holds
+    ids, dates and counts only, so it can be reviewed in a pull request.
+
+    \b
+    Example:
+      m365-compliance plan --config policy.toml --out plans/plan.json
+      m365-compliance plan --config policy.toml --now 2027-01-01T00:00:00Z --show-paths
+
+    Exit codes: 0 plan written, 1 error, 2 bad policy file, 3 plan written but over a limit
+    (apply would stop unless fewer deletions are approved or the limit is raised).
+    """
+    from m365_compliance.actions.service import plan_from_config
+
+    config = load_policy(config_path)
+    try:
+        outcome = plan_from_config(config, out, now=_now(now_text))
+    except ComplianceError as error:
+        _fail(error)
+    plan = outcome.plan
+    kinds = Counter(a.kind for a in plan.actions)
+    needing = Counter(a.approval_class for a in plan.actions if a.requires_approval)
+    click.echo(f"Plan {plan.id} (policy {plan.policy_version}, snapshot {plan.snapshot_run_id}) → {out}")
+    click.echo("  actions: " + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none"))
+    if needing:
+        click.echo("  need approval: " + ", ".join(f"{c} {n}" for c, n in sorted(needing.items())))
+    if plan.skipped:
+        click.echo("  skipped: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(s.code for s in plan.skipped).items())))
+    for check in plan.limits:
+        mark = "OVER" if check.exceeded else "ok"
+        click.echo(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected of {check.population} [{mark}]")
+    if show_paths:
+        paths = outcome.paths()
+        for action in plan.actions:
+            click.echo(f"  {action.action_id} {action.kind:<22} {paths.get(action.action_id, action.target)}")
+    if plan.over_limits:
+        click.echo("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
+                   err=True)
+        raise SystemExit(EXIT_OVER_LIMIT)
+
+
+@cli.command("approve")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option
+@click.option("--by", "by", required=True, help="Who approves (recorded in the journal).")
+@click.option("--action", "action_ids", multiple=True, metavar="ID", help="An action id to approve (repeatable).")
+@click.option("--class", "classes", multiple=True, type=click.Choice(CLASSES),
+              help="Approve every action of this class in the plan (repeatable).")
+@click.option("--note", default="", help="Why, e.g. the customer dialogue or ticket reference.")
+def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tuple[str, ...],
+                    classes: tuple[str, ...], note: str) -> None:
+    """Approve disposals in a plan; the approval binds to the plan's id and is journaled.
+
+    A plan whose content changes gets a new id, so it needs a new approval. The same can be done in
+    git: an approvals.toml beside plan.json (see docs/plan-and-apply.md) is recorded by apply.
+
+    \b
+    Example:
+      m365-compliance approve plan.json --config policy.toml --by "Marte Olsen" --class customer_disposal
+      m365-compliance approve plan.json --config policy.toml --by "Kari Nordmann" --action act-0123456789abcdef
+
+    Exit codes: 0 recorded (or recorded before), 1 error, 2 bad policy file, plan or approval.
+    """
+    from m365_compliance.actions.service import approve_plan
+
+    config = load_policy(config_path)
+    try:
+        plan, approval, new = approve_plan(config, plan_path, by=by, action_ids=action_ids, classes=classes,
+                                           note=note, on=datetime.now(UTC).date())
+    except ComplianceError as error:
+        _fail(error)
+    covered = approval.covers(plan)
+    state = "Recorded" if new else "Already recorded:"
+    click.echo(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
+
+
+@cli.command("apply")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option
+@click.option("--execute", is_flag=True, help="Make the changes. Without it, a dry run: reads only, nothing changes.")
+@click.option("--approvals", "approvals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An approvals file to record first (default: approvals.toml beside the plan, if present).")
+@click.option("--by", "actor", default=None, help="Who runs the apply, for the journal (default: $GITHUB_ACTOR, "
+                                                  "else m365-compliance).")
+@now_option
+@verbose_option
+def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_file: Path | None, actor: str | None,
+                  now_text: str | None, verbose: bool) -> None:
+    """Apply a reviewed plan: a dry run unless --execute. Resumable; re-running changes nothing.
+
+    Before each write the item or permission is read again: an item changed since the plan, a
+    record or retaining label, or a missing approval means the action is skipped with the reason.
+    A plan over a blast-radius limit stops before the first write. Every attempt is journaled.
+
+    \b
+    Example:
+      m365-compliance apply plan.json --config policy.toml             # dry run
+      m365-compliance apply plan.json --config policy.toml --execute
+
+    Exit codes: 0 applied (or dry run complete), 1 error, 2 bad policy file, plan or approval,
+    3 stopped by a limit before any change, 4 some actions failed (run again to retry them).
+    """
+    from m365_compliance.actions.service import apply_from_config
+
+    configure_logging(verbose)
+    config = load_policy(config_path)
+    who = actor or os.environ.get("GITHUB_ACTOR") or "m365-compliance"
+    try:
+        result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=_now(now_text), actor=who,
+                                               approvals_file=approvals_file))
+    except ComplianceError as error:
+        _fail(error)
+    label = "Applied" if execute else "Dry run of"
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
+    click.echo(f"{label} plan {result.plan_id} (run {result.run_id}): {counts}; {result.settled_before} settled "
+               "by earlier runs.")
+    for outcome in result.outcomes:
+        if outcome.result not in ("done", "dry_run", "awaiting_approval"):
+            click.echo(f"  {outcome.action_id} {outcome.result}: {outcome.reason}")
+    waiting = Counter(o.code for o in result.outcomes if o.result == "awaiting_approval")
+    if waiting:
+        click.echo("  awaiting approval: " + ", ".join(f"{c} {n}" for c, n in sorted(waiting.items())) +
+                   f" (m365-compliance approve {plan_path.name} --by NAME --class CLASS)")
+    if not execute:
+        click.echo("Nothing was changed. Apply with --execute to make the changes.")
+    if any(o.result == "failed" for o in result.outcomes):
+        raise SystemExit(EXIT_FAILED_ACTIONS)
+
+
+@cli.group("journal")
+def journal_group() -> None:
+    """The journal of plans, approvals and apply attempts (evidence, control C9).
+
+    \b
+    Example:
+      m365-compliance journal export --config policy.toml --format csv journal.csv
+    """
+
+
+@journal_group.command("export")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--plan", "plan_id", default=None, help="Only this plan's entries.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out: Path) -> None:
+    """Export the journal as evidence: what, when, by whom, result, policy version.
+
+    CSV cells that a spreadsheet would run as a formula (starting with = + - @) are escaped.
+
+    \b
+    Example:
+      m365-compliance journal export --config policy.toml --format csv journal.csv
+      m365-compliance journal export --config policy.toml --format json --plan plan-0123456789abcdef plan.json
+
+    Exit codes: 0 written, 1 error, 2 bad policy file.
+    """
+    from m365_compliance.actions.service import export_journal
+
+    config = load_policy(config_path)
+    try:
+        rows = export_journal(config, out, "json" if fmt == "json" else "csv", plan_id)
+    except ComplianceError as error:
+        _fail(error)
+    click.echo(f"Wrote {rows} journal entries to {out}.")

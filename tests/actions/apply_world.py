@@ -1,0 +1,142 @@
+"""A small tenant for apply tests, and plans built from its current state (the planner has its own tests).
+
+Actions are built from what the sandbox holds right now (eTags included), exactly as a planner
+would have built them from a fresh snapshot; tests then change the tenant to break preconditions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
+from m365_compliance.actions.limits import evaluate_limits
+from m365_compliance.actions.plan_model import Action, Plan
+from m365_compliance.config.demo import demo_config_text
+from m365_compliance.config.load import load_config
+from m365_compliance.config.schema import Config, Limits
+from m365_compliance.graph.gateway import GraphGateway
+from m365_compliance.graph.settings import GatewaySettings
+from m365_compliance.sandbox.model import Drive, Item, RetentionLabelDef
+from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.sandbox.tenant import Tenant
+from m365_compliance.state.store import StateStore
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+APPLICANT_LABEL = "Søknad 12 mnd"
+RECORD_LABEL = "Avtale record"
+RETAIN_LABEL = "Bokføring primær 5 år"
+POLICY = "test-1"
+LOOSE = Limits(max_deletions=1000, max_deletion_share=1.0, max_permission_removals=1000)
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    rec: Drive
+    cus: Drive
+    items: dict[str, Item]
+    links: dict[str, str]  # name → permission (grant) id
+
+    def item(self, key: str) -> Item:
+        return self.items[key]
+
+    def alive(self, key: str) -> bool:
+        item = self.items[key]
+        return item.id in self.tenant.drive(item.drive_id).items
+
+
+def build_world() -> World:
+    t = Tenant()
+    for label in (RetentionLabelDef(APPLICANT_LABEL, "doNotRetain", 365), RetentionLabelDef(RECORD_LABEL,
+                  "retainAsRecord", 1826), RetentionLabelDef(RETAIN_LABEL, "retain", 1826)):
+        t.add_label(label)
+    rec_site = t.add_site("rekruttering", "Rekruttering")
+    rec = t.add_drive(rec_site, "Dokumenter")
+    base = t.add_folder(rec, None, "Søkere")
+    items: dict[str, Item] = {"base": base}
+    for key in ("old1", "old2", "old3", "new"):
+        folder = t.add_folder(rec, base, f"folder-{key}")
+        items[key] = folder
+        for n in range(2):
+            items[f"{key}.f{n}"] = t.add_file(rec, folder, f"file-{n}.pdf")
+    links = {"anonymous": t.add_link(items["new.f0"], "anonymous").id}
+    cus_site = t.add_site("kunder", "Kunder")
+    cus = t.add_drive(cus_site, "Avtaler")
+    customer = t.add_folder(cus, None, "customer-a")
+    items["customer"] = customer
+    for key in ("offer", "notes", "signed", "invoice"):
+        items[key] = t.add_file(cus, customer, f"{key}.docx")
+    t.set_label(items["signed"], RECORD_LABEL)
+    t.set_label(items["invoice"], RETAIN_LABEL)
+    return World(t, rec, cus, items, links)
+
+
+def contents(world: World, folder: Item) -> tuple[tuple[str, str], ...]:
+    drive = world.tenant.drive(folder.drive_id)
+    return tuple(sorted((i.id, i.etag) for i in world.tenant.walk(drive, folder) if i.id != folder.id))
+
+
+def delete(world: World, key: str, *, approval: str | None = None, permanent: bool = False) -> Action:
+    item = world.item(key)
+    return Action("delete_item", item.drive_id, item.id, f"test: delete {key}", (f"F-{key}",), "test",
+                  permanent=permanent, expected_etag=item.etag,
+                  expected_contents=contents(world, item) if item.is_folder else (),
+                  requires_approval=approval is not None, approval_class=approval)  # type: ignore[arg-type]
+
+
+def label(world: World, key: str, name: str = APPLICANT_LABEL) -> Action:
+    item = world.item(key)
+    return Action("apply_label", item.drive_id, item.id, f"test: label {key}", (f"F-{key}",), "test", label=name,
+                  expected_etag=item.etag)
+
+
+def remove_link(world: World, item_key: str, grant_id: str) -> Action:
+    item = world.item(item_key)
+    return Action("remove_permission", item.drive_id, item.id, "test: remove link", ("F-link",), "test",
+                  permission_id=grant_id)
+
+
+def event(world: World, asset: str = "321-2020-001") -> Action:
+    folder = world.item("customer")
+    return Action("fire_retention_event", folder.drive_id, folder.id, "test: contract ended", ("F-end",), "test",
+                  event_type="Kontraktslutt", asset_id=asset, event_date=datetime(2025, 6, 30).date())
+
+
+def make_plan(world: World, actions: list[Action], *, limits: Limits = LOOSE, run: str = "run-1",
+              policy: str = POLICY) -> Plan:
+    population = sum(1 for d in (world.rec, world.cus) for i in world.tenant.walk(d) if i.parent_id is not None)
+    return Plan(NOW, policy, run, population, tuple(actions), (), evaluate_limits(actions, population, limits))
+
+
+def gateway_for(server: SandboxServer) -> GraphGateway:
+    return GraphGateway(GatewaySettings(graph_url=server.base_url, auth_method="none", ru_per_minute=None))
+
+
+def apply(server: SandboxServer, store: StateStore, plan: Plan, *, execute: bool, limits: Limits | None = LOOSE,
+          on_outcome: OutcomeHook | None = None) -> ApplyResult:
+    async def go() -> ApplyResult:
+        async with gateway_for(server) as graph:
+            return await apply_plan(plan, graph, store, execute=execute, now=NOW, limits=limits,
+                                    policy_version=POLICY, actor="tester", on_outcome=on_outcome)
+
+    return asyncio.run(go())
+
+
+def writes(server: SandboxServer) -> int:
+    return int(server.app.meter.snapshot()["writes"])
+
+
+def requests(server: SandboxServer) -> int:
+    return int(server.app.meter.snapshot()["requests"])
+
+
+def policy_file(path: Path, graph_url: str, *, loose: bool = True) -> Config:
+    """The demo policy pointed at this sandbox; ``loose`` widens the share limit for a tenant this small."""
+    text = demo_config_text(graph_url, "state.sqlite")
+    if loose:
+        text = text.replace("max_deletion_share = 0.10", "max_deletion_share = 1.0")
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)

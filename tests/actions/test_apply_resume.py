@@ -1,0 +1,200 @@
+"""Idempotent and resumable: a killed apply resumes without repeating or losing an action."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from apply_world import (
+    apply,
+    build_world,
+    delete,
+    event,
+    label,
+    make_plan,
+    policy_file,
+    requests,
+    writes,
+)
+from click.testing import CliRunner
+
+from m365_compliance.actions.journal import Journal
+from m365_compliance.actions.plan_json import write_plan
+from m365_compliance.cli.main import _register_commands, cli
+from m365_compliance.sandbox.http.app import SandboxOptions
+from m365_compliance.sandbox.http.faults import FaultPlan
+from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.state.store import StateStore
+
+
+class Killed(Exception):
+    """Stands for the process dying right after an outcome was journaled."""
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def server(world):
+    with SandboxServer(world.tenant) as running:
+        yield running
+
+
+@pytest.fixture
+def store(tmp_path):
+    with StateStore(tmp_path / "state.sqlite") as s:
+        yield s
+
+
+def _final_outcomes(store, plan):
+    return Counter((e["action_id"], e["result"]) for e in Journal(store).entries(plan.id)
+                   if e["event"] == "outcome" and e["mode"] == "execute")
+
+
+def test_an_apply_killed_between_actions_resumes_and_does_each_action_once(world, server, store):
+    plan = make_plan(world, [label(world, "new"), event(world), delete(world, "old1"), delete(world, "old2")])
+
+    def die_after_first(action, outcome):
+        raise Killed
+
+    with pytest.raises(Killed):
+        apply(server, store, plan, execute=True, on_outcome=die_after_first)
+    assert writes(server) == 1 and world.item("new").label is not None and world.alive("old1")
+    resumed = apply(server, store, plan, execute=True)
+    assert resumed.settled_before == 1 and [o.result for o in resumed.outcomes] == ["done"] * 3
+    assert writes(server) == 4 and len(world.tenant.retention_events) == 1
+    assert not world.alive("old1") and not world.alive("old2")
+    assert _final_outcomes(store, plan) == Counter({(a.action_id, "done"): 1 for a in plan.actions})
+    assert [r["status"] for r in store.runs("apply")] == ["failed", "completed"]
+    steps = [(e["event"], e["action_id"]) for e in Journal(store).entries(plan.id) if e["event"] in ("attempt", "outcome")]
+    for action in plan.actions:  # every write was announced in the journal before it was made
+        assert steps.index(("attempt", action.action_id)) < steps.index(("outcome", action.action_id))
+
+
+class _DiesAfterDeleting:
+    """A real gateway; its process dies right after a delete reached Graph, before the outcome is journaled."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    async def delete_item(self, drive_id, item_id, *, if_match, permanent=False):
+        await self._inner.delete_item(drive_id, item_id, if_match=if_match, permanent=permanent)
+        raise Killed
+
+
+def test_a_write_that_landed_before_the_process_died_is_not_repeated(world, server, store):
+    import asyncio
+
+    from apply_world import LOOSE, NOW, POLICY, gateway_for
+
+    from m365_compliance.actions.executor import apply_plan
+
+    plan = make_plan(world, [delete(world, "old1"), delete(world, "old2")])
+
+    async def dying():
+        async with gateway_for(server) as graph:
+            await apply_plan(plan, _DiesAfterDeleting(graph), store, execute=True, now=NOW, limits=LOOSE,
+                             policy_version=POLICY)
+
+    with pytest.raises(Killed):
+        asyncio.run(dying())
+    assert not world.alive("old1") and writes(server) == 1
+    result = apply(server, store, plan, execute=True)
+    assert [(o.result, o.code) for o in result.outcomes] == [("already", "gone"), ("done", "deleted")]
+    assert "was interrupted mid-action" in result.outcomes[0].reason and writes(server) == 2
+
+
+def test_an_action_interrupted_mid_write_is_decided_from_the_tenant(world, server, store):
+    plan = make_plan(world, [delete(world, "old1"), label(world, "new"), delete(world, "old2")])
+    journal = Journal(store)
+    killed_run = store.start_run("apply", plan.policy_version)
+    journal.record_plan(plan, actor="tester")
+    for action in plan.actions[:2]:  # both writes reached Graph, then the process died before the outcome
+        journal.attempt(killed_run, plan, action, actor="tester")
+    world.tenant.delete_item(world.item("old1"))
+    world.tenant.set_label(world.item("new"), plan.actions[1].label)  # changes the eTag, as the real write did
+    result = apply(server, store, plan, execute=True)
+    assert [(o.result, o.code) for o in result.outcomes] == [("already", "gone"), ("already", "labelled"),
+                                                             ("done", "deleted")]
+    assert all(f"run {killed_run} was interrupted" in o.reason for o in result.outcomes[:2])
+    assert writes(server) == 1
+    assert [r["status"] for r in store.runs("apply")] == ["interrupted", "completed"]
+
+
+def test_rerunning_an_applied_plan_changes_nothing(world, server, store):
+    plan = make_plan(world, [label(world, "new"), event(world), delete(world, "old1"),
+                             delete(world, "offer", approval="customer_disposal")])
+    apply(server, store, plan, execute=True)
+    server.app.meter.reset()
+    again = apply(server, store, plan, execute=True)
+    assert again.settled_before == 3 and [o.result for o in again.outcomes] == ["awaiting_approval"]
+    assert requests(server) == 0 and len(world.tenant.retention_events) == 1
+
+
+def test_the_same_event_in_a_later_plan_is_not_fired_twice(world, server, store):
+    first = make_plan(world, [event(world)], run="night-1")
+    second = make_plan(world, [event(world)], run="night-2")
+    assert first.id != second.id and first.actions[0].action_id == second.actions[0].action_id
+    apply(server, store, first, execute=True)
+    outcome = apply(server, store, second, execute=True).outcomes[0]
+    assert (outcome.result, outcome.code) == ("already", "fired") and first.id in outcome.reason
+    assert len(world.tenant.retention_events) == 1
+
+
+def test_a_sigkilled_apply_process_resumes_exactly_once(world, tmp_path):
+    """The real thing: `apply --execute` in its own process, SIGKILLed mid-run, then run again."""
+    slow = SandboxOptions(faults=FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.15))
+    with SandboxServer(world.tenant, slow) as server:
+        config = policy_file(tmp_path / "policy.toml", server.base_url)
+        files = [k for k in world.items if k.startswith("old") and ".f" in k]
+        plan = make_plan(world, [delete(world, k) for k in files], policy=config.policy_version)
+        write_plan(plan, tmp_path / "plan.json")
+        command = [sys.executable, "-m", "m365_compliance", "apply", str(tmp_path / "plan.json"), "--config",
+                   str(tmp_path / "policy.toml"), "--execute"]
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env={**os.environ, "CI": "1"})
+        try:
+            _wait_for_outcomes(config.state.path, at_least=2, process=process)
+        finally:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        server.app.faults.configure(FaultPlan())
+        with StateStore(config.state.path) as store:
+            before = sum(n for (_, result), n in _final_outcomes(store, plan).items() if result == "done")
+        assert 2 <= before < len(files), "killed mid-run"
+        _register_commands()
+        result = CliRunner().invoke(cli, command[3:])
+        assert result.exit_code == 0, result.output
+        assert writes(server) == len(files)  # each deletion reached Graph exactly once
+    assert not any(world.alive(k) for k in files)
+    with StateStore(config.state.path) as store:
+        outcomes = _final_outcomes(store, plan)
+        assert sorted(a for a, _ in outcomes) == sorted(a.action_id for a in plan.actions)  # one final outcome each
+        assert sum(n for (_, result), n in outcomes.items() if result == "done") + \
+            sum(n for (_, result), n in outcomes.items() if result == "already") == len(files)
+        assert [r["status"] for r in store.runs("apply")] == ["interrupted", "completed"]
+
+
+def _wait_for_outcomes(path, *, at_least, process, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the apply finished before it could be killed"
+        if path.exists():
+            with StateStore(path) as store:
+                journal = Journal(store)
+                done = [e for e in journal.entries() if e["event"] == "outcome" and e["mode"] == "execute"]
+                if len(done) >= at_least:
+                    return
+        time.sleep(0.05)
+    raise AssertionError("no outcomes journaled in time")

@@ -1,0 +1,175 @@
+"""The planner is a pure function: a hand-built snapshot and findings in, a plan out (fixed now)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from m365_compliance.actions.plan_json import plan_to_json
+from m365_compliance.actions.planner import build_plan
+from m365_compliance.config.demo import demo_config_text
+from m365_compliance.config.load import parse_config
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.model import DriveItem, Library, RetentionLabelInfo
+from m365_compliance.rules.findings import Finding
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+REC, CUS = "drive-rec", "drive-cus"
+
+
+def _config(**overrides):
+    text = demo_config_text("http://127.0.0.1:9/v1.0", "state.sqlite")
+    return parse_config(text, "/nowhere/policy.toml", overrides=overrides)
+
+
+def _item(drive, item_id, parent, *, folder=False, label=None, name=None):
+    return DriveItem(item_id, drive, name or f"Name of {item_id}", parent, folder, etag=f'"{{{item_id}}},1"',
+                     is_root=parent is None, label=label)
+
+
+def _snapshot(*, record_in_old=False):
+    rec = [_item(REC, "root", None, folder=True), _item(REC, "base", "root", folder=True, name="Søkere")]
+    for unit in ("old", "kept", "hired", "young", "labelled"):
+        label = RetentionLabelInfo("Søknad 12 mnd") if unit == "labelled" else None
+        rec.append(_item(REC, unit, "base", folder=True, label=label, name=f"2024-01 Ola Nordmann {unit}"))
+        rec.append(_item(REC, f"{unit}.cv", unit, name="CV Ola Nordmann.pdf",
+                         label=RetentionLabelInfo("Avtale record", is_record=True)
+                         if record_in_old and unit == "old" else None))
+    cus = [_item(CUS, "root", None, folder=True), _item(CUS, "acme", "root", folder=True),
+           _item(CUS, "offer", "acme"), _item(CUS, "invoice", "acme"), _item(CUS, "nota", "root", folder=True)]
+
+    def scope(name, drive, items, base):
+        return ScopeSnapshot.build(name, "https://x/sites/s", Library(drive, "site", "lib", "url"), base, 1,
+                                   {i.id: i for i in items}, {})
+
+    return Snapshot("run-7", NOW, "2022-07-04", {"recruitment": scope("recruitment", REC, rec, "base"),
+                                                  "customers": scope("customers", CUS, cus, "root")},
+                    {}, {}, {}, (), ())
+
+
+def _finding(fid, rule, control, status, scope, item, *, due=None, keep=None, **evidence):
+    return Finding(id=fid, rule_id=rule, control=control, severity="high", status=status, title="t",
+                   message="message", remediation="r", scope=scope, item_id=item, path="/path/Ola Nordmann",
+                   evidence=tuple(sorted(evidence.items())), due=due, keep_until=keep)
+
+
+FINDINGS = (
+    _finding("C2-old", "c2.applicant-retention", "C2", "fail", "recruitment", "old", due=date(2025, 11, 1)),
+    _finding("C2-kept", "c2.applicant-retention", "C2", "fail", "recruitment", "kept", due=date(2025, 11, 1)),
+    _finding("C2-young", "c2.applicant-retention", "C2", "warn", "recruitment", "young", due=date(2026, 12, 1)),
+    _finding("C2-hired", "c2.hired-applicant", "C2", "fail", "recruitment", "hired"),
+    _finding("C6-kept", "c6.statutory-hold", "C6", "info", "recruitment", "kept.cv", keep=date(2030, 12, 31),
+             label="Bokføring primær 5 år", **{"class": "primary"}),
+    _finding("C6-inv", "c6.statutory-hold", "C6", "info", "customers", "invoice", keep=date(2030, 12, 31),
+             label="Bokføring primær 5 år", **{"class": "primary"}),
+    _finding("C5-end", "c5.agreement-ended", "C5", "fail", "customers", "acme", due=date(2025, 9, 28),
+             agreement="321-2019-002", ended="2025-06-30"),
+    _finding("C5-offer", "c5.disposal-due", "C5", "fail", "customers", "offer", due=date(2025, 9, 28), folder="acme"),
+    _finding("C5-nota", "c5.agreement-ended", "C5", "warn", "customers", "nota", due=date(2027, 1, 1),
+             agreement="", ended="2026-11-24"),
+    _finding("C1-a", "c1.recruitment-access", "C1", "fail", "recruitment", "young", permission="p1",
+             sourceItem="young", through="link:anonymous", kind="anyone"),
+    _finding("C1-b", "c1.recruitment-access", "C1", "fail", "recruitment", "young", permission="p1",
+             sourceItem="young", through="link:anonymous", kind="user"),
+    _finding("C1-g", "c1.recruitment-access", "C1", "fail", "recruitment", "base", permission="p2",
+             sourceItem="base", through="group", kind="guest", viaGroup="group:rec"),
+    _finding("C1-r", "c1.recruitment-access", "C1", "fail", "recruitment", "root", permission="p3",
+             sourceItem="root", through="direct", kind="user"),
+    _finding("C3-a", "c3.customer-access", "C3", "fail", "customers", "acme", permission="p4", sourceItem="acme",
+             through="direct", kind="user"),
+)
+
+
+@pytest.fixture
+def plan():
+    return build_plan(FINDINGS, _snapshot(), _config(**{"remediation.remove_grants": ["C1"]}), NOW)
+
+
+def _by(plan, kind):
+    return {a.item_id: a for a in plan.actions if a.kind == kind}
+
+
+def _skips(plan):
+    return {(s.subject.split("/")[1], s.code) for s in plan.skipped}
+
+
+def test_past_deadline_applicants_are_deleted_after_approval_with_their_content_as_precondition(plan):
+    deletion = _by(plan, "delete_item")["old"]
+    assert deletion.requires_approval and deletion.approval_class == "applicant_deletion"
+    assert deletion.expected_etag == '"{old},1"' and deletion.expected_contents == (("old.cv", '"{old.cv},1"'),)
+    assert deletion.items == 2 and not deletion.permanent and deletion.finding_ids == ("C2-old",)
+
+
+def test_auto_approval_and_permanent_deletion_come_from_the_policy_file():
+    config = _config(**{"limits.auto_approve_applicant_deletions": True, "limits.recycle_bin": False})
+    deletions = _by(build_plan(FINDINGS, _snapshot(), config, NOW), "delete_item")
+    assert not deletions["old"].requires_approval and deletions["old"].permanent
+    assert deletions["offer"].requires_approval, "customer disposal always needs an approval"
+
+
+def test_statutory_holds_and_record_labels_win_over_deletion():
+    plan = build_plan(FINDINGS, _snapshot(record_in_old=True), _config(), NOW)
+    assert "old" not in _by(plan, "delete_item") and "kept" not in _by(plan, "delete_item")
+    assert {("old", "record_label"), ("kept", "statutory_hold")} <= _skips(plan)
+    reason = next(s.reason for s in plan.skipped if s.code == "statutory_hold")
+    assert "2030-12-31" in reason
+
+
+def test_hired_applicants_are_never_deleted_or_labelled(plan):
+    assert "hired" not in _by(plan, "delete_item") and "hired" not in _by(plan, "apply_label")
+    assert ("hired", "hired_applicant") in _skips(plan)
+
+
+def test_applicant_folders_get_the_label_unless_due_hired_or_labelled(plan):
+    labels = _by(plan, "apply_label")
+    assert set(labels) == {"young"}  # old/kept are due for deletion, hired never, labelled already is
+    assert labels["young"].label == "Søknad 12 mnd" and labels["young"].finding_ids == ("C2-young",)
+
+
+def test_statutory_material_gets_its_label_with_the_keep_until_date(plan):
+    labels = _by(plan, "apply_statutory_label")
+    assert labels["invoice"].keep_until == date(2030, 12, 31) and labels["invoice"].label == "Bokføring primær 5 år"
+
+
+def test_customer_disposal_names_the_agreement_not_the_customer(plan):
+    offer = _by(plan, "delete_item")["offer"]
+    assert offer.approval_class == "customer_disposal" and "321-2019-002" in offer.reason
+
+
+def test_grants_are_removed_only_for_enabled_controls_and_never_an_allowed_groups_grant(plan):
+    removals = [a for a in plan.actions if a.kind == "remove_permission"]
+    assert [(a.item_id, a.permission_id, a.finding_ids) for a in removals] == [("young", "p1", ("C1-a", "C1-b"))]
+    assert {("base", "group_member"), ("root", "library_root"), ("acme", "remediation_off")} <= _skips(plan)
+
+
+def test_contract_end_fires_an_event_with_the_agreement_as_asset_id(plan):
+    events = _by(plan, "fire_retention_event")
+    assert set(events) == {"acme"} and events["acme"].asset_id == "321-2019-002"
+    assert events["acme"].event_date == date(2025, 6, 30) and events["acme"].event_type == "Kontraktslutt"
+    assert ("nota", "no_asset_id") in _skips(plan)
+    off = build_plan(FINDINGS, _snapshot(), _config(**{"retention.event_based": False}), NOW)
+    assert not _by(off, "fire_retention_event")
+
+
+def test_the_plan_is_deterministic_ordered_and_free_of_names(plan):
+    again = build_plan(reversed(FINDINGS), _snapshot(), _config(**{"remediation.remove_grants": ["C1"]}), NOW)
+    assert again.id == plan.id and plan_to_json(again) == plan_to_json(plan)
+    kinds = [a.kind for a in plan.actions]
+    assert kinds == sorted(kinds, key=["remove_permission", "fire_retention_event", "apply_statutory_label",
+                                       "apply_label", "delete_item"].index)
+    text = plan_to_json(plan)
+    assert "Ola" not in text and "Nordmann" not in text and "/path" not in text
+
+
+def test_limits_are_evaluated_over_every_deletion_in_the_plan(plan):
+    limits = {c.limit: c for c in plan.limits}
+    assert limits["max_deletions"].selected == 3 and limits["max_deletions"].population == 15  # non-root items
+    assert limits["max_deletion_share"].exceeded and plan.over_limits  # 3 of 15 > 10 %
+    assert not limits["max_permission_removals"].exceeded
+
+
+def test_a_finding_about_an_item_outside_the_snapshot_is_skipped_not_guessed():
+    lost = _finding("C2-lost", "c2.applicant-retention", "C2", "fail", "recruitment", "gone", due=date(2025, 1, 1))
+    plan = build_plan((lost,), _snapshot(), _config(), NOW)
+    assert not _by(plan, "delete_item") and ("gone", "not_in_snapshot") in _skips(plan)
