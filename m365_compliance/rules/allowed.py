@@ -29,7 +29,8 @@ from m365_compliance.rules.findings import Severity, Status
 
 #: Which control depends on which role's membership (coverage reports a role it could not read).
 ROLE_CONTROLS: dict[str, tuple[str, ...]] = {"recruiters": ("C1",), "management": ("C3",), "sales": ("C3",)}
-LINK_AUDIENCES = (PrincipalKind.ANYONE, PrincipalKind.ORGANIZATION)
+LINK_KINDS = {PrincipalKind.ANYONE: "anonymous-link", PrincipalKind.ORGANIZATION: "organization-link"}
+LINK_AUDIENCES = tuple(LINK_KINDS)
 MEMBER_KINDS = (PrincipalKind.USER, PrincipalKind.GUEST, PrincipalKind.GROUP)  # what a role group can contain
 
 
@@ -127,7 +128,7 @@ def judge(access: Access, allowed: Audience, now: datetime) -> Verdict | None:
     if access.expires is not None and access.expires <= now:
         return Verdict("expired", "fail", "low")
     if p.kind in LINK_AUDIENCES:
-        return Verdict(f"{p.kind.value.replace('anyone', 'anonymous')}-link", "fail", "high")
+        return Verdict(LINK_KINDS[p.kind], "fail", "high")
     severity: Severity = "high" if allowed.outsiders_forbidden else "medium"
     if not outsider and not allowed.complete and p.kind in MEMBER_KINDS:
         return Verdict("membership-unknown", "not_evaluated", severity)  # may be in the role after all

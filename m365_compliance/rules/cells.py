@@ -44,7 +44,7 @@ def whole_number(value: object) -> int | None:
     if is_empty(value):
         return None
     if isinstance(value, bool):
-        raise ValueError("not a number: a yes/no value")
+        raise ValueError("not a number: a yes/no value")  # noqa: TRY004  (callers report ValueError as a finding)
     number = float(str(value).strip().replace(",", "."))
     if not number.is_integer() or number < 0:
         raise ValueError(f"not a whole number of days: {number}")

@@ -123,7 +123,8 @@ def hired_applicant(snapshot: Snapshot, config: Config, now: datetime) -> Iterat
                   "and the applicant is treated as not hired.")
 def applicant_columns(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
     """An applicant folder whose application-date column holds something that is not a date, or whose
-    hired column is not yes/no: its deadline is counted from the folder's creation instead, and it says so."""
+    hired column is not yes/no: its deadline is counted from the folder's creation instead, and it says so.
+    High when there is no date at all, so no deadline can be computed."""
     if (read := applicants(snapshot, config)) is None:
         return
     scope, found = read
@@ -135,6 +136,10 @@ def applicant_columns(snapshot: Snapshot, config: Config, now: datetime) -> Iter
                 yield applicant_columns.about(scope, a.folder, f"Applicant folder {a.folder.id}: the column "
                                               f"{column} cannot be read.", key=(column,),
                                               evidence={"column": column, "dateSource": a.date_source})
+        if a.applied is None:
+            yield applicant_columns.about(scope, a.folder, f"Applicant folder {a.folder.id} has neither an "
+                                          "application date nor a creation date: its deadline cannot be computed.",
+                                          key=("no date",), severity="high")
 
 
 @rule(id="c2.outside-applicant-folder", control="C2", severity="medium",

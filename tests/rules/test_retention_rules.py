@@ -170,3 +170,12 @@ def test_a_file_beside_the_applicant_folders_is_flagged():
     inside = file("brev.pdf", "søker")
     findings = run(snapshot([item("søker", "Søkere", Soknadsdato="2026-10-01"), loose, inside], cus_items=None))
     assert [(f.item_id, f.due) for f in of(findings, "c2.outside-applicant-folder")] == [("cv.pdf", date(2027, 3, 1))]
+
+
+def test_an_applicant_folder_without_any_date_is_not_silently_skipped():
+    from m365_compliance.model import DriveItem
+
+    undated = DriveItem(id="søker", drive_id="d", name="søker", parent_id="Søkere", is_folder=True)
+    findings = run(snapshot([undated], cus_items=None))
+    assert not of(findings, RETENTION)
+    assert [(f.item_id, f.severity) for f in of(findings, COLUMNS)] == [("søker", "high")]
