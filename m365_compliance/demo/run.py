@@ -11,7 +11,6 @@ import asyncio
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,11 @@ from m365_compliance.config.demo import write_demo_config
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
-from m365_compliance.inventory.snapshot_load import load_snapshot
-from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.rules.findings import Finding
-from m365_compliance.rules.registry import evaluate
+from m365_compliance.rules.service import check_from_config
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.state.findings_repo import FindingsRepository
-from m365_compliance.state.store import StateStore
 
 STATE_FILE = "state.sqlite"
 POLICY_FILE = "policy.toml"
@@ -62,15 +57,6 @@ class DemoOutcome:
         }
 
 
-def _check(config: Config, now: datetime) -> list[Finding]:
-    """Evaluate the rules over the fresh snapshot as of the tenant's clock, and keep the findings."""
-    with StateStore(config.state.path) as store:
-        snapshot = load_snapshot(store, inventory_spec(config))
-        findings = evaluate(snapshot, config, now)
-        FindingsRepository(store).save(snapshot.run_id, config.policy_version, findings)
-    return findings
-
-
 def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None,
              demo: DemoTenant | None = None) -> DemoOutcome:
     """Build the demo tenant (or take ``demo``), serve it on 127.0.0.1, write the policy file, run the pipeline."""
@@ -82,7 +68,7 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
         config = write_demo_config(out_dir / POLICY_FILE, graph_url=server.base_url, state_path=STATE_FILE)
         inventory = asyncio.run(inventory_from_config(config, progress=progress))
         stats = server.app.meter.snapshot()
-    findings = _check(config, demo.tenant.clock)
+    findings = list(check_from_config(config, demo.tenant.clock).findings)  # as of the tenant's clock
     outcome = DemoOutcome(out_dir, config, inventory, stats, tuple(findings))
     (out_dir / FINDINGS_FILE).write_text(json.dumps([f.as_dict() for f in findings], indent=1, ensure_ascii=False)
                                          + "\n", encoding="utf-8")

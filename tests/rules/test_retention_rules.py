@@ -179,3 +179,14 @@ def test_an_applicant_folder_without_any_date_is_not_silently_skipped():
     findings = run(snapshot([undated], cus_items=None))
     assert not of(findings, RETENTION)
     assert [(f.item_id, f.severity) for f in of(findings, COLUMNS)] == [("søker", "high")]
+
+
+def test_the_policy_file_names_a_statutory_date_column():
+    from m365_compliance.config.demo import demo_config_text
+    from m365_compliance.config.load import parse_config
+
+    text = demo_config_text("http://127.0.0.1:9/v1.0", "state.sqlite")
+    marker = 'name = "primary"\n'
+    assert marker in text
+    config = parse_config(text.replace(marker, marker + 'date_column = "Fakturadato"\n', 1), "policy.toml")
+    assert [c.date_column for c in config.retention.statutory] == ["Fakturadato", None]
