@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh sandbox tenant and a real loopback server over it."""
+"""Shared fixtures: a fresh sandbox tenant, a real loopback server over it, an empty state store.
+
+A test module with its own world overrides ``tenant``; ``server`` then serves that world."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pytest
 
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.tenant import Tenant
+from m365_compliance.state.store import StateStore
 
 
 @pytest.fixture
@@ -19,3 +22,9 @@ def tenant() -> Tenant:
 def server(tenant: Tenant) -> Iterator[SandboxServer]:
     with SandboxServer(tenant) as running:
         yield running
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[StateStore]:
+    with StateStore(tmp_path / "state.sqlite") as opened:
+        yield opened

@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from m365_compliance.actions.plan_json import plan_to_json, write_plan
 from m365_compliance.cli.main import _register_commands, cli
-from m365_compliance.sandbox.server import SandboxServer
 
 _register_commands()
 
@@ -30,9 +29,8 @@ def world():
 
 
 @pytest.fixture
-def server(world):
-    with SandboxServer(world.tenant) as running:
-        yield running
+def tenant(world):
+    return world.tenant  # the root conftest serves it as `server`
 
 
 def _setup(world, server, tmp_path, *, loose=True):

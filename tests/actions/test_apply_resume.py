@@ -42,15 +42,8 @@ def world():
 
 
 @pytest.fixture
-def server(world):
-    with SandboxServer(world.tenant) as running:
-        yield running
-
-
-@pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state.sqlite") as s:
-        yield s
+def tenant(world):
+    return world.tenant  # the root conftest serves it as `server`
 
 
 def _final_outcomes(store, plan):

@@ -27,8 +27,6 @@ from m365_compliance.actions.approvals import (
 from m365_compliance.actions.journal import Journal
 from m365_compliance.config.schema import Limits
 from m365_compliance.errors import ApprovalError, LimitExceeded, PlanError
-from m365_compliance.sandbox.server import SandboxServer
-from m365_compliance.state.store import StateStore
 
 
 @pytest.fixture
@@ -37,15 +35,8 @@ def world():
 
 
 @pytest.fixture
-def server(world):
-    with SandboxServer(world.tenant) as running:
-        yield running
-
-
-@pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state.sqlite") as s:
-        yield s
+def tenant(world):
+    return world.tenant  # the root conftest serves it as `server`
 
 
 def test_dry_run_sends_no_write_and_reports_what_apply_would_do(world, server, store):

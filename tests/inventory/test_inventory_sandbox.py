@@ -29,15 +29,8 @@ def world():
 
 
 @pytest.fixture
-def server(world):
-    with SandboxServer(world.tenant) as running:
-        yield running
-
-
-@pytest.fixture
-def store(tmp_path):
-    with StateStore(tmp_path / "state.sqlite") as s:
-        yield s
+def tenant(world):
+    return world.tenant  # the root conftest serves it as `server`
 
 
 def test_full_inventory_equals_ground_truth(world, server, store):
