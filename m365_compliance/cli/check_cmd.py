@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy
+from m365_compliance.cli.options import config_option, load_policy, now_option
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
@@ -23,16 +23,6 @@ from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
 EXIT_FINDINGS = 4
 _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fail", "low"), ("warn", "warn", None),
             ("info", "info", None), ("not eval.", "not_evaluated", None))
-
-
-def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter("expected an ISO 8601 instant such as 2026-11-25T02:00:00Z") from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @cli.command("check")
@@ -45,11 +35,10 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
               help="Write every finding as JSON (paths included: treat it like the report).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Exit 4 when a failing or not-evaluated finding is at least this severe (default: never).")
-@click.option("--now", "now", callback=_instant, metavar="INSTANT",
-              help="Evaluate as of this instant (ISO 8601; UTC when no offset), e.g. to rehearse a later date.")
+@now_option
 @click.option("--show-paths", is_flag=True, help="Show the path of each listed finding (paths may name applicants).")
 def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: Path | None, json_out: Path | None,
-                  fail_on: Severity | None, now: datetime | None, show_paths: bool) -> None:
+                  fail_on: Severity | None, now: datetime, show_paths: bool) -> None:
     """Evaluate controls C1–C6 over the latest inventory, offline: counts per control, the open findings
     by id, all findings stored in the state store (and as JSON with --json-out).
 
@@ -67,7 +56,7 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
     config = load_policy(config_path)
     try:
         snapshot = read_snapshot(snapshot_file) if snapshot_file else None
-        outcome = check_from_config(config, now or datetime.now(UTC), snapshot=snapshot)
+        outcome = check_from_config(config, now, snapshot=snapshot)
         if snapshot_out:
             write_snapshot(outcome.snapshot, snapshot_out)
     except ComplianceError as error:

@@ -28,9 +28,15 @@ def cli() -> None:
 
 def _register_commands() -> None:
     # Imported here so each command module stays independent of the others.
+    from m365_compliance.cli import check_cmd  # noqa: F401
     from m365_compliance.cli import config_cmd  # noqa: F401
-    from m365_compliance.cli import check_cmd, demo_cmd, inventory_cmd, sandbox_cmd  # noqa: F401
+    from m365_compliance.cli import demo_cmd  # noqa: F401
+    from m365_compliance.cli import drift_cmd  # noqa: F401
+    from m365_compliance.cli import inventory_cmd  # noqa: F401
     from m365_compliance.cli import plan_cmd  # noqa: F401
+    from m365_compliance.cli import report_cmd  # noqa: F401
+    from m365_compliance.cli import run_cmd  # noqa: F401
+    from m365_compliance.cli import sandbox_cmd  # noqa: F401
 
 
 def main() -> None:

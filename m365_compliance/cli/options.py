@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,3 +37,21 @@ def load_policy(path: Path):  # type: ignore[no-untyped-def]
         return load_config(path)
     except ComplianceError as error:
         fail(error, exit_code=2)
+
+
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
+    """``--now``: an ISO 8601 instant (UTC when it has no offset); the current time when not given."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value)  # 3.11 reads a trailing "Z"
+    except ValueError as exc:
+        raise click.BadParameter("expected an ISO 8601 instant such as 2026-11-25T02:00:00Z") from exc
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def now_option(func: F) -> F:
+    """``--now INSTANT`` → a ``now`` argument (aware datetime): rehearse a later (or earlier) date."""
+    return click.option("--now", "now", callback=_instant, metavar="INSTANT",
+                        help="Act as of this instant (ISO 8601; UTC when no offset), e.g. to rehearse a later "
+                             "date.")(func)

@@ -11,7 +11,12 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, verbose_option
+from m365_compliance.cli.options import (
+    config_option,
+    load_policy,
+    now_option,
+    verbose_option,
+)
 from m365_compliance.cli.output import configure_logging, fail
 from m365_compliance.errors import (
     ApprovalError,
@@ -25,24 +30,11 @@ EXIT_FAILED_ACTIONS = 4
 CLASSES = ("customer_disposal", "applicant_deletion")
 
 
-def _now(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        now = datetime.fromisoformat(text)  # 3.11 reads a trailing "Z"
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--now") from error
-    return now if now.tzinfo else now.replace(tzinfo=UTC)
-
-
 def _fail(error: ComplianceError) -> None:
     """One line and a hint; the exit code says what kind of problem it was."""
     if isinstance(error, LimitExceeded):
         fail(error, EXIT_OVER_LIMIT)
     fail(error, 2 if isinstance(error, PlanError | ApprovalError) else 1)
-
-
-now_option = click.option("--now", "now_text", help="Act as of this instant (ISO 8601), e.g. to rehearse a later date.")
 
 
 @cli.command("plan")
@@ -52,7 +44,7 @@ now_option = click.option("--now", "now_text", help="Act as of this instant (ISO
 @now_option
 @click.option("--show-paths", is_flag=True, help="Also list each action's item path (may name applicants: terminal "
                                                  "only, never paste into a pull request).")
-def plan_command(config_path: Path, out: Path, now_text: str | None, show_paths: bool) -> None:
+def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) -> None:
     """Plan what to change: evaluate the latest inventory and write plan.json. Never calls Graph.
 
     The plan lists each action (label, delete, remove a grant, fire a retention event) with the
@@ -71,7 +63,7 @@ def plan_command(config_path: Path, out: Path, now_text: str | None, show_paths:
 
     config = load_policy(config_path)
     try:
-        outcome = plan_from_config(config, out, now=_now(now_text))
+        outcome = plan_from_config(config, out, now=now)
     except ComplianceError as error:
         _fail(error)
     plan = outcome.plan
@@ -142,7 +134,7 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
 @now_option
 @verbose_option
 def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_file: Path | None, actor: str | None,
-                  now_text: str | None, verbose: bool) -> None:
+                  now: datetime, verbose: bool) -> None:
     """Apply a reviewed plan: a dry run unless --execute. Resumable; re-running changes nothing.
 
     Before each write the item or permission is read again: an item changed since the plan, a
@@ -163,7 +155,7 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
     config = load_policy(config_path)
     who = actor or os.environ.get("GITHUB_ACTOR") or "m365-compliance"
     try:
-        result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=_now(now_text), actor=who,
+        result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=now, actor=who,
                                                approvals_file=approvals_file))
     except ComplianceError as error:
         _fail(error)

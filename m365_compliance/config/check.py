@@ -11,7 +11,14 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from m365_compliance.config.schema import AlertSink, Config, EmailSink, GithubSink, StatutoryClass, TeamsSink
+from m365_compliance.config.schema import (
+    AlertSink,
+    Config,
+    EmailSink,
+    GithubSink,
+    StatutoryClass,
+    TeamsSink,
+)
 
 POLICY_APPLICANT_MONTHS = 12  # P6: "inntil 12 måneder"
 _LANGUAGES = {"nb": "Norwegian bokmål", "en": "English"}
@@ -79,7 +86,8 @@ def summary_lines(config: Config) -> list[str]:
         + ("auto-approved" if lim.auto_approve_applicant_deletions else "need approval")
         + ("; deletions go to the recycle bin" if lim.recycle_bin else "; deletions are permanent"),
         f"remediation: {remediation}",
-        "alerts: " + (", ".join(_sink_text(s) for s in config.alerts.sinks) or "none"),
+        "alerts: " + (", ".join(_sink_text(s) for s in config.alerts.sinks) or "none")
+        + (f"; written in {_LANGUAGES[config.alerts.language]}" if config.alerts.sinks else ""),
         f"state: {config.state.path}",
         f"inventory: mode {config.inventory.mode}, full re-read every {config.inventory.full_every_days} days",
     ]
@@ -155,7 +163,7 @@ def _sink_text(sink: AlertSink) -> str:
     elif isinstance(sink, EmailSink):
         detail = f" to {len(sink.to)} recipient(s) from {sink.from_user}"
     elif isinstance(sink, GithubSink):
-        detail = f" issues in {sink.repo}"
+        detail = f" issues in {sink.repo}" + (f" via {sink.api_url}" if sink.api_url else "")
     else:
         detail = ""
     reminders = f"reminders every {sink.reminder_days} days" if sink.reminder_days else "no reminders"

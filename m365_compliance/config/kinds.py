@@ -209,6 +209,20 @@ GRAPH_URL: Kind[str] = Kind("an https URL ending in /v1.0 or /beta, such as http
                             "(plain http only on 127.0.0.1, localhost or ::1)", _graph_url)
 
 
+def _api_url(value: object) -> str:
+    text = _nonempty(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise Invalid
+    if parts.scheme == "http" and not is_loopback_url(text):
+        raise Invalid(f"{parts.hostname} is not a loopback host")
+    return text
+
+
+API_URL: Kind[str] = Kind("an https URL such as https://api.github.com or https://github.example.com/api/v3 "
+                          "(plain http only on 127.0.0.1, localhost or ::1)", _api_url)
+
+
 def _timezone(value: object) -> ZoneInfo:
     name = _nonempty(value)
     try:

@@ -15,6 +15,7 @@ from typing import Any, cast, get_args
 
 from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS
 from m365_compliance.config.kinds import (
+    API_URL,
     ENV_NAME,
     FLAG,
     FOLDER,
@@ -62,6 +63,7 @@ from m365_compliance.config.schema import (
     Remediation,
     RemovableControl,
     Retention,
+    RunConfig,
     Roles,
     SinkType,
     SiteGroupPolicy,
@@ -73,6 +75,7 @@ from m365_compliance.config.schema import (
 )
 from m365_compliance.errors import ConfigError
 from m365_compliance.graph.settings import AUTH_METHODS, AuthMethod
+from m365_compliance.rules.findings import SEVERITIES, Severity
 
 DEFAULT_STATE_PATH = ".m365-compliance/state.sqlite"
 
@@ -153,13 +156,14 @@ def _config(top: Table, file: Path) -> Config:
     retention = _retention(top.table("retention"))
     limits = _limits(top.table("limits", required=False))
     remediation = _remediation(top.table("remediation", required=False))
-    alerts = _alerts(top.table("alerts", required=False))
+    alerts = _alerts(top.table("alerts", required=False), policy)
     state = _state(top.table("state", required=False), base_dir)
     inventory = _inventory(top.table("inventory", required=False))
+    run = _run(top.table("run", required=False))
     top.close()
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
-                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory)
+                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -314,10 +318,12 @@ def _remediation(t: Table) -> Remediation:
     return Remediation(remove_grants=frozenset(controls))  # type: ignore[arg-type]  # checked by choice()
 
 
-def _alerts(t: Table) -> Alerts:
+def _alerts(t: Table, policy: PolicyInfo) -> Alerts:
+    language = cast(Language, t.get("language", choice(get_args(Language)), policy.language))
+    min_severity = cast(Severity, t.get("min_severity", choice(SEVERITIES), "low"))
     sinks = tuple(_sink(s) for s in t.tables("sinks"))
     t.close()
-    return Alerts(sinks=sinks)
+    return Alerts(sinks=sinks, language=language, min_severity=min_severity)
 
 
 def _sink(t: Table) -> AlertSink:
@@ -332,7 +338,7 @@ def _sink(t: Table) -> AlertSink:
             raise t.invalid("to", [], f"a non-empty list of {MAIL.expected}")
         sink = EmailSink(to=to, from_user=t.get("from_user", MAIL), **reminder)
     elif kind == "github":
-        sink = GithubSink(repo=t.get("repo", REPO), **t.given(token_env=ENV_NAME), **reminder)
+        sink = GithubSink(repo=t.get("repo", REPO), **t.given(token_env=ENV_NAME, api_url=API_URL), **reminder)
     else:
         sink = StdoutSink(**reminder)
     t.close(secrets={"url": "url_env", "token": "token_env"})
@@ -343,6 +349,13 @@ def _state(t: Table, base_dir: Path) -> StateConfig:
     state = StateConfig(path=t.get("path", file_path(base_dir), base_dir / DEFAULT_STATE_PATH))
     t.close()
     return state
+
+
+def _run(t: Table) -> RunConfig:
+    fail_on = t.get("fail_on", choice((*SEVERITIES, "never")), "high")
+    mode = t.get("mode", choice(("dry-run", "execute")), "dry-run")
+    t.close()
+    return RunConfig(fail_on=fail_on, mode=mode)  # type: ignore[arg-type]  # checked by choice()
 
 
 def _inventory(t: Table) -> InventoryConfig:

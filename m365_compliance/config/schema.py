@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from m365_compliance.config.clouds import Cloud, is_loopback_url
 from m365_compliance.config.kinds import MonthDay
 from m365_compliance.graph.settings import AuthMethod, user_agent
+from m365_compliance.rules.findings import Severity
 
 Language = Literal["nb", "en"]
 DateSource = Literal["column_then_created", "created"]
@@ -218,6 +219,7 @@ class GithubSink:
     repo: str  # "owner/name"
     token_env: str = "GITHUB_TOKEN"
     reminder_days: int = 7
+    api_url: str | None = None  # None: $GITHUB_API_URL where set (GitHub Actions), else https://api.github.com
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +233,12 @@ AlertSink = TeamsSink | EmailSink | GithubSink | StdoutSink
 
 @dataclass(frozen=True, slots=True)
 class Alerts:
-    """``[[alerts.sinks]]``: where findings go; ``reminder_days`` repeats an open finding (0 = never)."""
+    """``[alerts]``: ``[[alerts.sinks]]`` says where findings go (``reminder_days`` repeats an open finding,
+    0 = never); ``language`` is the language alerts are written in (the loader defaults it to the policy's)."""
 
     sinks: tuple[AlertSink, ...] = ()
+    language: Language = "nb"
+    min_severity: Severity = "low"  # findings below this severity are reported, not alerted
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +254,15 @@ class InventoryConfig:
 
     mode: InventoryMode = "auto"
     full_every_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """``[run]``: the nightly ``run`` fails (exit 4) when an open finding is at least ``fail_on`` severe
+    ("never": only errors fail it); ``mode`` is its default when no ``--mode`` is given."""
+
+    fail_on: Severity | Literal["never"] = "high"
+    mode: Literal["dry-run", "execute"] = "dry-run"
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +283,7 @@ class Config:
     remediation: Remediation = Remediation()
     alerts: Alerts = Alerts()
     inventory: InventoryConfig = InventoryConfig()
+    run: RunConfig = RunConfig()
 
     @property
     def policy_version(self) -> str:

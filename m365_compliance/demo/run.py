@@ -1,8 +1,9 @@
-"""``run_demo``: start the 321 sandbox tenant in-process and run every stage that exists against it.
+"""``run_demo``: start the 321 sandbox tenant in-process and run the nightly pipeline against it.
 
 This is the README's first command and the rehearsal path for a policy change: the same library
-code as a nightly run, only with the sandbox as the tenant and the packaged demo policy file.
-It grows as stages land (inventory and check today; plan, report next).
+code as a nightly ``run`` — inventory, check, plan, a dry run of the apply, report, drift and alerts —
+only with the sandbox as the tenant and the packaged demo policy file. Nothing is written to the
+tenant (the apply is a dry run); the stdout sink's alerts go to ``alerts.jsonl`` instead of the terminal.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from m365_compliance.config.demo import write_demo_config
 from m365_compliance.config.schema import Config
+from m365_compliance.errors import ComplianceError
 from m365_compliance.inventory.run import ProgressFn
-from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
+from m365_compliance.inventory.service import InventoryOutcome
+from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
 from m365_compliance.rules.findings import Finding
-from m365_compliance.rules.service import check_from_config
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.server import SandboxServer
@@ -28,15 +31,20 @@ STATE_FILE = "state.sqlite"
 POLICY_FILE = "policy.toml"
 SUMMARY_FILE = "summary.json"
 FINDINGS_FILE = "findings.json"
+ALERTS_FILE = "alerts.jsonl"
 
 
 @dataclass(frozen=True)
 class DemoOutcome:
     out_dir: Path
     config: Config
+    nightly: NightlyOutcome
     inventory: InventoryOutcome
     sandbox_stats: dict[str, Any]
-    findings: tuple[Finding, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.nightly.findings
 
     @property
     def policy_path(self) -> Path:
@@ -54,6 +62,7 @@ class DemoOutcome:
                         "writes": self.sandbox_stats["writes"]},
             "findings": {f"{control} {status}": n for (control, status), n in sorted(
                 Counter((f.control, f.status) for f in self.findings).items())},
+            "run": self.nightly.summary(),
         }
 
 
@@ -66,12 +75,18 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
     demo = demo or build_demo_tenant(items=items)
     with SandboxServer(demo.tenant, SandboxOptions()) as server:
         config = write_demo_config(out_dir / POLICY_FILE, graph_url=server.base_url, state_path=STATE_FILE)
-        inventory = asyncio.run(inventory_from_config(config, progress=progress))
+        with (out_dir / ALERTS_FILE).open("w", encoding="utf-8") as alerts, redirect_stdout(alerts):
+            nightly = asyncio.run(run_nightly(config, out_dir=out_dir, mode="dry-run", now=demo.tenant.clock,
+                                              progress=progress))  # as of the tenant's clock
         stats = server.app.meter.snapshot()
-    findings = list(check_from_config(config, demo.tenant.clock).findings)  # as of the tenant's clock
-    outcome = DemoOutcome(out_dir, config, inventory, stats, tuple(findings))
-    (out_dir / FINDINGS_FILE).write_text(json.dumps([f.as_dict() for f in findings], indent=1, ensure_ascii=False)
-                                         + "\n", encoding="utf-8")
-    (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    failed = next((s for s in nightly.stages if s.status == "failed"), None)
+    if nightly.inventory is None or failed is not None:
+        stage = failed or nightly.stage("inventory")
+        raise ComplianceError(f"The demo's {stage.name if stage else 'inventory'} stage failed: "
+                              f"{stage.detail if stage else 'no result'}", hint=stage.hint if stage else None)
+    outcome = DemoOutcome(out_dir, config, nightly, nightly.inventory, stats)
+    (out_dir / FINDINGS_FILE).write_text(json.dumps([f.as_dict() for f in outcome.findings], indent=1,
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False, default=str)
+                                        + "\n", encoding="utf-8")
     return outcome

@@ -46,8 +46,9 @@ class AuthenticationError(GraphError):
 class PermissionDenied(GraphError):
     def __init__(self, message: str, *, permission: str, **kwargs: Any) -> None:
         self.permission = permission
-        kwargs.setdefault("hint", f"Grant the app the application permission {permission} (admin consent), "
-                                  "or add the site to its Sites.Selected grant, then run again.")
+        sites = ", or add the site to its Sites.Selected grant" if "Sites.Selected" in permission else ""
+        kwargs.setdefault("hint", f"Grant the app the application permission {permission} (admin consent)"
+                                  f"{sites}, then run again.")
         super().__init__(message, **kwargs)
 
 

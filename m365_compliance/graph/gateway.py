@@ -29,11 +29,17 @@ from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
     TransitiveMembersRequestBuilder,
 )
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.item_retention_label import ItemRetentionLabel
+from msgraph.generated.models.message import Message
+from msgraph.generated.models.recipient import Recipient
 from msgraph.generated.models.security.event_query import EventQuery
 from msgraph.generated.models.security.query_type import QueryType
 from msgraph.generated.models.security.retention_event import RetentionEvent
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
+from msgraph.generated.users.item.send_mail.send_mail_post_request_body import SendMailPostRequestBody
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from m365_compliance.graph import calls, mapping
@@ -297,6 +303,19 @@ class GraphGateway:
         events = self._graph.security.triggers.retention_events
         created = await self._run(calls.FIRE_EVENT, lambda: events.post(event))
         return _present(created, calls.FIRE_EVENT).id or ""
+
+    # ------------------------------------------------------------------ mail
+    async def send_mail(self, from_user: str, subject: str, html: str, to: Sequence[str]) -> None:
+        """Send an HTML mail from ``from_user``'s mailbox (id or UPN); Graph answers 202 without a body.
+
+        Not kept in Sent Items: the alert is journaled by the tool, a second copy in a mailbox adds nothing.
+        """
+        body = SendMailPostRequestBody(
+            message=Message(subject=subject, body=ItemBody(content_type=BodyType.Html, content=html),
+                            to_recipients=[Recipient(email_address=EmailAddress(address=a)) for a in to]),
+            save_to_sent_items=False)
+        send_mail = self._graph.users.by_user_id(from_user).send_mail
+        await self._run(calls.SEND_MAIL, lambda: send_mail.post(body))
 
     # ------------------------------------------------------------------ plumbing
     async def _run(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:

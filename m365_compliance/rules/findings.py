@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["low", "medium", "high"]
 Status = Literal["fail", "warn", "info", "not_evaluated"]
@@ -65,6 +65,17 @@ class Finding:
             "reason": self.reason,
         }
 
+    @classmethod
+    def from_dict(cls, body: Mapping[str, Any]) -> Finding:
+        """The finding back from :meth:`as_dict` (as the state store keeps it)."""
+        evidence = body.get("evidence") or {}
+        return cls(
+            id=body["id"], rule_id=body["rule"], control=body["control"], severity=body["severity"],
+            status=body["status"], title=body["title"], message=body["message"], remediation=body["remediation"],
+            scope=body.get("scope"), drive_id=body.get("driveId"), item_id=body.get("itemId"), path=body.get("path"),
+            evidence=evidence_pairs(evidence), due=_from_day(body.get("due")),
+            keep_until=_from_day(body.get("keepUntil")), reason=body.get("reason"))
+
 
 def stable_id(rule_id: str, subject: tuple[str, ...]) -> str:
     """The same rule on the same subject gets the same id in every run, on every machine."""
@@ -79,3 +90,7 @@ def evidence_pairs(evidence: Mapping[str, object] | None) -> tuple[tuple[str, st
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _from_day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

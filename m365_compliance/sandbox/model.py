@@ -231,6 +231,21 @@ class RetentionEvent:
 
 
 @dataclass(slots=True)
+class SentMail:
+    """A message the app sent through ``sendMail``: what the outbox of the operator window shows."""
+
+    from_user: str  # the sender's user id
+    subject: str
+    content_type: str  # "text" or "html", as Graph's bodyType
+    content: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    sent: datetime
+    save_to_sent_items: bool = True
+
+
+@dataclass(slots=True)
 class AppAccess:
     """What the calling application may do: Graph application permissions and reachable sites."""
 

@@ -31,6 +31,7 @@ from m365_compliance.sandbox.model import (
     RecycleBinEntry,
     RetentionEvent,
     RetentionLabelDef,
+    SentMail,
     Site,
     SiteGroup,
     SpList,
@@ -67,6 +68,7 @@ class Tenant(SharingMixin, RetentionMixin):
     labels: dict[str, RetentionLabelDef] = field(default_factory=dict)
     recycle_bin: dict[str, RecycleBinEntry] = field(default_factory=dict)
     retention_events: list[RetentionEvent] = field(default_factory=list)
+    outbox: list[SentMail] = field(default_factory=list)  # mail sent through sendMail, oldest first
     access: AppAccess = field(default_factory=AppAccess)
     quirks: Quirks = field(default_factory=Quirks)
     seq: int = 0

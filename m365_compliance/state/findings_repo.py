@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from m365_compliance.rules.findings import Finding
-from m365_compliance.state.store import StateStore, to_text, utc_now
+from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS findings (
@@ -31,6 +33,16 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 CREATE INDEX IF NOT EXISTS findings_by_id ON findings(finding_id);
 """
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One stored evaluation (a ``check`` run): when, of which inventory, under which policy version."""
+
+    id: str
+    evaluated_at: datetime
+    snapshot_run_id: str
+    policy_version: str | None
 
 
 class FindingsRepository:
@@ -52,6 +64,51 @@ class FindingsRepository:
         counts = Counter(f"{f.control} {f.status}" for f in findings)
         self.store.finish_run(evaluation_id, "succeeded", {"snapshotRun": snapshot_run_id, "findings": dict(counts)})
         return evaluation_id
+
+    def evaluations(self) -> list[Evaluation]:
+        """Every stored evaluation, oldest first."""
+        rows = self.store.db.execute(
+            "SELECT evaluation_id, MIN(evaluated_at) AS at, MIN(snapshot_run_id) AS snap, MIN(policy_version) AS pv "
+            "FROM findings GROUP BY evaluation_id ORDER BY at, evaluation_id").fetchall()
+        stored = [Evaluation(r["evaluation_id"], from_text(r["at"]) or utc_now(), r["snap"], r["pv"]) for r in rows]
+        return sorted(stored + self._empty_evaluations({e.id for e in stored}), key=lambda e: (e.evaluated_at, e.id))
+
+    def _empty_evaluations(self, known: set[str]) -> list[Evaluation]:
+        """Evaluations that found nothing have no rows in ``findings``; their ``check`` run says they happened."""
+        found = []
+        for run in self.store.runs("check"):
+            if run["id"] in known or run["status"] != "succeeded":
+                continue
+            summary = json.loads(run["summary"] or "{}")
+            found.append(Evaluation(run["id"], from_text(run["started_at"]) or utc_now(),
+                                    summary.get("snapshotRun", ""), run["policy_version"]))
+        return found
+
+    def latest_evaluation(self) -> Evaluation | None:
+        ordered = self.evaluations()
+        return ordered[-1] if ordered else None
+
+    def previous_evaluation(self, evaluation_id: str) -> Evaluation | None:
+        """The evaluation stored just before ``evaluation_id`` (None for the first)."""
+        ordered = self.evaluations()
+        ids = [e.id for e in ordered]
+        if evaluation_id not in ids:
+            return None
+        index = ids.index(evaluation_id)
+        return ordered[index - 1] if index > 0 else None
+
+    def findings_of(self, evaluation_id: str) -> list[Finding]:
+        return [Finding.from_dict(json.loads(r["body"])) for r in self.store.db.execute(
+            "SELECT body FROM findings WHERE evaluation_id=? ORDER BY finding_id", (evaluation_id,))]
+
+    def counts_by_evaluation(self) -> list[tuple[Evaluation, Counter[tuple[str, str, str]]]]:
+        """Per evaluation (oldest first), the number of findings by (control, severity, status): the trend."""
+        counts: dict[str, Counter[tuple[str, str, str]]] = {}
+        for r in self.store.db.execute(
+                "SELECT evaluation_id, control, severity, status, COUNT(*) AS n FROM findings "
+                "GROUP BY evaluation_id, control, severity, status"):
+            counts.setdefault(r["evaluation_id"], Counter())[(r["control"], r["severity"], r["status"])] = r["n"]
+        return [(e, counts.get(e.id, Counter())) for e in self.evaluations()]
 
     def latest(self) -> list[dict[str, object]]:
         """The findings of the most recent evaluation, as stored (JSON bodies), by finding id."""

@@ -69,6 +69,16 @@ def test_a_set_secret_variable_is_not_warned_about() -> None:
     assert not any("GITHUB_TOKEN" in line for line in warnings_for(raw, {"GITHUB_TOKEN": "x"}))
 
 
+def test_the_alerts_line_names_the_language_and_the_github_api() -> None:
+    raw = demo_raw()
+    raw["alerts"] = {"language": "en", "sinks": [{"type": "github", "repo": "tretoen/compliance",
+                                                  "api_url": "https://ghe.example/api/v3"}]}
+    lines = check_config(parse_config("", "/policies/policy.toml", overrides=raw), {"GITHUB_TOKEN": "x"})
+    [alerts] = [line for line in lines if line.startswith("alerts:")]
+    assert alerts == ("alerts: github issues in tretoen/compliance via https://ghe.example/api/v3, reminders every "
+                      "7 days; written in English")
+
+
 # ---------------------------------------------------------------------------------------- the command
 @pytest.fixture
 def runner() -> CliRunner:

@@ -234,6 +234,44 @@ def test_alert_sinks_of_every_type() -> None:
     )
 
 
+def test_alert_language_follows_the_policy_unless_set() -> None:
+    raw = minimal()
+    assert build(raw).alerts.language == "nb"
+    raw["policy"]["language"] = "en"
+    assert build(raw).alerts.language == "en"
+    raw["alerts"] = {"language": "nb", "sinks": [{"type": "stdout"}]}
+    assert build(raw).alerts.language == "nb"
+    raw["alerts"]["language"] = "de"
+    error = error_of(raw)
+    assert error.key == "alerts.language" and "'nb'" in error.allowed and "'en'" in error.allowed
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("https://github.example.com/api/v3/", "https://github.example.com/api/v3"),
+    ("https://api.github.com", "https://api.github.com"),
+    ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+])
+def test_github_api_url(given: str, expected: str) -> None:
+    raw = minimal()
+    raw["alerts"] = {"sinks": [{"type": "github", "repo": "tretoen/compliance", "api_url": given}]}
+    assert build(raw).alerts.sinks == (GithubSink(repo="tretoen/compliance", api_url=expected),)
+
+
+@pytest.mark.parametrize("given", ["http://github.example.com/api/v3", "ftp://api.github.com",
+                                   "https://api.github.com?x=1", "api.github.com", ""])
+def test_github_api_url_must_be_https_off_loopback(given: str) -> None:
+    raw = minimal()
+    raw["alerts"] = {"sinks": [{"type": "github", "repo": "tretoen/compliance", "api_url": given}]}
+    error = error_of(raw)
+    assert error.key == "alerts.sinks[0].api_url" and "https URL" in error.allowed
+
+
+def test_api_url_belongs_to_github_sinks_only() -> None:
+    raw = minimal()
+    raw["alerts"] = {"sinks": [{"type": "teams", "url_env": "T", "api_url": "https://api.github.com"}]}
+    assert error_of(raw).key == "alerts.sinks[0].api_url"
+
+
 def test_statutory_class_with_every_matcher() -> None:
     raw = minimal()
     raw["retention"]["statutory"] = [{"name": "custom", "years": 10, "label": "Arkiv 10 år",

@@ -20,6 +20,7 @@ READ_GROUP_MEMBERS = ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.
 READ_USERS = ("User.Read.All", "User.ReadBasic.All", "Directory.Read.All")
 SHARING_DELTA = ("Sites.FullControl.All",)
 RETENTION_EVENTS = ("RecordsManagement.ReadWrite.All",)
+SEND_MAIL = ("Mail.Send",)
 
 
 def require(request: GraphRequest, *permissions: str) -> None:

@@ -3,8 +3,8 @@
 It lets a test or an operator change the running tenant over HTTP the way the Python API does
 (:class:`~m365_compliance.sandbox.tenant.Tenant`), and read or reset the meter. JSON in and out; a bad
 request is a 400 whose message says which field is wrong. This module holds the dispatcher and the
-tenant-wide knobs (stats, clock, faults, RU budget, app permissions, denied sites, delta tokens);
-item changes are in :mod:`m365_compliance.sandbox.http.control_items`. Endpoint list:
+tenant-wide knobs (stats, clock, faults, RU budget, app permissions, denied sites, delta tokens, the
+mail outbox); item changes are in :mod:`m365_compliance.sandbox.http.control_items`. Endpoint list:
 ``docs/sandbox-endpoints-sites.md``.
 """
 
@@ -185,6 +185,16 @@ def change_site_access(request: GraphRequest) -> GraphResponse:
     else:
         denied.discard(site.id)
     return _access_state(request)
+
+
+@CONTROL.add("GET", r"/_sandbox/mail", name="mail")
+def outbox(request: GraphRequest) -> GraphResponse:
+    """Every message sent through ``sendMail``, oldest first (the sandbox has no mailboxes to deliver to)."""
+    tenant = request.tenant
+    return ok({"value": [{"from": tenant.users[m.from_user].user_principal_name, "fromId": m.from_user,
+                          "subject": m.subject, "contentType": m.content_type, "content": m.content,
+                          "to": list(m.to), "cc": list(m.cc), "bcc": list(m.bcc), "sent": iso(m.sent),
+                          "saveToSentItems": m.save_to_sent_items} for m in tenant.outbox]})
 
 
 @CONTROL.add("POST", r"/_sandbox/drives/(?P<drive>[^/]+)/expire-delta-tokens", name="expire delta tokens")

@@ -8,3 +8,4 @@ from m365_compliance.sandbox.http.resources import drives  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import delta  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import permissions  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import labels  # noqa: F401,E402
+from m365_compliance.sandbox.http.resources import mail  # noqa: F401,E402

@@ -1,0 +1,202 @@
+"""``m365-compliance drift …`` and ``alert``: what changed since the last evaluation, accepted
+exceptions, and telling the configured sinks.
+
+The terminal shows finding ids, controls, severities and counts; never a path (paths name applicants).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from m365_compliance.cli.main import cli
+from m365_compliance.cli.options import config_option, load_policy, now_option
+from m365_compliance.cli.output import fail
+from m365_compliance.errors import ComplianceError
+
+EXIT_SINK_FAILED = 3
+STATE_WORDS = {"new": "new", "still_failing": "still failing", "expired": "exception expired",
+               "accepted": "accepted", "unverified": "gone, not verified (not evaluated)", "fixed": "fixed"}
+
+
+@cli.group("drift")
+def drift_group() -> None:
+    """Drift (C8): each open finding as new, still failing or fixed since the previous evaluation, and
+    the exceptions management has accepted.
+
+    \b
+    Example:
+      m365-compliance drift show --config policy.toml
+      m365-compliance drift accept C1-0123456789ab --config policy.toml --owner "Kari Nordmann" \\
+          --reason "Auditor's read access until the audit closes" --expires 2027-01-31
+    """
+
+
+@drift_group.command("show")
+@config_option
+@now_option
+@click.option("--evaluation", help="Show the drift of this evaluation (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the drift as JSON (ids, states and dates only).")
+def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json: bool) -> None:
+    """Show the latest evaluation's drift against the one before: counts by state, then each new,
+    still failing or expired finding by id, and those that need the 72-hour breach assessment.
+
+    \b
+    Example:
+      m365-compliance drift show --config policy.toml
+      m365-compliance drift show --config policy.toml --json > drift.json
+
+    Exit codes: 0 shown, 1 no evaluation stored yet (run inventory and check), 2 a bad policy file.
+    """
+    from m365_compliance.drift.service import drift_from_config
+
+    config = load_policy(config_path)
+    try:
+        drift = drift_from_config(config, now, evaluation_id=evaluation)
+    except ComplianceError as error:
+        fail(error)
+    if as_json:
+        click.echo(json.dumps({
+            "evaluation": drift.evaluation_id, "previousEvaluation": drift.previous_evaluation_id,
+            "counts": dict(drift.counts()),
+            "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
+                         "severity": e.finding.severity, "state": e.state, "firstSeen": e.first_seen.isoformat(),
+                         "breachClock": e.breach_clock,
+                         "exceptionExpires": e.exception.expires.isoformat() if e.exception else None}
+                        for e in drift.entries]}, indent=1))
+        return
+    previous = drift.previous_evaluation_id or "none (first evaluation: everything open is new)"
+    click.echo(f"Evaluation {drift.evaluation_id} against {previous}")
+    counts = drift.counts()
+    click.echo("  " + ", ".join(f"{STATE_WORDS[s]}: {counts.get(s, 0)}" for s in STATE_WORDS))  # type: ignore[call-overload]
+    for entry in drift.by_state("new", "expired", "still_failing"):
+        f = entry.finding
+        mark = "  ! breach assessment (GDPR Art. 33, 72 h)" if entry.breach_clock else ""
+        click.echo(f"  {STATE_WORDS[entry.state]:<18} {f.id}  {f.control} {f.severity:<6} {f.title}{mark}")
+
+
+@drift_group.command("accept")
+@click.argument("finding_id")
+@config_option
+@now_option
+@click.option("--owner", required=True, help="Who answers for the exception (a person or a role).")
+@click.option("--reason", required=True, help="Why the finding is accepted (kept as evidence).")
+@click.option("--expires", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The last day the exception holds (YYYY-MM-DD, at most a year ahead).")
+@click.option("--by", "accepted_by", help="Who records it (default: the owner).")
+def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, reason: str,
+                 expires: datetime, accepted_by: str | None) -> None:
+    """Accept a finding as an exception until a date: it is reported as accepted and not alerted; when
+    the exception expires it alerts again. Accepting again replaces the exception in force.
+
+    \b
+    Example:
+      m365-compliance drift accept C3-4f2a9c1b7d3e --config policy.toml --owner "Daglig leder" \\
+          --reason "Revisor trenger lesetilgang til 31.01" --expires 2027-01-31
+
+    Exit codes: 0 recorded, 1 the state store failed, 2 a bad option (no owner or reason, an expiry in
+    the past or more than a year ahead).
+    """
+    from m365_compliance.drift.service import accept_exception
+
+    config = load_policy(config_path)
+    day: date = expires.date()
+    try:
+        accepted = accept_exception(config, finding_id, owner=owner, reason=reason, expires=day, now=now,
+                                    accepted_by=accepted_by or owner)
+    except ComplianceError as error:
+        fail(error, exit_code=2)
+    click.echo(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
+
+
+@drift_group.command("revoke")
+@click.argument("finding_id")
+@config_option
+def drift_revoke(finding_id: str, config_path: Path) -> None:
+    """End the exception in force for a finding (it is kept as evidence, marked revoked).
+
+    \b
+    Example:
+      m365-compliance drift revoke C3-4f2a9c1b7d3e --config policy.toml
+
+    Exit codes: 0 revoked, 1 no exception in force for that finding, 2 a bad policy file.
+    """
+    from m365_compliance.drift.service import revoke_exception
+
+    config = load_policy(config_path)
+    if not revoke_exception(config, finding_id):
+        fail(ComplianceError(f"No exception in force for {finding_id}.",
+                             hint="List them with `m365-compliance drift exceptions`."))
+    click.echo(f"Exception for {finding_id} revoked.")
+
+
+@drift_group.command("exceptions")
+@config_option
+@now_option
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
+    """List every exception ever accepted: in force, expired or revoked, with owner, reason and expiry.
+
+    \b
+    Example:
+      m365-compliance drift exceptions --config policy.toml
+
+    Exit codes: 0 listed, 2 a bad policy file.
+    """
+    from m365_compliance.drift.service import list_exceptions, today_of
+
+    config = load_policy(config_path)
+    today = today_of(config, now)
+    rows = [{"finding": e.finding_id, "owner": e.owner, "reason": e.reason, "expires": e.expires.isoformat(),
+             "acceptedAt": e.accepted_at.isoformat(), "acceptedBy": e.accepted_by,
+             "state": "revoked" if e.revoked_at else "in force" if e.holds_on(today) else "expired"}
+            for e in list_exceptions(config)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("No exceptions recorded.")
+    for r in rows:
+        click.echo(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}")
+
+
+@cli.command("alert")
+@config_option
+@now_option
+@click.option("--dry-run", is_flag=True, help="Decide and print what each sink would get; send nothing.")
+@click.option("--report-url", help="A link to the full report to put in the alerts (e.g. the job's artifacts).")
+def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: str | None) -> None:
+    """Tell every configured sink (Teams, e-mail, GitHub issues, stdout) about the latest evaluation's
+    drift: each new finding once, reminders at the sink's reminder_days, fixed once. A sink that fails
+    does not stop the others; what it missed is offered again next run.
+
+    \b
+    Example:
+      m365-compliance alert --config policy.toml --dry-run
+      m365-compliance alert --config policy.toml --report-url "$RUN_URL"
+
+    Exit codes: 0 delivered (or nothing to say), 1 no evaluation stored, 2 a bad policy file, 3 a sink
+    failed (the others were told; the failed alerts are retried next run).
+    """
+    from m365_compliance.drift.service import alert_from_config
+
+    config = load_policy(config_path)
+    if not config.alerts.sinks:
+        click.echo("No [[alerts.sinks]] in the policy file: nothing to tell.")
+        return
+    try:
+        _drift, outcome = asyncio.run(alert_from_config(config, now, dry_run=dry_run, report_url=report_url))
+    except ComplianceError as error:
+        fail(error)
+    for sink, alerts in outcome.offered.items():
+        kinds = ", ".join(f"{k} {sum(a.kind == k for a in alerts)}" for k in ("new", "reminder", "fixed", "expired"))
+        delivery = next((d for d in outcome.deliveries if d.sink == sink), None)
+        result = "would send" if dry_run else "nothing to say" if not alerts else \
+            "delivered" if delivery is not None and delivery.ok else f"FAILED ({delivery.error if delivery else '?'})"
+        click.echo(f"{sink}: {len(alerts)} alert(s) [{kinds}] — {result}", err=True)  # stdout: the JSON sink
+    if not outcome.ok:
+        raise SystemExit(EXIT_SINK_FAILED)

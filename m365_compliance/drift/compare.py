@@ -1,0 +1,90 @@
+"""Classify each open finding of an evaluation against the one before: new, still failing, fixed.
+
+Only open findings (a violation, or a gap that may hide one) drift. A finding that was open and is
+gone is "fixed" only when its control was evaluated this time in its scope; when a coverage finding
+says that control was not evaluated there, it is "unverified" — an unreadable site must never read
+as a fixed one (DESIGN principle 2). A finding with an exception in force is "accepted"; once the
+exception has expired it is "expired" until someone decides again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from m365_compliance.drift.exceptions import AcceptedException
+from m365_compliance.drift.exposure import exposes_to_outsiders
+from m365_compliance.rules.findings import Finding
+
+DriftState = Literal["new", "still_failing", "fixed", "unverified", "accepted", "expired"]
+DRIFT_STATES: tuple[DriftState, ...] = ("new", "still_failing", "expired", "accepted", "unverified", "fixed")
+#: States in which the finding is open now and nobody has accepted it: what alerts are about.
+ALERTING_STATES: frozenset[DriftState] = frozenset({"new", "still_failing", "expired"})
+COVERAGE_RULE = "coverage.not-evaluated"
+
+
+@dataclass(frozen=True)
+class DriftEntry:
+    """One finding's drift. ``finding`` is this run's (for fixed/unverified: the last run's)."""
+
+    finding: Finding
+    state: DriftState
+    first_seen: date
+    breach_clock: bool
+    exception: AcceptedException | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.state not in ("fixed", "unverified")
+
+
+@dataclass(frozen=True)
+class Drift:
+    evaluation_id: str
+    previous_evaluation_id: str | None
+    entries: tuple[DriftEntry, ...]
+    #: (control, scope) pairs a coverage finding says were not evaluated this run: nothing there is "fixed".
+    unevaluated: frozenset[tuple[str, str | None]] = frozenset()
+
+    def verifiable(self, finding: Finding) -> bool:
+        """Whether this run could have seen ``finding`` if it were still there."""
+        return (finding.control, finding.scope) not in self.unevaluated
+
+    def counts(self) -> Counter[DriftState]:
+        return Counter(e.state for e in self.entries)
+
+    def by_state(self, *states: DriftState) -> tuple[DriftEntry, ...]:
+        return tuple(e for e in self.entries if e.state in states)
+
+
+def classify(current: Iterable[Finding], previous: Iterable[Finding] | None, *, today: date,
+             first_seen: Mapping[str, date], exceptions: Mapping[str, AcceptedException],
+             evaluation_id: str, previous_evaluation_id: str | None) -> Drift:
+    """The drift of ``current`` against ``previous`` (None: the first evaluation, everything open is new)."""
+    now_open = {f.id: f for f in current if f.is_open}
+    before_open = {f.id: f for f in (previous or ()) if f.is_open}
+    unevaluated = {(f.control, f.scope) for f in now_open.values() if f.rule_id == COVERAGE_RULE}
+    entries: list[DriftEntry] = []
+    for finding in now_open.values():
+        exception = exceptions.get(finding.id)
+        state: DriftState
+        if exception is not None and exception.holds_on(today):
+            state = "accepted"
+        elif exception is not None and exception.expired_on(today):
+            state = "expired"
+        else:
+            state = "still_failing" if finding.id in before_open else "new"
+        entries.append(DriftEntry(finding, state, first_seen.get(finding.id, today),
+                                  exposes_to_outsiders(finding), exception))
+    for finding in before_open.values():
+        if finding.id in now_open:
+            continue
+        gone: DriftState = "fixed" if (finding.control, finding.scope) not in unevaluated else "unverified"
+        entries.append(DriftEntry(finding, gone, first_seen.get(finding.id, today), exposes_to_outsiders(finding),
+                                  exceptions.get(finding.id)))
+    order = {s: i for i, s in enumerate(DRIFT_STATES)}
+    entries.sort(key=lambda e: (order[e.state], e.finding.control, e.finding.id))
+    return Drift(evaluation_id, previous_evaluation_id, tuple(entries), frozenset(unevaluated))

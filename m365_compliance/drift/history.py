@@ -1,0 +1,58 @@
+"""Drift of a stored evaluation: the findings of it and of the one before, with exceptions applied.
+
+``first_seen`` is the first evaluation of the finding's current unbroken run of being open: a
+finding fixed and back again counts from its return.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from m365_compliance.drift.compare import Drift, classify
+from m365_compliance.drift.exceptions import ExceptionRepository
+from m365_compliance.errors import StateError
+from m365_compliance.state.findings_repo import Evaluation, FindingsRepository
+from m365_compliance.state.store import StateStore
+
+
+def load_drift(store: StateStore, *, today: date, evaluation_id: str | None = None) -> Drift:
+    """The drift of ``evaluation_id`` (default: the latest evaluation) against the evaluation before it."""
+    findings = FindingsRepository(store)
+    evaluations = findings.evaluations()
+    if not evaluations:
+        raise StateError("No evaluation is stored yet, so there is no drift to show.",
+                         hint="Run `m365-compliance inventory` and `m365-compliance check` first.")
+    ids = [e.id for e in evaluations]
+    if evaluation_id is None:
+        evaluation_id = ids[-1]
+    elif evaluation_id not in ids:
+        raise StateError(f"No evaluation {evaluation_id} in the state store.",
+                         hint="List evaluations with `m365-compliance drift show --json` or use the latest.")
+    index = ids.index(evaluation_id)
+    previous = evaluations[index - 1] if index > 0 else None
+    return classify(findings.findings_of(evaluation_id),
+                    findings.findings_of(previous.id) if previous is not None else None,
+                    today=today, first_seen=_first_seen(store, evaluations[: index + 1]),
+                    exceptions=ExceptionRepository(store).current(),
+                    evaluation_id=evaluation_id, previous_evaluation_id=previous.id if previous else None)
+
+
+def _first_seen(store: StateStore, evaluations: list[Evaluation]) -> dict[str, date]:
+    """For each finding open in the last of ``evaluations``: the start of its unbroken open streak."""
+    open_in: dict[str, set[str]] = defaultdict(set)
+    for row in store.db.execute("SELECT evaluation_id, finding_id FROM findings WHERE status IN ('fail', "
+                                "'not_evaluated')"):
+        open_in[row["finding_id"]].add(row["evaluation_id"])
+    latest = evaluations[-1].id
+    seen: dict[str, date] = {}
+    for finding_id, where in open_in.items():
+        if latest not in where:
+            continue
+        start = evaluations[-1]
+        for evaluation in reversed(evaluations):
+            if evaluation.id not in where:
+                break
+            start = evaluation
+        seen[finding_id] = start.evaluated_at.date()
+    return seen

@@ -1,0 +1,1 @@
+"""The nightly pipeline (``m365-compliance run``) and its stages."""

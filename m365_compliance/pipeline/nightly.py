@@ -1,0 +1,188 @@
+"""The nightly pipeline in one call: inventory → check → plan → apply → report → alerts.
+
+Each stage's outcome is kept, and a stage that fails does not hide the others' evidence: when the
+inventory fails, no plan is made from a stale picture (and so nothing is applied), but the report and
+the alerts still run over what the state store holds, saying what was not evaluated. Apply executes
+only approved actions (auto-approval is the policy file's), within its limits, and only with
+``mode="execute"``; otherwise it is a dry run of the same plan.
+
+Exit code (:attr:`NightlyOutcome.exit_code`): 1 a stage failed; 4 an open finding at or above
+``[run] fail_on``; 3 the run was incomplete (inventory gaps, a sink that failed); else 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from m365_compliance.config.schema import Config
+from m365_compliance.errors import ComplianceError
+from m365_compliance.graph.gateway import GraphGateway
+from m365_compliance.inventory.run import ProgressFn
+from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
+from m365_compliance.rules.findings import Finding
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["dry-run", "execute"]
+StageStatus = Literal["ok", "incomplete", "failed", "skipped"]
+EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 3, 4
+PLAN_FILE = "plan.json"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    status: StageStatus
+    detail: str  # counts and ids only
+    hint: str | None = None
+
+
+@dataclass
+class NightlyOutcome:
+    """What each stage did; ``findings`` are the run's evaluation (empty when check did not run)."""
+
+    mode: Mode
+    out_dir: Path
+    stages: list[Stage] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+    evaluation_id: str | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    inventory: InventoryOutcome | None = None
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def exit_code(self, fail_on: str) -> int:
+        if any(s.status == "failed" for s in self.stages):
+            return EXIT_ERROR
+        if fail_on != "never" and any(f.is_open and f.at_least(fail_on) for f in self.findings):  # type: ignore[arg-type]
+            return EXIT_FINDINGS
+        if any(s.status == "incomplete" for s in self.stages):
+            return EXIT_INCOMPLETE
+        return EXIT_OK
+
+    def summary(self) -> dict[str, Any]:
+        return {"mode": self.mode, "evaluation": self.evaluation_id,
+                "stages": [{"stage": s.name, "status": s.status, "detail": s.detail} for s in self.stages],
+                "files": {k: v.name for k, v in self.files.items()}, **self.figures}
+
+
+async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetime, full: bool = False,
+                      gateway: GraphGateway | None = None, progress: ProgressFn | None = None,
+                      report_url: str | None = None) -> NightlyOutcome:
+    """Run every stage against the tenant of ``config`` (or ``gateway``), writing plan and report to ``out_dir``."""
+    from m365_compliance.graph.configured import gateway_settings
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if gateway is None:
+        async with GraphGateway(gateway_settings(config)) as graph:
+            return await run_nightly(config, out_dir=out_dir, mode=mode, now=now, full=full, gateway=graph,
+                                     progress=progress, report_url=report_url)
+    outcome = NightlyOutcome(mode, out_dir)
+    inventoried = await _inventory(config, gateway, full, progress, outcome)
+    if inventoried:
+        plan_path = _plan(config, out_dir, now, outcome)
+        if plan_path is not None:
+            await _apply(config, plan_path, mode, now, gateway, outcome)
+    else:
+        outcome.stages += [Stage("plan", "skipped", "no plan from a picture the inventory could not refresh"),
+                           Stage("apply", "skipped", "nothing planned")]
+    _report(config, out_dir, now, outcome)
+    await _alert(config, now, gateway, report_url, outcome)
+    return outcome
+
+
+async def _inventory(config: Config, gateway: GraphGateway, full: bool, progress: ProgressFn | None,
+                     outcome: NightlyOutcome) -> bool:
+    try:
+        done = await inventory_from_config(config, full=full, progress=progress, gateway=gateway)
+    except ComplianceError as error:
+        outcome.stages.append(Stage("inventory", "failed", error.message, error.hint))
+        return False
+    outcome.inventory = done
+    result = done.result
+    kinds = sorted({c.kind for c in result.crawls})
+    outcome.figures["inventory"] = {**result.summary(), "items": done.items_total}
+    outcome.figures["graph"] = {k: v for k, v in done.graph_stats.items() if k != "calls"}
+    status: StageStatus = "incomplete" if result.gaps else "ok"
+    outcome.stages.append(Stage("inventory", status, f"{'/'.join(kinds) or 'no'} crawl, {done.items_total} items, "
+                                                     f"{len(result.gaps)} gaps"))
+    return True
+
+
+def _plan(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome) -> Path | None:
+    from m365_compliance.actions.service import plan_from_config
+    from m365_compliance.state.findings_repo import FindingsRepository
+    from m365_compliance.state.store import StateStore
+
+    path = out_dir / PLAN_FILE
+    try:
+        planned = plan_from_config(config, path, now=now)  # evaluates (check) first, and stores the evaluation
+    except ComplianceError as error:
+        outcome.stages.append(Stage("plan", "failed", error.message, error.hint))
+        return None
+    with StateStore(config.state.path) as store:
+        latest = FindingsRepository(store).latest_evaluation()
+        if latest is not None:
+            outcome.evaluation_id = latest.id
+            outcome.findings = tuple(FindingsRepository(store).findings_of(latest.id))
+    open_findings = sum(f.is_open for f in outcome.findings)
+    outcome.stages.append(Stage("check", "ok", f"{len(outcome.findings)} findings, {open_findings} open"))
+    outcome.stages.append(Stage("plan", "ok", f"{len(planned.plan.actions)} actions, {len(planned.plan.skipped)} "
+                                              "skipped"))
+    outcome.files["plan"] = path
+    return path
+
+
+async def _apply(config: Config, plan_path: Path, mode: Mode, now: datetime, gateway: GraphGateway,
+                 outcome: NightlyOutcome) -> None:
+    from m365_compliance.actions.service import apply_from_config
+
+    try:
+        result = await apply_from_config(config, plan_path, execute=mode == "execute", now=now,
+                                         actor="m365-compliance run", gateway=gateway)
+    except ComplianceError as error:  # over a limit, another policy version: nothing was written
+        outcome.stages.append(Stage("apply", "failed", error.message, error.hint))
+        return
+    counts = result.counts()
+    outcome.figures["apply"] = {"mode": result.mode, **counts}
+    detail = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"
+    outcome.stages.append(Stage("apply", "ok", f"{result.mode}: {detail}"))
+
+
+def _report(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome) -> None:
+    from m365_compliance.report.service import write_report
+
+    try:
+        files = write_report(config, out_dir, now=now, lang=config.policy.language)
+    except ComplianceError as error:
+        outcome.stages.append(Stage("report", "failed", error.message, error.hint))
+        return
+    outcome.files.update({f"report.{p.suffix.lstrip('.')}": p for p in files.files})
+    outcome.stages.append(Stage("report", "ok", ", ".join(p.name for p in files.files)))
+
+
+async def _alert(config: Config, now: datetime, gateway: GraphGateway, report_url: str | None,
+                 outcome: NightlyOutcome) -> None:
+    from m365_compliance.drift.service import alert_from_config
+
+    if not config.alerts.sinks:
+        outcome.stages.append(Stage("alerts", "skipped", "no [[alerts.sinks]] configured"))
+        return
+    try:
+        drift, told = await alert_from_config(config, now, gateway=gateway, report_url=report_url)
+    except ComplianceError as error:
+        outcome.stages.append(Stage("alerts", "failed", error.message, error.hint))
+        return
+    outcome.figures["drift"] = dict(drift.counts())
+    outcome.figures["alerts"] = told.summary()
+    failed = [d.sink for d in told.deliveries if not d.ok]
+    offered = sum(len(a) for a in told.offered.values())
+    detail = f"{offered} alerts to {len(told.offered)} sinks" + (f"; failed: {', '.join(failed)}" if failed else "")
+    outcome.stages.append(Stage("alerts", "incomplete" if failed else "ok", detail,
+                                "the failed alerts are offered again next run" if failed else None))

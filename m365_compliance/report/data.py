@@ -1,0 +1,75 @@
+"""``build_report_data``: everything the management report shows, read from the state store in one go.
+
+The latest evaluation's findings, the trend over every evaluation, the drift against the one before,
+accepted exceptions, the evaluated snapshot (for applicant ages and agreement states), the journal
+and the alert log. Building a report adds nothing to the store (the repositories it opens may create
+their empty tables). Figures from the snapshot
+are as of ``now`` in the policy's time zone; findings are as the evaluation stored them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from m365_compliance.actions.journal import Journal
+from m365_compliance.config.schema import Config
+from m365_compliance.drift.alert_log import AlertLog
+from m365_compliance.drift.exceptions import ExceptionRepository
+from m365_compliance.drift.history import load_drift
+from m365_compliance.errors import StateError
+from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.inventory.snapshot_load import load_snapshot
+from m365_compliance.inventory.spec import inventory_spec
+from m365_compliance.report import activity, findings_view, tenant_view
+from m365_compliance.report.model import DsarCaseRow, ReportData
+from m365_compliance.rules.dates import local_date
+from m365_compliance.state.findings_repo import FindingsRepository
+from m365_compliance.state.store import StateStore
+
+__all__ = ["DsarCaseRow", "ReportData", "build_report_data"]
+
+#: How far ahead "upcoming deletions" look.
+UPCOMING_DAYS = 90
+
+
+def build_report_data(store: StateStore, config: Config, *, now: datetime, include_names: bool = False,
+                      period_days: int = 30, upcoming_days: int = UPCOMING_DAYS) -> ReportData:
+    """The report of the latest stored evaluation as of ``now``; StateError when none is stored."""
+    repo = FindingsRepository(store)
+    latest = repo.latest_evaluation()
+    if latest is None:
+        raise StateError("The state store holds no evaluation, so there is nothing to report.",
+                         hint="Run `m365-compliance inventory` and `m365-compliance check` first.")
+    tz = config.retention.timezone
+    today = local_date(now, tz)
+    findings = repo.findings_of(latest.id)
+    drift = load_drift(store, today=today, evaluation_id=latest.id)
+    snapshot = _snapshot(store, config, latest.snapshot_run_id)
+    rows = findings_view.rows_with_drift(findings, drift, include_names)
+    controls = {f.id: f.control for f in findings} | {e.finding.id: e.finding.control for e in drift.entries}
+    journal = Journal(store).entries()
+    since = now - timedelta(days=period_days)
+    inventory = next((activity.run_info(r) for r in store.runs("inventory") if r["id"] == latest.snapshot_run_id),
+                     None)
+    return ReportData(
+        policy_name=config.policy.name, policy_version=config.policy_version, tz=tz, generated_at=now,
+        include_names=include_names, evaluation=findings_view.evaluation_info(latest), inventory=inventory,
+        findings=rows, counts=findings_view.counts_of(findings), trend=findings_view.trend(repo),
+        coverage=findings_view.coverage(findings, len(snapshot.gaps) if snapshot is not None else None),
+        drift=findings_view.drift_summary(drift, include_names),
+        exceptions=activity.exception_rows(ExceptionRepository(store).all(), controls, today),
+        applicants=tenant_view.applicant_ages(snapshot, config, today, include_names),
+        deletions=findings_view.deletions(rows, today, upcoming_days),
+        agreements=tenant_view.agreements(snapshot, config, findings, today, include_names),
+        actions=activity.actions(journal, since, now),
+        alert_failures=activity.sink_failures(AlertLog(store).attempts(since), now),
+        evidence=activity.evidence(store.runs(), len(repo.evaluations()), journal),
+    )
+
+
+def _snapshot(store: StateStore, config: Config, run_id: str) -> Snapshot | None:
+    """The inventory the evaluation read; None when it is gone (the sections that need it say so)."""
+    try:
+        return load_snapshot(store, inventory_spec(config), run_id or None)
+    except StateError:
+        return None

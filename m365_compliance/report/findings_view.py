@@ -1,0 +1,91 @@
+"""The stored findings as report rows: counts, trend, coverage, drift and due deletions.
+
+Everything here is read from the findings the rules stored (and the drift computed from them), so
+the report's figures are the evaluation's figures; nothing re-decides what a rule decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from m365_compliance.drift.compare import COVERAGE_RULE, DRIFT_STATES, Drift, DriftEntry
+from m365_compliance.report.model import (
+    Counts,
+    Coverage,
+    CoverageRow,
+    Deletions,
+    DriftSummary,
+    EvaluationInfo,
+    FindingRow,
+    TrendPoint,
+)
+from m365_compliance.rules.findings import Finding
+from m365_compliance.state.findings_repo import Evaluation, FindingsRepository
+
+#: Rules whose failures are items past their deletion date ("due since DATE").
+OVERDUE_RULES = frozenset({"c2.applicant-retention", "c5.disposal-due"})
+
+
+def evaluation_info(e: Evaluation) -> EvaluationInfo:
+    return EvaluationInfo(e.id, e.evaluated_at, e.snapshot_run_id, e.policy_version)
+
+
+def finding_row(f: Finding, entry: DriftEntry | None, include_names: bool) -> FindingRow:
+    evidence = dict(f.evidence)
+    row = evidence.get("row")
+    message = f.message
+    if f.rule_id == COVERAGE_RULE and not include_names:
+        # A gap's message quotes what could not be read (a path, perhaps) and the fix: the summary says what.
+        message = f"{f.control} {f.status.replace('_', ' ')} for {f.scope}: {evidence.get('operation', '')}"
+    return FindingRow(
+        id=f.id, rule_id=f.rule_id, control=f.control, severity=f.severity, status=f.status, title=f.title,
+        message=message, remediation=f.remediation, scope=f.scope, item_id=f.item_id, due=f.due,
+        keep_until=f.keep_until, drift_state=entry.state if entry else None,
+        first_seen=entry.first_seen if entry else None, breach_clock=entry.breach_clock if entry else False,
+        reference=f"row {row}" if row and not f.item_id else None, path=f.path if include_names else None)
+
+
+def rows_with_drift(findings: Iterable[Finding], drift: Drift, include_names: bool) -> tuple[FindingRow, ...]:
+    entries = {e.finding.id: e for e in drift.entries if e.open}
+    return tuple(finding_row(f, entries.get(f.id), include_names) for f in findings)
+
+
+def drift_summary(drift: Drift, include_names: bool) -> DriftSummary:
+    counts = drift.counts()
+    return DriftSummary(drift.previous_evaluation_id, tuple((s, counts.get(s, 0)) for s in DRIFT_STATES),
+                        tuple(finding_row(e.finding, e, include_names) for e in drift.entries))
+
+
+def counts_of(findings: Iterable[Finding]) -> Counts:
+    return Counts.of((f.control, f.severity, f.status) for f in findings)
+
+
+def trend(repo: FindingsRepository) -> tuple[TrendPoint, ...]:
+    return tuple(TrendPoint(evaluation_info(e), Counts(tuple((*k, n) for k, n in sorted(c.items()))))
+                 for e, c in repo.counts_by_evaluation())
+
+
+def coverage(findings: Sequence[Finding], inventory_gaps: int | None) -> Coverage:
+    """Not-evaluated findings grouped by control, scope and what could not be read (no hints, no targets:
+    a target may be a path)."""
+    groups: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        if f.status != "not_evaluated":
+            continue
+        what = dict(f.evidence).get("operation", "") if f.rule_id == COVERAGE_RULE else f.rule_id
+        key = (f.control, f.scope or "", what or f.rule_id)
+        groups[key] = groups.get(key, 0) + 1
+    degraded = sum(f.rule_id == COVERAGE_RULE and f.status == "info" for f in findings)
+    rows = tuple(CoverageRow(c, s or None, w, n) for (c, s, w), n in sorted(groups.items()))
+    return Coverage(rows, inventory_gaps, degraded)
+
+
+def deletions(rows: Sequence[FindingRow], today: date, horizon_days: int) -> Deletions:
+    """Overdue: items whose deletion date has passed; upcoming: warnings due within the horizon."""
+    overdue = tuple(sorted((r for r in rows if r.rule_id in OVERDUE_RULES and r.status == "fail"),
+                           key=lambda r: (r.due or date.min, r.control, r.id)))
+    end = today + timedelta(days=horizon_days)
+    upcoming = tuple(sorted((r for r in rows if r.status == "warn" and r.due is not None and today <= r.due <= end),
+                            key=lambda r: (r.due or date.max, r.control, r.id)))
+    return Deletions(overdue, upcoming, horizon_days)

@@ -1,0 +1,67 @@
+"""The management report as one self-contained HTML file: inline CSS and SVG, no script, no URL.
+
+It opens offline, from a mail attachment or a CI artifact, and prints (the stylesheet has a print
+section: no navigation, tables kept whole where they fit). Every text is escaped where it is
+rendered (:mod:`.html_parts`).
+"""
+
+from __future__ import annotations
+
+from m365_compliance.report.html_parts import esc
+from m365_compliance.report.html_sections import SECTIONS
+from m365_compliance.report.model import ReportData
+from m365_compliance.report.texts import Language, Texts
+
+CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto;
+       max-width: 1100px; padding: 1.5rem; color: #1b1b1b; line-height: 1.4; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; border-bottom: 2px solid #3b6ea8; padding-bottom: .2rem; margin-top: 2rem; }
+h3 { font-size: 1.05rem; margin-top: 1.2rem; }
+.subtitle { color: #555; margin-top: 0; }
+nav.toc ol { columns: 2; font-size: .95rem; }
+nav.toc a { color: #3b6ea8; text-decoration: none; }
+table.data { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .6rem 0; }
+table.data th, table.data td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+table.data th { background: #eef2f7; }
+table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.data tfoot td { font-weight: bold; background: #f6f6f6; }
+table.data td { overflow-wrap: anywhere; }
+table.data td.day, table.data td[data-col="agreement"], table.data td[data-col="dpa"] {
+  white-space: nowrap; overflow-wrap: normal; }
+table.data.compact { width: auto; min-width: 24rem; }
+table.data td[data-col="message"] { color: #444; min-width: 16rem; }
+table.data td[data-col="id"], table.data td[data-col="reference"], table.data td[data-col="folder"] {
+  font-family: monospace; font-size: .78rem; }
+figure { margin: .6rem 0; }
+svg.chart { max-width: 100%; height: auto; }
+.note { color: #555; font-size: .9rem; }
+.warn { color: #8a4b00; }
+.alert { border: 2px solid #b00020; background: #fdecee; padding: .6rem .9rem; margin: .8rem 0; }
+.alert .ids { font-family: monospace; font-size: .8rem; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .6rem; font-size: .8rem; background: #e8eef6; }
+details summary { cursor: pointer; color: #3b6ea8; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav.toc { display: none; }
+  h2 { break-after: avoid; }
+  tr, figure, .alert { break-inside: avoid; }
+  details { display: block; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def render_html(data: ReportData, lang: Language = "nb") -> str:
+    t = Texts(lang, data.tz)
+    toc = "".join(f'<li><a href="#{sid}">{esc(t(key))}</a></li>' for sid, key, _ in SECTIONS)
+    body = "".join(f'<section id="{sid}"><h2>{esc(t(key))}</h2>{render(data, t)}</section>'
+                   for sid, key, render in SECTIONS)
+    subtitle = f"{data.policy_name} · {t('version')} {data.policy_version} · {t.moment(data.generated_at)}"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(t('title'))} – {esc(data.policy_name)}</title><style>{CSS}</style></head><body>"
+            f"<header><h1>{esc(t('title'))}</h1><p class=\"subtitle\">{esc(subtitle)}</p></header>"
+            f'<nav class="toc"><h2>{esc(t("contents"))}</h2><ol>{toc}</ol></nav>'
+            f"<main>{body}</main></body></html>\n")

@@ -1,0 +1,90 @@
+"""The building blocks of the HTML report: escaped tables, figure cells and finding tables.
+
+Every text that reaches the page goes through :func:`esc` (names and paths can hold ``<``, ``&`` and
+quotes). Each table has an ``id`` and each cell a ``data-col`` key, so the figures can be read back
+by a program independently of the language the headers are in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from m365_compliance.report.model import FindingRow
+from m365_compliance.report.texts import Texts
+
+Cell = str | int | None
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def esc(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def table(table_id: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Cell]], *,
+          row_keys: Sequence[str] | None = None, total: Sequence[Cell] | None = None, compact: bool = False) -> str:
+    """A table whose header cells carry ``data-col`` keys and whose rows may carry ``data-key``; a compact
+    one is only as wide as its content."""
+    head = "".join(f'<th scope="col" data-col="{esc(k)}">{esc(label)}</th>' for k, label in columns)
+    body = []
+    for i, row in enumerate(rows):
+        key = f' data-key="{esc(row_keys[i])}"' if row_keys else ""
+        cells = "".join(_cell(k, v) for (k, _), v in zip(columns, row, strict=True))
+        body.append(f"<tr{key}>{cells}</tr>")
+    foot = ""
+    if total is not None:
+        foot = '<tfoot><tr data-key="total">' + "".join(
+            _cell(k, v) for (k, _), v in zip(columns, total, strict=True)) + "</tr></tfoot>"
+    css = "data compact" if compact else "data"
+    return (f'<table id="{esc(table_id)}" class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody>{foot}</table>")
+
+
+def _cell(key: str, value: Cell) -> str:
+    css = ' class="num"' if isinstance(value, int) else ' class="day"' if isinstance(value, str) and _DAY.fullmatch(
+        value) else ""
+    return f'<td data-col="{esc(key)}"{css}>{esc(value if value is not None else "")}</td>'
+
+
+def badge(kind: str, text: str) -> str:
+    return f'<span class="badge {esc(kind)}">{esc(text)}</span>'
+
+
+def para(text: str, css: str = "") -> str:
+    cls = f' class="{esc(css)}"' if css else ""
+    return f"<p{cls}>{esc(text)}</p>"
+
+
+def finding_columns(t: Texts, include_names: bool, *, drift: bool = True) -> list[tuple[str, str]]:
+    columns = [("id", t("finding")), ("control", t("control")), ("rule", t("rule")), ("severity", t("severity")),
+               ("status", t("status"))]
+    if drift:
+        columns += [("drift", t("drift_state")), ("first_seen", t("first_seen"))]
+    columns += [("due", t("due")), ("reference", t("reference"))]
+    if include_names:
+        columns.append(("path", t("path")))
+    columns.append(("message", t("message")))
+    return columns
+
+
+def finding_cells(f: FindingRow, t: Texts, include_names: bool, *, drift: bool = True) -> list[Cell]:
+    cells: list[Cell] = [f.id, f.control, t.label("rule", f.rule_id), t.label("severity", f.severity),
+                         t.label("status", f.status)]
+    if drift:
+        state = t.label("drift.state", f.drift_state) if f.drift_state else ""
+        cells += [state + (" ⚠ 72 h" if f.breach_clock and f.drift_state not in ("fixed", "unverified") else ""),
+                  t.day(f.first_seen) if f.first_seen else ""]
+    cells += [t.day(f.due or f.keep_until) if (f.due or f.keep_until) else "", f.item_id or f.reference or f.scope]
+    if include_names:
+        cells.append(f.path)
+    cells.append(f.message)
+    return cells
+
+
+def finding_table(table_id: str, rows: Sequence[FindingRow], t: Texts, include_names: bool, *,
+                  drift: bool = True) -> str:
+    if not rows:
+        return para(t("none"))
+    return table(table_id, finding_columns(t, include_names, drift=drift),
+                 [finding_cells(f, t, include_names, drift=drift) for f in rows], row_keys=[f.id for f in rows])

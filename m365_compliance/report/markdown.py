@@ -1,0 +1,79 @@
+"""The management report's compact Markdown summary, sized for a GitHub job summary (≈ 40 lines).
+
+A job summary is visible to everyone who can read the repository's Actions, so it holds counts and
+finding ids only — never a path, a folder or customer name, or an exception owner, whatever
+``include_names`` says (it reads none of those fields). The full report is the HTML and XLSX.
+"""
+
+from __future__ import annotations
+
+import re
+
+from m365_compliance.drift.compare import DRIFT_STATES
+from m365_compliance.report.html_sections import other_summary
+from m365_compliance.report.model import CONTROLS, ReportData
+from m365_compliance.report.texts import Language, Texts
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
+BREACH_IDS = 10
+
+
+def md(text: object) -> str:
+    """Text safe inside a Markdown table cell or line: no markup, no HTML, no table breaks."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def render_markdown(data: ReportData, lang: Language = "nb") -> str:
+    t = Texts(lang, data.tz)
+    d, e = data, data.evaluation
+    lines = [f"## {md(t('title'))}: {md(d.policy_name)} · {md(t('version'))} {md(d.policy_version)}", "",
+             (f"{md(t('evaluation'))} `{md(e.id)}` · {md(t('evaluated_at'))} {md(t.moment(e.evaluated_at))} · "
+             f"{md(t('inventory_run'))} `{md(d.inventory.id if d.inventory else e.snapshot_run_id)}`"), ""]
+    if d.drift.breach:
+        ids = ", ".join(f"`{f.id}`" for f in d.drift.breach[:BREACH_IDS])
+        more = f" (+{len(d.drift.breach) - BREACH_IDS})" if len(d.drift.breach) > BREACH_IDS else ""
+        lines += ["> [!CAUTION]", f"> **{md(t('breach.title'))}**", f"> {md(t('breach.text', n=len(d.drift.breach)))}",
+                  f"> {ids}{more}", ""]
+    header = [t("control"), t("control_name"), t("col.fail_high"), t("col.fail_medium"), t("col.fail_low"),
+              t("col.warn"), t("col.not_evaluated"), t("other")]
+    lines += ["| " + " | ".join(md(h) for h in header) + " |", "|" + "---|" * 2 + "--:|" * 5 + "---|"]
+    for c in CONTROLS:
+        n = d.counts.n
+        lines.append(f"| {c} | {md(t(f'control.{c}'))} | {n(c, 'high', 'fail')} | {n(c, 'medium', 'fail')} | "
+                     f"{n(c, 'low', 'fail')} | {n(c, status='warn')} | {n(c, status='not_evaluated')} | "
+                     f"{md(other_summary(d, t, c))} |")
+    lines.append("")
+    drift = ", ".join(f"{md(t.label('drift.state', s))} {d.drift.count(s)}" for s in DRIFT_STATES)
+    lines.append(f"- **{md(t('sec.drift'))}:** {drift}")
+    c = d.coverage
+    lines.append(f"- **{md(t('sec.coverage'))}:** " + md(t("coverage.gaps", gaps=c.inventory_gaps if c.inventory_gaps
+                                                           is not None else "–", n=c.not_evaluated)))
+    x = d.deletions
+    lines.append(f"- **{md(t('sec.deletions'))}:** {md(t('deletions.overdue', n=len(x.overdue)))} "
+                 f"{md(t('deletions.upcoming', n=len(x.upcoming), days=x.horizon_days))}")
+    a = d.applicants
+    if a.available:
+        lines.append(f"- **{md(t('sec.applicants'))}:** " + md(t(
+            "applicants.text", total=len(a.rows), months=a.line_months, past=a.count("past"), days=a.warning_days,
+            warning=a.count("warning"), hired=a.count("hired"), no_date=a.count("no_date"))))
+    g = d.agreements
+    if g.available:
+        states = ", ".join(f"{md(t.label('agreement.states', s))} {g.count(s)}"
+                           for s in ("running", "awaiting", "held", "unknown") if g.count(s) or s == "running")
+        kept = sum(h.count for h in g.holds)
+        lines.append(f"- **{md(t('sec.agreements'))}:** {states}; {md(t('sec.holds'))}: {kept}")
+    ac = d.actions
+    lines.append(f"- **{md(t('sec.actions'))}:** " + md(t("actions.text", executed=ac.total("execute"),
+                                                            dry=ac.total("dry_run"), plans=ac.plans,
+                                                            approvals=ac.approvals)))
+    in_force = sum(x.state == "in_force" for x in d.exceptions)
+    expired = sum(x.state == "expired" for x in d.exceptions)
+    lines.append(f"- **{md(t('sec.exceptions'))}:** {md(t('exception.state.in_force'))} {in_force}, "
+                 f"{md(t('exception.state.expired'))} {expired}")
+    failing = ", ".join(f"{md(f.sink)} ({f.failed_attempts}/{f.attempts})" for f in d.alert_failures)
+    lines.append(f"- **{md(t('sec.alerts'))}:** {failing or md(t('alerts.ok'))}")
+    cases = d.dsar_cases
+    dsar = t("c7.summary", cases=len(cases), open=sum(k.status != "closed" for k in cases),
+             overdue=sum(k.overdue for k in cases)) if cases else t("dsar.none")
+    lines += [f"- **{md(t('sec.dsar'))}:** {md(dsar)}", "", f"_{md(t('md.more'))}_", ""]
+    return "\n".join(lines)

@@ -1,0 +1,336 @@
+"""Every label of the report in Norwegian bokmål (the default) and English, and how dates are written.
+
+Dates in tables are ISO 8601 (``2026-11-25``: sortable, unambiguous in both languages); the report's
+own time stamps are written out in the language (``25. november 2026 kl. 03:00``), in the policy's
+time zone. Finding messages are shown as the rules wrote them (English, ids and dates only); rule
+names, controls and states are translated here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Language = Literal["nb", "en"]
+LANGUAGES: tuple[Language, ...] = ("nb", "en")
+
+MONTHS = {
+    "nb": ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+#: key → (bokmål, English). ``{name}`` placeholders are filled by :meth:`Texts.__call__`.
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("Personvernrapport", "Privacy compliance report"),
+    "contents": ("Innhold", "Contents"),
+    "policy": ("Policy", "Policy"),
+    "version": ("Versjon", "Version"),
+    "evaluation": ("Evaluering", "Evaluation"),
+    "evaluated_at": ("Evaluert", "Evaluated"),
+    "inventory_run": ("Inventarkjøring", "Inventory run"),
+    "generated_at": ("Rapport laget", "Report generated"),
+    "timezone": ("Tidssone", "Time zone"),
+    "version_differs": ("Evalueringen ble gjort under policyversjon {version}.",
+                        "The evaluation ran under policy version {version}."),
+    "names_off": ("Kun antall og referanser (id-er). Navn og stier vises bare med --include-names.",
+                  "Counts and references (ids) only. Names and paths appear only with --include-names."),
+    "names_on": ("Rapporten viser navn og stier (--include-names): behandle den som personopplysninger.",
+                 "This report shows names and paths (--include-names): treat it as personal data."),
+    "none": ("Ingen.", "None."),
+    "not_available": ("Ikke tilgjengelig: inventaret som ble evaluert, finnes ikke lenger i tilstandslageret.",
+                      "Not available: the evaluated inventory is no longer in the state store."),
+    "total": ("Sum", "Total"),
+    "count": ("Antall", "Count"),
+    "field": ("Felt", "Field"),
+    "value": ("Verdi", "Value"),
+    # sections, in the order of the report
+    "sec.summary": ("Sammendrag", "Summary"),
+    "sec.coverage": ("Dekning: hva som ikke kunne evalueres", "Coverage: what could not be evaluated"),
+    "sec.controls": ("Funn per kontroll og alvorlighetsgrad", "Findings by control and severity"),
+    "sec.trend": ("Utvikling over kjøringer", "Trend over runs"),
+    "sec.drift": ("Endringer siden forrige kjøring (C8)", "Drift since the previous run (C8)"),
+    "sec.exceptions": ("Godkjente unntak", "Accepted exceptions"),
+    "sec.applicants": ("Søkerdata etter alder", "Applicant data by age"),
+    "sec.deletions": ("Forfalte og kommende slettinger", "Overdue and upcoming deletions"),
+    "sec.agreements": ("Avtaler etter status", "Agreements by state"),
+    "sec.holds": ("Lovpålagt oppbevaring (C6)", "Statutory retention (C6)"),
+    "sec.actions": ("Tiltak i perioden", "Actions taken in the period"),
+    "sec.alerts": ("Varsler som ikke ble levert", "Alert delivery failures"),
+    "sec.dsar": ("Begjæringer fra registrerte (C7)", "Data-subject requests (C7)"),
+    "sec.evidence": ("Dokumentasjon (C9)", "Evidence (C9)"),
+    "sec.details": ("Funn i detalj", "Findings in detail"),
+    # controls (CONTROLS.md)
+    "control": ("Kontroll", "Control"),
+    "control.C1": ("Tilgang til rekrutteringsdata", "Recruitment access"),
+    "control.C2": ("Lagringstid for søkerdata", "Recruitment retention"),
+    "control.C3": ("Tilgang til kundedata", "Customer access"),
+    "control.C4": ("Uregistrerte kundedata", "Unregistered customer data"),
+    "control.C5": ("Avtalens livsløp", "Agreement lifecycle"),
+    "control.C6": ("Lovpålagt oppbevaring", "Statutory retention"),
+    "control.C7": ("Begjæringer fra registrerte", "Data-subject requests"),
+    "control.C8": ("Endringer (drift)", "Drift"),
+    "control.C9": ("Dokumentasjon", "Evidence"),
+    "control_name": ("Navn", "Name"),
+    "other": ("Annet", "Other"),
+    "c7.summary": ("{cases} begjæringer, {open} åpne, {overdue} over fristen",
+                   "{cases} requests, {open} open, {overdue} overdue"),
+    "c8.summary": ("{new} nye, {still} fortsatt åpne, {fixed} rettet", "{new} new, {still} still failing, {fixed} fixed"),
+    "c9.summary": ("{runs} kjøringer, {plans} planer, {entries} journalføringer",
+                   "{runs} runs, {plans} plans, {entries} journal entries"),
+    # finding fields
+    "severity": ("Alvorlighet", "Severity"),
+    "severity.high": ("høy", "high"),
+    "severity.medium": ("middels", "medium"),
+    "severity.low": ("lav", "low"),
+    "status": ("Status", "Status"),
+    "status.fail": ("avvik", "fail"),
+    "status.warn": ("varsel", "warning"),
+    "col.warn": ("Varsel", "Warning"),
+    "col.info": ("Informasjon", "Information"),
+    "col.not_evaluated": ("Ikke evaluert", "Not evaluated"),
+    "status.info": ("informasjon", "information"),
+    "status.not_evaluated": ("ikke evaluert", "not evaluated"),
+    "col.fail_high": ("Avvik høy", "Fail high"),
+    "col.fail_medium": ("Avvik middels", "Fail medium"),
+    "col.fail_low": ("Avvik lav", "Fail low"),
+    "finding": ("Funn", "Finding"),
+    "rule": ("Regel", "Rule"),
+    "message": ("Melding", "Message"),
+    "remediation": ("Tiltak", "Remediation"),
+    "scope": ("Område", "Scope"),
+    "item": ("Element", "Item"),
+    "reference": ("Referanse", "Reference"),
+    "path": ("Sti", "Path"),
+    "due": ("Frist", "Due"),
+    "due_since": ("Forfalt siden", "Due since"),
+    "days_overdue": ("Dager over", "Days overdue"),
+    "keep_until": ("Oppbevares til", "Keep until"),
+    "first_seen": ("Først sett", "First seen"),
+    "drift_state": ("Endring", "Drift"),
+    "breach_clock": ("72-timersfrist", "72-hour clock"),
+    "yes": ("ja", "yes"),
+    "no": ("nei", "no"),
+    "scope.recruitment": ("rekruttering", "recruitment"),
+    "scope.customers": ("kunder", "customers"),
+    "scope.register": ("avtaleregister", "agreement register"),
+    "scope.directory": ("katalog", "directory"),
+    # coverage
+    "coverage.what": ("Hva som ikke kunne leses", "What could not be read"),
+    "coverage.ok": ("Alt ble lest: ingen kontroll står uevaluert.", "Everything was read: no control is left unevaluated."),
+    "coverage.gaps": ("Hull i inventaret: {gaps}. Funn som ikke kunne evalueres: {n}.",
+                      "Gaps in the inventory: {gaps}. Findings not evaluated: {n}."),
+    "coverage.degraded": ("Tillatelser lest element for element i {n} tilfeller (ingenting gikk tapt).",
+                          "Permissions read item by item in {n} cases (nothing was lost)."),
+    "coverage.warning": ("Uevaluert betyr ikke i orden: rett det som hindret lesingen og kjør inventaret på nytt.",
+                         ("Not evaluated does not mean compliant: fix what blocked the read and run the inventory "
+                         "again.")),
+    # trend
+    "trend.open": ("Åpne funn per kjøring", "Open findings per run"),
+    "trend.fail": ("Avvik", "Fail"),
+    "trend.warn": ("Varsler", "Warnings"),
+    "trend.not_evaluated": ("Ikke evaluert", "Not evaluated"),
+    "trend.single": ("Bare én evaluering er lagret; utviklingen vises fra neste kjøring.",
+                     "Only one evaluation is stored; the trend shows from the next run."),
+    # drift
+    "drift.state.new": ("ny", "new"),
+    "drift.state.still_failing": ("fortsatt åpen", "still failing"),
+    "drift.state.expired": ("unntak utløpt", "exception expired"),
+    "drift.state.accepted": ("akseptert", "accepted"),
+    "drift.state.unverified": ("ikke kontrollert", "unverified"),
+    "drift.state.fixed": ("rettet", "fixed"),
+    "drift.first": ("Første evaluering: alle åpne funn er nye.", "First evaluation: every open finding is new."),
+    "drift.against": ("Sammenlignet med evaluering {id}.", "Compared with evaluation {id}."),
+    "drift.listed": (("Nye, utløpte, aksepterte, rettede og ikke kontrollerte funn er listet; funn som fortsatt er åpne, "
+                     "står i detaljlisten per kontroll."),
+                     ("New, expired, accepted, fixed and unverified findings are listed; findings still failing are "
+                     "in the detail list per control.")),
+    "breach.title": ("Mulig personvernbrudd: 72-timersfristen kan ha startet",
+                     "Possible personal data breach: the 72-hour clock may have started"),
+    "breach.text": (("{n} funn gir utenforstående tilgang til søker- eller kundedata. Vurder straks om det er et "
+                    "brudd på personopplysningssikkerheten: et brudd skal meldes Datatilsynet innen 72 timer etter at "
+                    "det ble oppdaget (GDPR art. 33), med mindre det er usannsynlig at det medfører en risiko."),
+                    ("{n} findings expose applicant or customer data to outsiders. Assess at once whether this is a "
+                    "personal data breach: a breach must be notified to Datatilsynet within 72 hours of becoming "
+                    "aware of it (GDPR Art. 33), unless it is unlikely to result in a risk.")),
+    # exceptions
+    "exception.owner": ("Ansvarlig", "Owner"),
+    "exception.reason": ("Begrunnelse", "Reason"),
+    "exception.expires": ("Utløper", "Expires"),
+    "exception.accepted_at": ("Godkjent", "Accepted"),
+    "exception.accepted_by": ("Godkjent av", "Accepted by"),
+    "exception.state.in_force": ("gjelder", "in force"),
+    "exception.state.expired": ("utløpt", "expired"),
+    "exception.state.revoked": ("trukket tilbake", "revoked"),
+    # applicants
+    "applicants.text": (("{total} søkermapper. Over {months}-månedersgrensen: {past}. Innen {days} dager før grensen: "
+                        "{warning}. Ansatt (skal flyttes ut): {hired}. Uten dato: {no_date}."),
+                        ("{total} applicant folders. Past the {months}-month line: {past}. Within {days} days of the "
+                        "line: {warning}. Hired (to be moved out): {hired}. Without a date: {no_date}.")),
+    "applicants.age": ("Alder (måneder)", "Age (months)"),
+    "applicants.line": ("{months} måneder", "{months} months"),
+    "applicants.folder": ("Søkermappe", "Applicant folder"),
+    "applicants.applied": ("Søknadsdato", "Applied"),
+    "applicants.date_source": ("Datokilde", "Date source"),
+    "applicants.source.column": ("kolonne", "column"),
+    "applicants.source.folder created": ("mappen opprettet", "folder created"),
+    "applicants.source.none": ("ingen", "none"),
+    "applicants.deadline": ("Slettefrist", "Deadline"),
+    "applicants.name": ("Mappenavn", "Folder name"),
+    "applicant.state.within": ("innenfor", "within"),
+    "applicant.state.warning": ("nær grensen", "near the line"),
+    "applicant.state.past": ("over grensen", "past the line"),
+    "applicant.state.hired": ("ansatt", "hired"),
+    "applicant.state.no_date": ("uten dato", "no date"),
+    # deletions
+    "deletions.overdue": ("Forfalt: {n} elementer skulle vært slettet.", "Overdue: {n} items should have been deleted."),
+    "deletions.upcoming": ("Kommende: {n} frister de neste {days} dagene.", ("Upcoming: {n} deadlines in the next {days} "
+                           "days.")),
+    # agreements
+    "agreement": ("Avtale", "Agreement"),
+    "agreement.row": ("Rad", "Row"),
+    "agreement.customer": ("Kunde", "Customer"),
+    "agreement.start": ("Start", "Start"),
+    "agreement.end": ("Slutt", "End"),
+    "agreement.disposal": ("Avhendes fra", "Disposal from"),
+    "agreement.dpa": ("Databehandleravtale", "DPA"),
+    "agreement.files_due": ("Filer forfalt", "Files due"),
+    "agreement.files_held": ("Filer oppbevart", "Files kept"),
+    "agreement.held_until": ("Oppbevares til", "Kept until"),
+    "agreement.state.running": ("løpende", "running"),
+    "agreement.state.awaiting": ("avsluttet – venter på avhending", "ended – awaiting disposition"),
+    "agreement.state.held": ("oppbevares etter bokføringsloven til {date}", "kept under statutory hold until {date}"),
+    "agreement.state.unknown": ("sluttdato kan ikke leses", "end date unreadable"),
+    "agreement.state.disposed": ("avsluttet – ingenting igjen", "ended – nothing left"),
+    "agreement.states.running": ("løpende", "running"),
+    "agreement.states.awaiting": ("avsluttet – venter på avhending", "ended – awaiting disposition"),
+    "agreement.states.held": ("avsluttet – bare lovpålagt oppbevaring igjen", "ended – only statutory holds left"),
+    "agreement.states.unknown": ("sluttdato kan ikke leses", "end date unreadable"),
+    "agreement.states.disposed": ("avsluttet – ingenting igjen", "ended – nothing left"),
+    "holds.text": ("{n} elementer oppbevares fordi bokføringsloven § 13 krever det; de slettes ikke før datoen.",
+                   ("{n} items are kept because bookkeeping law (bokføringsloven § 13) requires it; they are not "
+                   "deleted before the date.")),
+    "holds.year": ("Oppbevares til (år)", "Kept until (year)"),
+    "holds.class": ("Klasse", "Class"),
+    "holds.first": ("Første dato", "First date"),
+    "holds.last": ("Siste dato", "Last date"),
+    # actions
+    "actions.period": ("Perioden {since} – {until}.", "The period {since} – {until}."),
+    "actions.text": ("Utførte endringer: {executed}. Prøvekjørte: {dry}. Planer: {plans}. Godkjenninger: {approvals}.",
+                     "Executed changes: {executed}. Dry-run results: {dry}. Plans: {plans}. Approvals: {approvals}."),
+    "actions.mode": ("Modus", "Mode"),
+    "actions.kind": ("Type", "Kind"),
+    "actions.result": ("Resultat", "Result"),
+    "mode.execute": ("utført", "executed"),
+    "mode.dry_run": ("prøvekjøring", "dry run"),
+    "kind.remove_permission": ("fjern tilgang", "remove permission"),
+    "kind.fire_retention_event": ("utløs oppbevaringshendelse", "fire retention event"),
+    "kind.apply_statutory_label": ("sett lovpålagt etikett", "apply statutory label"),
+    "kind.apply_label": ("sett oppbevaringsetikett", "apply retention label"),
+    "kind.delete_item": ("slett (til papirkurven)", "delete (to the recycle bin)"),
+    "result.done": ("gjort", "done"),
+    "result.already": ("var allerede slik", "already so"),
+    "result.skipped": ("hoppet over", "skipped"),
+    "result.failed": ("feilet", "failed"),
+    "result.awaiting_approval": ("venter på godkjenning", "awaiting approval"),
+    "result.dry_run": ("prøvekjørt", "dry run"),
+    # alerts
+    "alerts.ok": ("Alle varsler i perioden ble levert.", "Every alert in the period was delivered."),
+    "alerts.sink": ("Kanal", "Sink"),
+    "alerts.attempts": ("Forsøk", "Attempts"),
+    "alerts.failed_attempts": ("Mislykkede forsøk", "Failed attempts"),
+    "alerts.failed_alerts": ("Varsler ikke levert", "Alerts not delivered"),
+    "alerts.last_error": ("Siste feil", "Last error"),
+    "alerts.last_at": ("Sist", "Last"),
+    # data-subject requests
+    "dsar.none": ("Ingen begjæringer er registrert.", "No requests registered."),
+    "dsar.case": ("Sak", "Case"),
+    "dsar.kind": ("Type", "Kind"),
+    "dsar.received": ("Mottatt", "Received"),
+    "dsar.due": ("Frist", "Due"),
+    "dsar.overdue": ("Over fristen", "Overdue"),
+    "dsar.due_soon": ("Frist snart", "Due soon"),
+    "dsar.found": ("Funnet", "Found"),
+    "dsar.erased": ("Slettet", "Erased"),
+    "dsar.kept": ("Beholdt", "Kept"),
+    "dsar.kind.access": ("innsyn", "access"),
+    "dsar.kind.deletion": ("sletting", "deletion"),
+    "dsar.kind.correction": ("retting", "correction"),
+    # evidence
+    "evidence.text": (("Journalen har {runs} kjøringer, {evaluations} evalueringer, {plans} planer og {entries} "
+                      "journalføringer, hver med policyversjonen som gjaldt."),
+                      ("The journal holds {runs} runs, {evaluations} evaluations, {plans} plans and {entries} "
+                      "entries, each with the policy version in force.")),
+    "run.kind": ("Kjøring", "Run"),
+    "run.id": ("Id", "Id"),
+    "run.started": ("Startet", "Started"),
+    "run.finished": ("Ferdig", "Finished"),
+    "run.status": ("Status", "Status"),
+    # markdown
+    "md.open": ("Åpne funn", "Open findings"),
+    "md.more": ("Hele rapporten (HTML og XLSX) ligger som vedlegg til kjøringen.",
+                "The full report (HTML and XLSX) is attached to the run."),
+    # rule names
+    "rule.coverage.not-evaluated": ("Ikke evaluert (data kunne ikke leses)", "Not evaluated (data unreadable)"),
+    "rule.c1.recruitment-access": ("Tilgang til rekruttering", "Recruitment access"),
+    "rule.c2.applicant-retention": ("Søkerdata over lagringstiden", "Applicant data past retention"),
+    "rule.c2.applicant-columns": ("Ulesbar søknadsdato eller ansatt-verdi", "Unreadable application date or hired value"),
+    "rule.c2.hired-applicant": ("Ansatt søker fortsatt i rekruttering", "Hired applicant still in recruitment"),
+    "rule.c2.outside-applicant-folder": ("Fil utenfor søkermappe", "File outside an applicant folder"),
+    "rule.c3.customer-access": ("Tilgang til kundedata", "Customer access"),
+    "rule.c4.duplicate-row": ("Dobbel registerrad", "Duplicate register row"),
+    "rule.c4.invalid-row": ("Ugyldig registerrad", "Invalid register row"),
+    "rule.c4.row-without-folder": ("Registerrad uten kundemappe", "Register row without a folder"),
+    "rule.c4.storage-basis-missing": ("Lagringsgrunnlag mangler", "Storage basis missing"),
+    "rule.c4.unknown-contact": ("Ukjent kontaktperson", "Unknown contact person"),
+    "rule.c4.unregistered-folder": ("Kundemappe uten registerrad", "Customer folder without a register row"),
+    "rule.c5.agreement-ended": ("Avtale avsluttet – venter på avhending", "Agreement ended – awaiting disposition"),
+    "rule.c5.disposal-due": ("Kundefil forfalt for avhending", "Customer file due for disposal"),
+    "rule.c6.statutory-hold": ("Oppbevares etter bokføringsloven", "Kept by bookkeeping law"),
+}
+
+
+class Texts:
+    """The labels of one language, and dates written for it in the policy's time zone."""
+
+    def __init__(self, lang: Language, tz: ZoneInfo) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
+        self.lang = lang
+        self.tz = tz
+        self._index = LANGUAGES.index(lang)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = TEXTS[key][self._index]
+        return text.format(**values) if values else text
+
+    def label(self, group: str, value: str | None) -> str:
+        """A translated value (``label("severity", "high")``); an unknown value is shown as it is."""
+        if value is None:
+            return ""
+        key = f"{group}.{value}"
+        return self(key) if key in TEXTS else value
+
+    def day(self, value: date | None) -> str:
+        return value.isoformat() if value is not None else "–"
+
+    def long_day(self, value: date) -> str:
+        month = MONTHS[self.lang][value.month - 1]
+        return f"{value.day}. {month} {value.year}" if self.lang == "nb" else f"{value.day} {month} {value.year}"
+
+    def moment(self, value: datetime | None) -> str:
+        """An instant as local wall-clock time: ``25. november 2026 kl. 03:00`` / ``25 November 2026, 03:00``."""
+        if value is None:
+            return "–"
+        local = value.astimezone(self.tz)
+        clock = local.strftime("%H:%M")
+        return f"{self.long_day(local.date())} kl. {clock}" if self.lang == "nb" else \
+            f"{self.long_day(local.date())}, {clock}"
+
+    def local_day(self, value: datetime | None) -> str:
+        return self.day(value.astimezone(self.tz).date()) if value is not None else "–"
+
+    def yes_no(self, value: bool) -> str:
+        return self("yes") if value else self("no")

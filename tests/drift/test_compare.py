@@ -1,0 +1,53 @@
+"""Classification rules of drift, on findings built by hand: what is fixed, what only looks fixed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from m365_compliance.drift.compare import classify
+from m365_compliance.drift.exceptions import AcceptedException
+from m365_compliance.drift.exposure import exposes_to_outsiders
+from m365_compliance.rules.findings import Finding, evidence_pairs
+
+TODAY = date(2026, 11, 25)
+
+
+def _finding(fid: str, *, control: str = "C1", scope: str = "recruitment", rule: str = "c1.recruitment-access",
+             status: str = "fail", **evidence: str) -> Finding:
+    return Finding(fid, rule, control, "high", status, "t", "m", "r", scope=scope,  # type: ignore[arg-type]
+                   evidence=evidence_pairs(evidence))
+
+
+def _classify(current, previous, exceptions=None):
+    return classify(current, previous, today=TODAY, first_seen={}, exceptions=exceptions or {},
+                    evaluation_id="e2", previous_evaluation_id="e1")
+
+
+def test_gone_where_the_control_was_evaluated_is_fixed_elsewhere_unverified():
+    before = [_finding("C1-a"), _finding("C3-b", control="C3", scope="customers", rule="c3.customer-access")]
+    gap = _finding("COV-x", rule="coverage.not-evaluated", status="not_evaluated")
+    drift = _classify([gap], before)
+    states = {e.finding.id: e.state for e in drift.entries}
+    assert states == {"COV-x": "new", "C1-a": "unverified", "C3-b": "fixed"}
+
+
+def test_warnings_and_information_do_not_drift():
+    drift = _classify([_finding("C2-w", status="warn"), _finding("C6-i", status="info")], None)
+    assert drift.entries == ()
+
+
+def test_exception_in_force_accepts_and_past_expiry_expires():
+    holds = AcceptedException("C1-a", "owner", "why", TODAY, datetime(2026, 11, 1, tzinfo=timezone.utc))
+    ran_out = AcceptedException("C1-b", "owner", "why", date(2026, 11, 24), datetime(2026, 11, 1, tzinfo=timezone.utc))
+    drift = _classify([_finding("C1-a"), _finding("C1-b")], [_finding("C1-a"), _finding("C1-b")],
+                      {"C1-a": holds, "C1-b": ran_out})
+    assert {e.finding.id: e.state for e in drift.entries} == {"C1-a": "accepted", "C1-b": "expired"}
+
+
+def test_breach_clock_only_for_outsiders():
+    assert exposes_to_outsiders(_finding("a", kind="anyone", linkScope="anonymous"))
+    assert exposes_to_outsiders(_finding("b", kind="guest"))
+    assert not exposes_to_outsiders(_finding("c", kind="organization", linkScope="organization"))
+    assert not exposes_to_outsiders(_finding("d", kind="user"))
+    assert not exposes_to_outsiders(_finding("e", kind="guest", status="not_evaluated"))
+    assert not exposes_to_outsiders(_finding("f", rule="c4.unknown-contact", kind="guest"))
