@@ -31,6 +31,7 @@ def _register_commands() -> None:
     from m365_compliance.cli import config_cmd  # noqa: F401
     from m365_compliance.cli import check_cmd, demo_cmd, inventory_cmd, sandbox_cmd  # noqa: F401
     from m365_compliance.cli import plan_cmd  # noqa: F401
+    from m365_compliance.cli import doctor_cmd  # noqa: F401
 
 
 def main() -> None:
