@@ -34,6 +34,7 @@ def _register_commands() -> None:
     from m365_compliance.cli import drift_cmd  # noqa: F401
     from m365_compliance.cli import inventory_cmd  # noqa: F401
     from m365_compliance.cli import plan_cmd  # noqa: F401
+    from m365_compliance.cli import doctor_cmd  # noqa: F401
     from m365_compliance.cli import report_cmd  # noqa: F401
     from m365_compliance.cli import run_cmd  # noqa: F401
     from m365_compliance.cli import sandbox_cmd  # noqa: F401

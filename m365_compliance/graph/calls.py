@@ -30,6 +30,7 @@ DELTA_TOKEN = Call("read the library's delta feed", 1, DELTA_FULL.permission)
 LIST_CHILDREN = Call("list a folder's children", 2, "Sites.Read.All (list-item columns are read with them)")
 GET_ITEM = Call("read an item", 1, _FILES_READ)
 LIST_PERMISSIONS = Call("list an item's permissions", 5, _FILES_READ)
+LIST_COLUMNS = Call("read the list's columns", 2, "Sites.Read.All (or a Sites.Selected grant on the site)")
 LIST_ITEMS = Call("read the list's items", 2, "Sites.Read.All (or a Sites.Selected grant on the site)")
 GET_LABEL = Call("read an item's retention label", 1, _FILES_READ)
 SET_LABEL = Call("apply a retention label", 2,

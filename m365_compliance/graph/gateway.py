@@ -206,13 +206,15 @@ class GraphGateway:
                                                    lambda item_id: self.list_permissions(drive_id, item_id))
 
     # ------------------------------------------------------------------ directory
-    async def transitive_members(self, group_id: str) -> list[Principal]:
-        """Everyone in the group, nested groups expanded; users with userType Guest are GUEST (§2.5)."""
+    async def transitive_members(self, group_id: str, *, first_page_only: bool = False) -> list[Principal]:
+        """Everyone in the group, nested groups expanded; users with userType Guest are GUEST (§2.5).
+
+        ``first_page_only``: one request, enough to prove the group can be read (``doctor``)."""
         members = self._graph.groups.by_group_id(group_id).transitive_members
         query = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(
             select=PRINCIPAL_SELECT)
         found = await self._collect(calls.TRANSITIVE_MEMBERS, lambda: members.get(_config(query)),
-                                    lambda link: members.with_url(link).get())
+                                    lambda link: members.with_url(link).get(), first_page_only=first_page_only)
         return [p for p in map(mapping.directory_principal, found) if p is not None]
 
     async def find_group(self, id_or_mail: str) -> Principal | None:
@@ -230,11 +232,11 @@ class GraphGateway:
         groups = found.value if found is not None and found.value else []
         return mapping.directory_principal(groups[0]) if groups else None
 
-    async def list_users(self) -> list[Principal]:
+    async def list_users(self, *, first_page_only: bool = False) -> list[Principal]:
         users = self._graph.users
         query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(select=PRINCIPAL_SELECT)
         found = await self._collect(calls.LIST_USERS, lambda: users.get(_config(query)),
-                                    lambda link: users.with_url(link).get())
+                                    lambda link: users.with_url(link).get(), first_page_only=first_page_only)
         return [p for p in map(mapping.directory_principal, found) if p is not None]
 
     # ------------------------------------------------------------------ lists
@@ -256,6 +258,13 @@ class GraphGateway:
             row.setdefault("id", item.id)
             rows.append(row)
         return rows
+
+    async def list_columns(self, site_id: str, list_name: str) -> list[str]:
+        """The internal names of a list's (or library's) columns: what ``fields($select=…)`` takes."""
+        columns = self._graph.sites.by_site_id(site_id).lists.by_list_id(list_name).columns
+        found = await self._collect(calls.LIST_COLUMNS, lambda: columns.get(),
+                                    lambda link: columns.with_url(link).get())
+        return [c.name for c in found if c.name]
 
     # ------------------------------------------------------------------ retention and writes
     async def get_retention_label(self, drive_id: str, item_id: str) -> RetentionLabelInfo | None:
@@ -322,14 +331,14 @@ class GraphGateway:
         return await self._retry.run(call, send)
 
     async def _collect(self, call: Call, first: Callable[[], Awaitable[P | None]],
-                       follow: Callable[[str], Awaitable[P | None]]) -> list[Any]:
-        """Every value of a paged collection, following absolute nextLinks."""
+                       follow: Callable[[str], Awaitable[P | None]], *, first_page_only: bool = False) -> list[Any]:
+        """Every value of a paged collection, following absolute nextLinks (or the first page only)."""
         values: list[Any] = []
         page = await self._run(call, first)
         while page is not None:
             values.extend(page.value or ())
             link = page.odata_next_link
-            if not link:
+            if not link or first_page_only:
                 break
             page = await self._run(call, partial(follow, link))
         return values

@@ -35,6 +35,7 @@ class SandboxOptions:
     ru_per_minute: int | None = None  # None: no budget enforced
     faults: FaultPlan = field(default_factory=FaultPlan)
     require_token: bool = False
+    token: str | None = None  # with require_token: the one bearer token accepted (None: any)
     page_size: int = 200  # server page cap for collections and delta (facts §1.2)
 
 
@@ -96,8 +97,10 @@ class SandboxApp:
     # ------------------------------------------------------------------ pipeline
     def dispatch(self, request: GraphRequest) -> GraphResponse:
         """Route, throttle, run and count one Graph request (also used for each $batch item)."""
-        if self.options.require_token and not request.headers.get("authorization", "").lower().startswith("bearer "):
-            return self.error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if self.options.require_token:
+            refused = self._check_token(request.headers.get("authorization", ""))
+            if refused is not None:
+                return refused
         path = _collapse_slashes(request.path)
         request.path = path
         matched = ROUTES.match(request.method, path)
@@ -124,6 +127,17 @@ class SandboxApp:
                               retry_attempt=request.headers.get("retry-attempt"))
             response.headers.update(self.meter.rate_limit_headers())
         return response
+
+    def _check_token(self, authorization: str) -> GraphResponse | None:
+        """Graph's 401 ``InvalidAuthenticationToken``: "Access token is empty." without a bearer token,
+        "Access token validation failure." for one it does not accept (microsoftgraph
+        console-java-connect-sample #1 shows the body). Only ``options.token`` is accepted when set."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return self.error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if self.options.token is not None and token.strip() != self.options.token:
+            return self.error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+        return None
 
     def error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
         """A Graph error answer with a fresh request-id (``$batch`` uses it for item-level errors)."""

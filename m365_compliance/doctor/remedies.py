@@ -1,0 +1,90 @@
+"""How to fix what is missing: the exact Entra and Graph steps, as commands an admin can run.
+
+``doctor`` prints these as the fix of a MISSING check and ``scripts/setup_entra_app.py`` runs the
+same commands, so a fix and the setup never disagree. Commands use the Azure CLI (``az ad …`` for
+the app registration, ``az rest`` for Graph calls the CLI has no verb for).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from urllib.parse import urlsplit
+
+from m365_compliance.doctor.needs import SiteRole
+
+#: Microsoft Graph's application id: the resource every permission below belongs to.
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+#: Graph's application-permission (app role) ids; the same in every tenant. Listed by
+#: ``az ad sp show --id 00000003-0000-0000-c000-000000000000 --query "appRoles[].{id:id,value:value}"``.
+APP_ROLE_IDS = {
+    "Sites.Selected": "883ea226-0bf2-4a8f-9f9d-92c9162a727d",
+    "Sites.Read.All": "332a536c-c7ef-4017-ab91-336970924f0d",
+    "Sites.ReadWrite.All": "9492366f-7969-46a4-8d15-ed1a20078fff",
+    "Sites.FullControl.All": "a82116e5-55eb-4c41-a434-62fe8a61c773",
+    "Files.Read.All": "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
+    "Files.ReadWrite.All": "75359482-378d-4052-8f01-80520e7db3cd",
+    "GroupMember.Read.All": "98830695-27a2-44f7-8c18-0c3ebc9698f6",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
+    "RecordsManagement.ReadWrite.All": "eb158f57-df43-4751-8b21-b8932adb3d34",
+}
+
+#: The name a Sites.Selected grant shows for the app (it is a label; the id is what counts).
+APP_DISPLAY_NAME = "m365-compliance"
+
+
+def site_key(site_url: str) -> str:
+    """``https://host/sites/name`` → ``host:/sites/name:``, Graph's path form for a site (facts §3.1)."""
+    parts = urlsplit(site_url)
+    return f"{parts.hostname}:{parts.path.rstrip('/')}:"
+
+
+def add_permissions_command(client_id: str, permissions: list[str]) -> list[str]:
+    return ["az", "ad", "app", "permission", "add", "--id", client_id, "--api", GRAPH_APP_ID,
+            "--api-permissions", *(f"{APP_ROLE_IDS[p]}=Role" for p in permissions)]
+
+
+def admin_consent_command(client_id: str) -> list[str]:
+    return ["az", "ad", "app", "permission", "admin-consent", "--id", client_id]
+
+
+def site_grant_body(client_id: str, role: SiteRole) -> dict[str, object]:
+    """The body of ``POST /sites/{site}/permissions`` (docs ``site-post-permissions``, facts §9)."""
+    return {"roles": [role], "grantedToIdentities": [{"application": {"id": client_id,
+                                                                      "displayName": APP_DISPLAY_NAME}}]}
+
+
+def site_grant_command(graph_origin: str, site_url: str, client_id: str, role: SiteRole) -> list[str]:
+    return ["az", "rest", "--method", "post", "--url", f"{graph_origin}/v1.0/sites/{site_key(site_url)}/permissions",
+            "--headers", "Content-Type=application/json", "--body", json.dumps(site_grant_body(client_id, role))]
+
+
+def shell(command: list[str]) -> str:
+    """One command as a line a POSIX shell runs unchanged (``$APP_ID`` left for the shell to expand)."""
+    return " ".join(_quote(arg) for arg in command)
+
+
+def _quote(arg: str) -> str:
+    if "$APP_ID" in arg:
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
+    return shlex.quote(arg)
+
+
+def permission_fix(permission: str, client_id: str) -> str:
+    """The fix for a missing application permission: add it to the app, then grant admin consent."""
+    if permission not in APP_ROLE_IDS:
+        return f"add the Microsoft Graph application permission {permission} to the app and grant admin consent"
+    return (f"add the application permission {permission} and grant admin consent (a Global or Privileged Role "
+            f"Administrator): {shell(add_permissions_command(client_id, [permission]))} && "
+            f"{shell(admin_consent_command(client_id))}")
+
+
+def site_grant_fix(site_url: str, role: SiteRole, client_id: str) -> str:
+    """The fix for a site the app may not read: a Sites.Selected grant on exactly that site."""
+    body = json.dumps(site_grant_body(client_id, role))
+    return (f"grant Sites.Selected `{role}` on {site_url}: POST /sites/{site_key(site_url)}/permissions {body} "
+            "(as an app holding Sites.FullControl.All or a SharePoint administrator; "
+            "scripts/setup_entra_app.py --apply runs it). The app itself needs the Sites.Selected application "
+            "permission with admin consent.")

@@ -1,0 +1,188 @@
+"""``doctor`` against the sandbox demo tenant over real HTTP: all OK as served, and for each thing a
+tenant can refuse — a site, a permission, the sharing-change delta, the credential — the exact fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from doctor_world import KUNDER, REKRUTTERING, app_token, by_status, doctor, load, policy, site_id
+
+from m365_compliance.cli.main import _register_commands, cli
+from m365_compliance.sandbox.http.app import SandboxOptions
+from m365_compliance.sandbox.server import SandboxServer
+
+_register_commands()
+
+
+def test_the_demo_tenant_is_all_ok(tmp_path, server):
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    assert report.ok and not by_status(report, "MISSING") and not by_status(report, "FAILED")
+    assert report.inventory_mode == "sharing-change delta"
+    checked = {(c.area, c.subject) for c in report.checks if c.status == "OK"}
+    assert {("site", REKRUTTERING), ("site", KUNDER), ("library", "recruitment.library = 'Dokumenter'"),
+            ("library", "customers.library = 'Avtaler'"), ("columns", "register list 'Avtaleregister' columns"),
+            ("group", "roles.recruiters[0]"), ("group", "roles.management[0]"), ("group", "roles.sales[0]"),
+            ("inventory", "recruitment library delta"), ("users", "users")} <= checked
+    # The sandbox's fixed token is no JWT: roles unreadable, said so, and the probes decided.
+    assert report.roles is None
+    assert [c.subject for c in by_status(report, "NOTE")] == ["roles"]
+
+
+def test_doctor_is_read_only_and_cheap(tmp_path, server):
+    doctor(load(policy(tmp_path, server.base_url)))
+    stats = server.app.meter.snapshot()
+    assert stats["writes"] == 0
+    assert stats["requests"] <= 20 and stats["ruTotal"] <= 25
+
+
+def test_a_refused_site_names_the_grant_on_that_site(tmp_path, server, tenant):
+    tenant.access.denied_sites.add(site_id(tenant, "rekruttering"))
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    assert not report.ok
+    (missing,) = by_status(report, "MISSING")
+    assert (missing.area, missing.subject) == ("site", REKRUTTERING)
+    assert missing.fix.startswith(f"grant Sites.Selected `read` on {REKRUTTERING}: POST "
+                                  "/sites/tretoen.sharepoint.com:/sites/rekruttering:/permissions")
+    assert '"roles": ["read"]' in missing.fix and "00000000-0000-0000-0000-00000000c0de" in missing.fix
+    # The other site is still probed and fine; nothing below the refused site is guessed at.
+    assert any(c.subject == KUNDER and c.status == "OK" for c in report.checks)
+    assert not any(c.subject == "recruitment.library = 'Dokumenter'" for c in report.checks)
+
+
+def test_for_execute_runs_the_fix_grants_write(tmp_path, server, tenant):
+    tenant.access.denied_sites.add(site_id(tenant, "kunder"))
+    report = doctor(load(policy(tmp_path, server.base_url)), mode="execute")
+    fixes = {c.subject: c.fix for c in by_status(report, "MISSING")}
+    assert fixes[KUNDER].startswith(f"grant Sites.Selected `write` on {KUNDER}")
+    assert any(c.subject == "write access" and c.status == "NOTE" for c in report.checks)
+
+
+def test_missing_group_member_permission_is_named_with_admin_consent(tmp_path, server, tenant):
+    tenant.access.permissions.discard("GroupMember.Read.All")
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    missing = by_status(report, "MISSING")
+    assert {c.subject for c in missing} == {"roles.recruiters[0]", "roles.management[0]", "roles.sales[0]"}
+    for check in missing:
+        assert "add the application permission GroupMember.Read.All and grant admin consent" in check.fix
+        assert "98830695-27a2-44f7-8c18-0c3ebc9698f6=Role" in check.fix and "admin-consent" in check.fix
+
+
+def test_without_full_control_the_inventory_falls_back_per_item_with_the_trade_off(tmp_path, server, tenant):
+    tenant.access.permissions.discard("Sites.FullControl.All")
+    tenant.access.permissions.add("Sites.Selected")
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    assert report.ok and report.inventory_mode == "per-item fallback"
+    notes = [c for c in by_status(report, "NOTE") if c.area == "inventory"]
+    assert len(notes) == 2
+    assert all("5 RU per item" in c.detail and "Sites.FullControl.All" in c.detail for c in notes)
+
+
+def test_a_policy_insisting_on_the_sharing_delta_makes_the_fallback_missing(tmp_path, server, tenant):
+    tenant.access.permissions.discard("Sites.FullControl.All")
+    tenant.access.permissions.add("Sites.Selected")
+    config = load(policy(tmp_path, server.base_url, ('mode = "auto"', 'mode = "sharing-delta"')))
+    report = doctor(config)
+    missing = [c for c in by_status(report, "MISSING") if c.area == "inventory"]
+    assert missing and all("Sites.FullControl.All" in c.fix and "admin-consent" in c.fix for c in missing)
+
+
+def test_a_token_graph_refuses_is_a_credential_failure_and_stops_the_probes(tmp_path, tenant):
+    with SandboxServer(tenant, SandboxOptions(require_token=True, token="the-token-the-tenant-accepts")) as server:
+        report = doctor(load(policy(tmp_path, server.base_url)))
+    (failed,) = by_status(report, "FAILED")
+    assert failed.area == "credential" and failed.subject == "auth.method = none"
+    assert "401" in failed.detail and "InvalidAuthenticationToken" in failed.detail
+    assert 'auth.method "none" sends the sandbox\'s fixed token' in failed.fix
+    # The token was issued (the credential works), Graph refused it on the first probe, and probing stopped.
+    assert [(c.area, c.status) for c in report.checks] == [("credential", "OK"), ("token", "NOTE"),
+                                                           ("credential", "FAILED")]
+
+
+def test_a_credential_without_its_environment_names_the_variables(tmp_path, server):
+    config = load(policy(tmp_path, server.base_url, ('method = "none"', 'method = "github_oidc"')))
+    report = doctor(config, environ={})
+    (failed,) = report.checks
+    assert (failed.area, failed.status) == ("credential", "FAILED")
+    assert "ACTIONS_ID_TOKEN_REQUEST_URL" in failed.detail
+    assert "id-token: write" in failed.fix and "https://token.actions.githubusercontent.com" in failed.fix
+    assert "repo:OWNER/REPO:ref:refs/heads/BRANCH" in failed.fix
+    assert server.app.meter.snapshot()["requests"] == 0
+
+
+def test_the_tokens_roles_are_compared_with_what_the_policy_needs(tmp_path, server, tenant):
+    tenant.access.permissions.discard("GroupMember.Read.All")
+    roles = {"Sites.Selected", "User.Read.All", "Sites.FullControl.All", "Mail.ReadWrite"}
+    report = doctor(load(policy(tmp_path, server.base_url)), credential=app_token(roles))
+    assert report.roles == frozenset(roles)
+    checks = {(c.area, c.subject): c for c in report.checks}
+    assert checks[("token", "tid/appid")].status == "OK"
+    assert checks[("permission", "Sites.Selected")].status == "OK"
+    assert checks[("permission", "Sites.FullControl.All")].status == "OK"
+    missing = checks[("permission", "GroupMember.Read.All")]
+    assert missing.status == "MISSING" and "admin-consent" in missing.fix
+    assert checks[("permission", "Mail.ReadWrite")].status == "NOTE"  # more than the policy needs
+    assert ("permission", "Mail.Send") not in checks  # no e-mail sink in the demo policy
+    assert ("permission", "RecordsManagement.ReadWrite.All") not in checks  # events fire only when executing
+
+
+def test_execute_with_event_based_retention_needs_records_management(tmp_path, server):
+    roles = {"Sites.Selected", "GroupMember.Read.All", "User.Read.All"}
+    report = doctor(load(policy(tmp_path, server.base_url)), mode="execute", credential=app_token(roles))
+    checks = {(c.area, c.subject): c for c in report.checks}
+    assert checks[("permission", "RecordsManagement.ReadWrite.All")].status == "MISSING"
+    assert checks[("permission", "Sites.FullControl.All")].status == "NOTE"  # optional in auto mode
+    assert not report.ok
+
+
+def test_a_token_of_another_app_is_named(tmp_path, server):
+    other = "11111111-2222-3333-4444-555555555555"
+    report = doctor(load(policy(tmp_path, server.base_url)), credential=app_token({"Sites.Selected"}, appid=other))
+    (failed,) = [c for c in by_status(report, "FAILED") if c.area == "token"]
+    assert other in failed.detail and "client_id" in failed.fix
+
+
+def test_a_wrong_register_column_names_the_key(tmp_path, server):
+    config = load(policy(tmp_path, server.base_url, ('agreement_id = "AvtaleId"', 'agreement_id = "AvtaleNr"')))
+    report = doctor(config)
+    (missing,) = by_status(report, "MISSING")
+    assert missing.subject == "register.columns.agreement_id" and "'AvtaleNr'" in missing.detail
+    assert "AvtaleId" in missing.fix
+
+
+def test_cli_table_exit_codes_and_json_shape(tmp_path, server, tenant):
+    path = policy(tmp_path, server.base_url)
+    ok = CliRunner().invoke(cli, ["doctor", "--config", str(path)])
+    assert ok.exit_code == 0, ok.output
+    assert "All " in ok.output and "checks OK" in ok.output
+    tenant.access.denied_sites.add(site_id(tenant, "rekruttering"))
+    bad = CliRunner().invoke(cli, ["doctor", "--config", str(path), "--json"])
+    assert bad.exit_code == 1
+    body = json.loads(bad.output)
+    assert set(body) == {"ok", "policyVersion", "authMethod", "mode", "roles", "inventoryMode", "counts", "checks"}
+    assert body["ok"] is False and body["counts"]["MISSING"] == 1 and body["mode"] == "dry-run"
+    assert all(set(c) == {"area", "subject", "status", "detail", "fix"} for c in body["checks"])
+    assert {c["status"] for c in body["checks"]} <= {"OK", "NOTE", "MISSING", "FAILED"}
+
+
+def test_a_bad_policy_file_is_exit_2(tmp_path):
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[tenant]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["doctor", "--config", str(bad)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("refuse", ["nothing", "site-and-groups"])
+def test_no_personal_data_in_the_output(tmp_path, server, tenant, refuse):
+    if refuse != "nothing":
+        tenant.access.denied_sites.add(site_id(tenant, "kunder"))
+        tenant.access.permissions.discard("GroupMember.Read.All")
+    path = policy(tmp_path, server.base_url)
+    output = "".join(CliRunner().invoke(cli, ["doctor", "--config", str(path), *flags]).output
+                     for flags in ([], ["--json"]))
+    people = [u.display_name for u in tenant.users.values()] + [u.mail for u in tenant.users.values() if u.mail]
+    people += [g.mail for g in tenant.groups.values() if g.mail] + [g.display_name for g in tenant.groups.values()]
+    names = [i.name for d in tenant.drives.values() for i in d.items.values() if i.parent_id is not None]
+    leaked = [text for text in people + names if text and text in output]
+    assert not leaked
