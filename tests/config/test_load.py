@@ -181,6 +181,9 @@ def test_minimal_config_fills_every_default() -> None:
     ("remediation", {"remove_grants": ["C1", "C3", "C1"]}, "remediation.remove_grants", frozenset({"C1", "C3"})),
     ("inventory", {"mode": "sharing-delta", "full_every_days": 1}, "inventory.mode", "sharing-delta"),
     ("state", {"path": "/var/lib/m365/state.sqlite"}, "state.path", Path("/var/lib/m365/state.sqlite")),
+    ("run", {"fail_on": "never", "mode": "execute"}, "run.fail_on", "never"),
+    ("run", {"fail_on": "medium"}, "run.mode", "dry-run"),
+    ("alerts", {"min_severity": "medium"}, "alerts.min_severity", "medium"),
 ])
 def test_each_section_reads_its_keys(section: str, values: dict[str, Any], attribute: str, expected: Any) -> None:
     raw = minimal()
@@ -610,3 +613,13 @@ def test_docs_show_the_demo_config_verbatim() -> None:
                     "[register.columns]", "[retention]", "[[retention.statutory]]", "[limits]", "[remediation]",
                     "[[alerts.sinks]]", "[state]", "[inventory]"):
         assert f"## `{section}`" in docs
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("run", "fail_on", "critical"), ("run", "mode", "apply"), ("alerts", "min_severity", "urgent")])
+def test_run_and_alert_thresholds_are_checked(section: str, key: str, value: str) -> None:
+    raw = minimal()
+    raw.setdefault(section, {})[key] = value
+    with pytest.raises(ConfigError) as caught:
+        build(raw)
+    assert key in str(caught.value) and value in str(caught.value)
