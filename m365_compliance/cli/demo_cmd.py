@@ -22,8 +22,10 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     """Run the pipeline against the bundled 321 sandbox tenant: no tenant, no credentials needed.
 
     Starts the sandbox (a local Graph-compatible server) with the 321 demo tenant, writes the demo
-    policy file, runs the inventory and the policy check (controls C1–C6) and prints a summary.
-    Outputs land in --out: policy.toml, state.sqlite, findings.json and summary.json.
+    policy file and runs the nightly pipeline against it: inventory, policy check (C1–C6), plan, a
+    dry run of the apply (nothing is written), the management report, drift and alerts. Outputs land
+    in --out: policy.toml, state.sqlite, findings.json, plan.json, report.html/.xlsx/.md, alerts.jsonl
+    and summary.json.
 
     \b
     Example:
@@ -50,4 +52,11 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     by_control = ", ".join(f"{c} {n}" for c, n in sorted(Counter(f.control for f in acting).items()))
     click.echo(f"Policy check: {len(acting)} findings to act on ({by_control}); "
                f"{sum(f.status == 'info' for f in outcome.findings)} items kept by law.")
+    run = summary["run"]
+    apply = outcome.nightly.stage("apply")
+    click.echo(f"Plan: {outcome.nightly.stage('plan').detail if outcome.nightly.stage('plan') else 'none'}; "
+               f"apply rehearsed ({apply.detail if apply else 'not run'}).")
+    drift = run.get("drift", {})
+    click.echo(f"Drift: {drift.get('new', 0)} new findings alerted (first night); alerts in {out_dir}/alerts.jsonl.")
+    click.echo(f"Report: {out_dir}/report.html (open it in a browser), report.xlsx, report.md.")
     click.echo(f"Outputs in {out_dir}/: {', '.join(sorted(p.name for p in out_dir.iterdir()))}")

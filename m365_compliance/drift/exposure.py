@@ -12,13 +12,12 @@ from __future__ import annotations
 from m365_compliance.rules.findings import Finding
 
 ACCESS_RULES = frozenset({"c1.recruitment-access", "c3.customer-access"})
-OUTSIDE_KINDS = frozenset({"anyone", "guest"})
+#: The access rules' verdicts (``rules.allowed.Verdict.kind``) that reach outside the organisation. An
+#: expired link grants nothing now, so it does not start the clock even when it was anonymous.
+OUTSIDE_VERDICTS = frozenset({"anonymous-link", "outsider"})
 
 
 def exposes_to_outsiders(finding: Finding) -> bool:
     if finding.rule_id not in ACCESS_RULES or finding.status != "fail":
         return False
-    evidence = dict(finding.evidence)
-    if evidence.get("linkScope") == "anonymous":
-        return True
-    return evidence.get("kind") in OUTSIDE_KINDS and evidence.get("linkScope") != "organization"
+    return dict(finding.evidence).get("verdict") in OUTSIDE_VERDICTS

@@ -63,9 +63,7 @@ async def send_alerts(store: StateStore, drift: Drift, channels: Sequence[Channe
     for delivery in deliveries:
         alert_log.record(drift.evaluation_id, delivery, offered[delivery.sink], at=now)
         fields = {"sink": delivery.sink, "delivered": len(delivery.delivered), "failed": len(delivery.failed)}
-        if delivery.ok:
-            log.info("alerts delivered to %s: %d", delivery.sink, len(delivery.delivered), extra={"fields": fields})
-        else:
+        if not delivery.ok:
             log.warning("alerts to %s failed: %d of %d (%s); they are offered again next run", delivery.sink,
                         len(delivery.failed), len(offered[delivery.sink]), delivery.error, extra={"fields": fields})
     return AlertOutcome(offered, deliveries)

@@ -24,7 +24,7 @@ from m365_compliance.report import activity, findings_view, tenant_view
 from m365_compliance.report.model import DsarCaseRow, ReportData
 from m365_compliance.rules.dates import local_date
 from m365_compliance.state.findings_repo import FindingsRepository
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.store import StateStore, utc_now
 
 __all__ = ["DsarCaseRow", "ReportData", "build_report_data"]
 
@@ -49,6 +49,9 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
     controls = {f.id: f.control for f in findings} | {e.finding.id: e.finding.control for e in drift.entries}
     journal = Journal(store).entries()
     since = now - timedelta(days=period_days)
+    # The journal is stamped with the wall clock; a rehearsal "as of" an earlier instant (the demo's
+    # tenant clock) still shows what it just did.
+    until = max(now, utc_now())
     inventory = next((activity.run_info(r) for r in store.runs("inventory") if r["id"] == latest.snapshot_run_id),
                      None)
     return ReportData(
@@ -61,8 +64,8 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         applicants=tenant_view.applicant_ages(snapshot, config, today, include_names),
         deletions=findings_view.deletions(rows, today, upcoming_days),
         agreements=tenant_view.agreements(snapshot, config, findings, today, include_names),
-        actions=activity.actions(journal, since, now),
-        alert_failures=activity.sink_failures(AlertLog(store).attempts(since), now),
+        actions=activity.actions(journal, since, until),
+        alert_failures=activity.sink_failures(AlertLog(store).attempts(since), until),
         evidence=activity.evidence(store.runs(), len(repo.evaluations()), journal),
     )
 

@@ -58,7 +58,8 @@ def _judge_area(r: Rule, snapshot: Snapshot, scope: ScopeSnapshot, top: DriveIte
             who = access.principal
             yield r.about(scope, source, _message(verdict.kind, access, allowed), status=verdict.status,
                           severity=verdict.severity, title=TITLES[verdict.kind],
-                          key=(top.id, access.permission_id, who.key), evidence=_evidence(access, top))
+                          key=(top.id, access.permission_id, who.key),
+                          evidence={**_evidence(access, top), "verdict": verdict.kind})
 
 
 def _message(kind: str, access: Access, allowed: Audience) -> str:

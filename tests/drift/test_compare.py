@@ -45,9 +45,10 @@ def test_exception_in_force_accepts_and_past_expiry_expires():
 
 
 def test_breach_clock_only_for_outsiders():
-    assert exposes_to_outsiders(_finding("a", kind="anyone", linkScope="anonymous"))
-    assert exposes_to_outsiders(_finding("b", kind="guest"))
-    assert not exposes_to_outsiders(_finding("c", kind="organization", linkScope="organization"))
-    assert not exposes_to_outsiders(_finding("d", kind="user"))
-    assert not exposes_to_outsiders(_finding("e", kind="guest", status="not_evaluated"))
-    assert not exposes_to_outsiders(_finding("f", rule="c4.unknown-contact", kind="guest"))
+    assert exposes_to_outsiders(_finding("a", kind="anyone", linkScope="anonymous", verdict="anonymous-link"))
+    assert exposes_to_outsiders(_finding("b", kind="guest", verdict="outsider"))
+    assert not exposes_to_outsiders(_finding("c", kind="anyone", linkScope="anonymous", verdict="expired"))
+    assert not exposes_to_outsiders(_finding("d", kind="organization", verdict="organization-link"))
+    assert not exposes_to_outsiders(_finding("e", kind="user", verdict="outside-allowed"))
+    assert not exposes_to_outsiders(_finding("f", kind="guest", status="not_evaluated", verdict="outsider"))
+    assert not exposes_to_outsiders(_finding("g", rule="c4.unknown-contact", kind="guest", verdict="outsider"))

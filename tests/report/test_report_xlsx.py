@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from m365_compliance.report.xlsx import render_xlsx
+from m365_compliance.state.store import StateStore
 
 
 def _book(data, lang):
@@ -41,7 +42,10 @@ def test_a_sheet_per_control_with_its_findings(demo_state, books):
     # C7 lists requests (none yet), C8 the drift entries, C9 the runs.
     assert books["en"]["C7"].max_row == 1
     assert books["en"]["C8"].max_row - 1 == sum(f.is_open for f in demo_state.findings())
-    assert {r["Run"] for r in _rows(books["en"]["C9"])} == {"inventory", "check"}
+    with StateStore(demo_state.config.state.path) as store:
+        runs = store.runs()
+    assert [(r["Run"], r["Id"]) for r in _rows(books["en"]["C9"])] == [(r["kind"], r["id"]) for r in runs]
+    assert {"inventory", "check"} <= {r["kind"] for r in runs}
 
 
 def test_every_sheet_is_a_filterable_table_with_a_frozen_header(books):
