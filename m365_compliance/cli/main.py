@@ -30,7 +30,7 @@ def _register_commands() -> None:
     # Imported here so each command module stays independent of the others.
     from m365_compliance.cli import config_cmd  # noqa: F401
     from m365_compliance.cli import check_cmd, demo_cmd, inventory_cmd, sandbox_cmd  # noqa: F401
-    from m365_compliance.cli import plan_cmd  # noqa: F401
+    from m365_compliance.cli import dsar_cmd, plan_cmd  # noqa: F401
 
 
 def main() -> None:

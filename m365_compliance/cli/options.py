@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,3 +37,17 @@ def load_policy(path: Path):  # type: ignore[no-untyped-def]
         return load_config(path)
     except ComplianceError as error:
         fail(error, exit_code=2)
+
+
+def parse_now(text: str | None) -> datetime:
+    """``--now``: an ISO 8601 instant (naive = UTC), or the current time."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(text)  # 3.11 reads a trailing "Z"
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from error
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+now_option = click.option("--now", "now_text", help="Act as of this instant (ISO 8601), e.g. to rehearse a later date.")

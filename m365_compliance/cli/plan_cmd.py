@@ -11,7 +11,13 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, verbose_option
+from m365_compliance.cli.options import (
+    config_option,
+    load_policy,
+    now_option,
+    verbose_option,
+)
+from m365_compliance.cli.options import parse_now as _now
 from m365_compliance.cli.output import configure_logging, fail
 from m365_compliance.errors import (
     ApprovalError,
@@ -22,17 +28,7 @@ from m365_compliance.errors import (
 
 EXIT_OVER_LIMIT = 3
 EXIT_FAILED_ACTIONS = 4
-CLASSES = ("customer_disposal", "applicant_deletion")
-
-
-def _now(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        now = datetime.fromisoformat(text)  # 3.11 reads a trailing "Z"
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--now") from error
-    return now if now.tzinfo else now.replace(tzinfo=UTC)
+CLASSES = ("customer_disposal", "applicant_deletion", "dsar_erasure")
 
 
 def _fail(error: ComplianceError) -> None:
@@ -40,9 +36,6 @@ def _fail(error: ComplianceError) -> None:
     if isinstance(error, LimitExceeded):
         fail(error, EXIT_OVER_LIMIT)
     fail(error, 2 if isinstance(error, PlanError | ApprovalError) else 1)
-
-
-now_option = click.option("--now", "now_text", help="Act as of this instant (ISO 8601), e.g. to rehearse a later date.")
 
 
 @cli.command("plan")

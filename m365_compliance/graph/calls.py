@@ -41,6 +41,10 @@ TRANSITIVE_MEMBERS = Call("expand a group's members", 1, "GroupMember.Read.All")
 FIND_GROUP = Call("find a group", 1, "GroupMember.Read.All")
 LIST_USERS = Call("list users", 1, "User.Read.All")
 FIRE_EVENT = Call("fire a retention event", 2, "RecordsManagement.ReadWrite.All", idempotent=False)
+DOWNLOAD = Call("download a file", 1, _FILES_READ)
+UPLOAD = Call("upload a file", 2, _FILES_WRITE)  # a PUT: resending writes the same bytes again
+SEARCH = Call("search the tenant", 1, "Files.Read.All or Sites.Read.All (application; a Sites.Selected grant does "
+              "not cover Microsoft Search)")
 #: The $batch envelope costs nothing itself; its items are charged one by one (facts §6.1, §7.1).
 BATCH = Call("send a $batch request", 0, _FILES_READ)
 

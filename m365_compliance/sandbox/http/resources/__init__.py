@@ -8,3 +8,5 @@ from m365_compliance.sandbox.http.resources import drives  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import delta  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import permissions  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import labels  # noqa: F401,E402
+from m365_compliance.sandbox.http.resources import content  # noqa: F401
+from m365_compliance.sandbox.http.resources import search  # noqa: F401
