@@ -7,7 +7,8 @@ ComplianceError
 ├── InventoryError       an inventory could not run at all (a partial failure is a gap, not this)
 ├── PlanError            a plan file that cannot be applied (unreadable, edited, other policy version)
 ├── ApprovalError        an approval that does not fit the plan (other plan id, unknown action or class)
-└── LimitExceeded        a plan over a blast-radius limit: the run stopped before its first write
+├── LimitExceeded        a plan over a blast-radius limit: the run stopped before its first write
+└── DsarError            a data-subject request step that cannot be taken (unknown case, wrong state, bad input)
 """
 
 from __future__ import annotations
@@ -80,3 +81,13 @@ class LimitExceeded(ComplianceError):
         self.allowed = allowed
         self.selected = selected
         self.population = population
+
+
+class DsarError(ComplianceError):
+    """A data-subject request step refused: ``usage`` is True for bad input (exit 2), else a state problem (exit 1)."""
+
+    default_hint = "See `m365-compliance dsar list --config POLICY` for the cases and docs/dsar.md for the steps."
+
+    def __init__(self, message: str, *, hint: str | None = None, usage: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        self.usage = usage

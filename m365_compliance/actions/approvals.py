@@ -87,7 +87,8 @@ def check_approval(plan: Plan, approval: Approval) -> None:
         raise ApprovalError("An approval must say who approves (--by NAME, or `by` in approvals.toml).")
     if not approval.action_ids and not approval.classes:
         raise ApprovalError("The approval names no action and no class: say what is approved.",
-                            hint="Use --action ID (repeatable) and/or --class customer_disposal|applicant_deletion.")
+                            hint="Use --action ID (repeatable) and/or --class customer_disposal|applicant_deletion|"
+                                 "dsar_erasure.")
     unknown_classes = [c for c in approval.classes if c not in APPROVAL_CLASSES]
     if unknown_classes:
         raise ApprovalError(f"Unknown approval class {unknown_classes[0]!r}.",

@@ -53,7 +53,10 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_by_action ON journal (action_id, plan_id, mode);
 """
 
-Event = Literal["plan", "approval", "apply_started", "apply_finished", "apply_stopped", "attempt", "outcome"]
+Event = Literal["plan", "approval", "apply_started", "apply_finished", "apply_stopped", "attempt", "outcome",
+                # data-subject requests (C7): ``target`` is the case id, ``reason`` ids, dates and counts only
+                "dsar_opened", "dsar_found", "dsar_confirmed", "dsar_rejected", "dsar_extended", "dsar_exported",
+                "dsar_erasure_planned", "dsar_noted", "dsar_closed"]
 Mode = Literal["execute", "dry_run"]
 COLUMNS = ("seq", "at", "event", "plan_id", "action_id", "run_id", "mode", "kind", "target", "result", "code",
            "reason", "actor", "policy_version")

@@ -23,12 +23,12 @@ ActionKind = Literal["remove_permission", "fire_retention_event", "apply_statuto
                      "delete_item"]
 #: Execution order: grants first (they expose data now), deletions last (after every label is in place).
 KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
-ApprovalClass = Literal["customer_disposal", "applicant_deletion"]
+ApprovalClass = Literal["customer_disposal", "applicant_deletion", "dsar_erasure"]
 APPROVAL_CLASSES: tuple[ApprovalClass, ...] = get_args(ApprovalClass)
 LimitName = Literal["max_deletions", "max_deletion_share", "max_permission_removals"]
 #: Why the planner did not plan what a finding asked for (docs/plan-and-apply.md explains each).
 SkipCode = Literal["statutory_hold", "record_label", "retention_label", "hired_applicant", "remediation_off",
-                   "group_member", "library_root", "no_asset_id", "not_in_snapshot", "no_etag"]
+                   "group_member", "library_root", "no_asset_id", "not_in_snapshot", "no_etag", "outside_scopes"]
 SKIP_CODES: tuple[SkipCode, ...] = get_args(SkipCode)
 
 DELETE: Final = "delete_item"

@@ -113,10 +113,9 @@ class _Planner:
                 assert hold.keep_until is not None
                 return "statutory_hold", (f"C6: item {node.id} is kept by bookkeeping law until "
                                           f"{hold.keep_until.isoformat()} ({dict(hold.evidence).get('class', '')}).")
-            if node.label is not None and node.label.is_record:
-                return "record_label", f"Item {node.id} is a record ('{node.label.name}'); records are never deleted."
-            if node.label is not None and node.label.delete_allowed is False:
-                return "retention_label", f"The retention label '{node.label.name}' on item {node.id} forbids deletion."
+            kept = label_protection(node)
+            if kept is not None:
+                return kept
         return None
 
     def deletion(self, finding: Finding, approval_class: str, reason: str, *, auto: bool) -> None:
@@ -251,6 +250,15 @@ class _Planner:
                                     f"{evidence.get('through', 'a')} access for a {evidence.get('kind', 'principal')} "
                                     f"is not allowed by the policy ({f.severity}).", (f.id,), scope.scope,
                                     permission_id=permission))
+
+
+def label_protection(node: DriveItem) -> tuple[SkipCode, str] | None:
+    """A label the snapshot shows that keeps the item: a record, or a label that forbids deletion."""
+    if node.label is not None and node.label.is_record:
+        return "record_label", f"Item {node.id} is a record ('{node.label.name}'); records are never deleted."
+    if node.label is not None and node.label.delete_allowed is False:
+        return "retention_label", f"The retention label '{node.label.name}' on item {node.id} forbids deletion."
+    return None
 
 
 def _day(value: date | None) -> str:

@@ -32,6 +32,7 @@ def _register_commands() -> None:
     from m365_compliance.cli import config_cmd  # noqa: F401
     from m365_compliance.cli import demo_cmd  # noqa: F401
     from m365_compliance.cli import drift_cmd  # noqa: F401
+    from m365_compliance.cli import dsar_cmd  # noqa: F401
     from m365_compliance.cli import inventory_cmd  # noqa: F401
     from m365_compliance.cli import plan_cmd  # noqa: F401
     from m365_compliance.cli import doctor_cmd  # noqa: F401

@@ -27,7 +27,7 @@ from m365_compliance.errors import (
 
 EXIT_OVER_LIMIT = 3
 EXIT_FAILED_ACTIONS = 4
-CLASSES = ("customer_disposal", "applicant_deletion")
+CLASSES = ("customer_disposal", "applicant_deletion", "dsar_erasure")
 
 
 def _fail(error: ComplianceError) -> None:

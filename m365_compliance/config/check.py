@@ -90,6 +90,11 @@ def summary_lines(config: Config) -> list[str]:
         + (f"; written in {_LANGUAGES[config.alerts.language]}" if config.alerts.sinks else ""),
         f"state: {config.state.path}",
         f"inventory: mode {config.inventory.mode}, full re-read every {config.inventory.full_every_days} days",
+        "data-subject requests (C7): applicant e-mail "
+        + (f"column {r.email_column!r}" if r.email_column else "not configured (found by name and register only)")
+        + "; tenant-wide search "
+        + (f"on (region {config.dsar.search_region})" if config.dsar.tenant_search else "off")
+        + f"; due soon {config.dsar.due_soon_days} days before the deadline",
     ]
     return lines
 

@@ -48,6 +48,7 @@ from m365_compliance.config.schema import (
     Config,
     CustomerScope,
     DateSource,
+    DsarConfig,
     EmailSink,
     FolderMatch,
     GithubSink,
@@ -160,10 +161,11 @@ def _config(top: Table, file: Path) -> Config:
     state = _state(top.table("state", required=False), base_dir)
     inventory = _inventory(top.table("inventory", required=False))
     run = _run(top.table("run", required=False))
+    dsar = _dsar(top.table("dsar", required=False))
     top.close()
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
-                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run)
+                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -211,7 +213,7 @@ def _recruitment(t: Table) -> RecruitmentScope:
     scope = RecruitmentScope(
         site_url=t.get("site_url", SITE_URL), library=t.get("library", TEXT),
         **t.given(folder=FOLDER, folder_depth=integer(1), application_date_column=TEXT, hired_column=TEXT,
-                  date_source=choice(get_args(DateSource))))
+                  date_source=choice(get_args(DateSource)), email_column=TEXT))
     t.close()
     if scope.date_source == "column_then_created" and scope.application_date_column is None:
         raise t.missing("application_date_column", TEXT.expected,
@@ -362,3 +364,12 @@ def _inventory(t: Table) -> InventoryConfig:
     inventory = InventoryConfig(**t.given(mode=choice(get_args(InventoryMode)), full_every_days=integer(1)))
     t.close()
     return inventory
+
+
+def _dsar(t: Table) -> DsarConfig:
+    dsar = DsarConfig(**t.given(tenant_search=FLAG, search_region=TEXT, due_soon_days=integer(0)))
+    t.close()
+    if dsar.tenant_search and dsar.search_region is None:
+        raise t.missing("search_region", TEXT.expected, "`dsar.tenant_search` = true searches with application "
+                        "permissions, which need the tenant's region (e.g. \"EMEA\"; see docs/dsar.md)")
+    return dsar

@@ -79,6 +79,7 @@ class RecruitmentScope:
     application_date_column: str | None = None  # required when date_source = "column_then_created"
     hired_column: str | None = None
     date_source: DateSource = "column_then_created"
+    email_column: str | None = None  # the applicant's e-mail address: finds a data subject's folder (C7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +267,16 @@ class RunConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DsarConfig:
+    """``[dsar]``: data-subject requests (C7). ``search_region`` is required with ``tenant_search``:
+    Microsoft Search with application permissions searches one geographic region."""
+
+    tenant_search: bool = False
+    search_region: str | None = None
+    due_soon_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """A loaded, validated policy file. ``source`` is the file it came from (absolute)."""
 
@@ -284,6 +295,7 @@ class Config:
     alerts: Alerts = Alerts()
     inventory: InventoryConfig = InventoryConfig()
     run: RunConfig = RunConfig()
+    dsar: DsarConfig = DsarConfig()
 
     @property
     def policy_version(self) -> str:

@@ -45,6 +45,10 @@ FIRE_EVENT = Call("fire a retention event", 2, "RecordsManagement.ReadWrite.All"
 #: Exchange, not SharePoint: priced 1 like the directory calls. Resending could deliver the mail twice.
 SEND_MAIL = Call("send mail", 1, "Mail.Send (an Exchange application access policy may limit it to some mailboxes)",
                  idempotent=False)
+DOWNLOAD = Call("download a file", 1, _FILES_READ)
+UPLOAD = Call("upload a file", 2, _FILES_WRITE)  # a PUT: resending writes the same bytes again
+SEARCH = Call("search the tenant", 1, "Files.Read.All or Sites.Read.All (application; a Sites.Selected grant does "
+              "not cover Microsoft Search)")
 #: The $batch envelope costs nothing itself; its items are charged one by one (facts §6.1, §7.1).
 BATCH = Call("send a $batch request", 0, _FILES_READ)
 

@@ -9,35 +9,47 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 from azure.core.credentials import TokenCredential
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_http.middleware.options import HeadersInspectionHandlerOption
-from msgraph.generated.drives.item.items.item.children.children_request_builder import ChildrenRequestBuilder
-from msgraph.generated.drives.item.items.item.delta.delta_request_builder import DeltaRequestBuilder
-from msgraph.generated.drives.item.items.item.drive_item_item_request_builder import DriveItemItemRequestBuilder
+from msgraph.generated.drives.item.items.item.children.children_request_builder import (
+    ChildrenRequestBuilder,
+)
+from msgraph.generated.drives.item.items.item.delta.delta_request_builder import (
+    DeltaRequestBuilder,
+)
+from msgraph.generated.drives.item.items.item.drive_item_item_request_builder import (
+    DriveItemItemRequestBuilder,
+)
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
     TransitiveMembersRequestBuilder,
 )
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.entity_type import EntityType
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.item_retention_label import ItemRetentionLabel
 from msgraph.generated.models.message import Message
 from msgraph.generated.models.recipient import Recipient
+from msgraph.generated.models.search_query import SearchQuery
+from msgraph.generated.models.search_request import SearchRequest
 from msgraph.generated.models.security.event_query import EventQuery
 from msgraph.generated.models.security.query_type import QueryType
 from msgraph.generated.models.security.retention_event import RetentionEvent
+from msgraph.generated.search.query.query_post_request_body import QueryPostRequestBody
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 from msgraph.generated.users.item.send_mail.send_mail_post_request_body import SendMailPostRequestBody
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
@@ -45,16 +57,28 @@ from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from m365_compliance.graph import calls, mapping
 from m365_compliance.graph.batch import PermissionBatcher
 from m365_compliance.graph.calls import Call
-from m365_compliance.graph.client import build_graph_client, build_http_client, send_for_bytes
+from m365_compliance.graph.client import (
+    build_graph_client,
+    build_http_client,
+    send_for_bytes,
+)
 from m365_compliance.graph.credentials import build_credential
 from m365_compliance.graph.delta_json import drive_item_from_json
-from m365_compliance.graph.errors import GraphError, NotFound
+from m365_compliance.graph.errors import GraphError, NotFound, error_from_response
 from m365_compliance.graph.mapping import DeltaPage
 from m365_compliance.graph.pacing import Clock, Pacer, Sleep
 from m365_compliance.graph.retry import RetryPolicy
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.graph.stats import GatewayStats
-from m365_compliance.model import DriveItem, Library, Permission, Principal, RetentionLabelInfo, SiteInfo
+from m365_compliance.model import (
+    DriveItem,
+    Library,
+    Permission,
+    Principal,
+    RetentionLabelInfo,
+    SearchHit,
+    SiteInfo,
+)
 
 T = TypeVar("T")
 
@@ -63,6 +87,9 @@ DELTA_SELECT = ("id", "name", "deleted", "shared", "file", "folder", "parentRefe
                 "size", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy")
 ITEM_SELECT = DELTA_SELECT
 PRINCIPAL_SELECT = ["id", "displayName", "mail", "userPrincipalName", "userType"]
+DOWNLOAD_URL = "@microsoft.graph.downloadUrl"
+DOWNLOAD_CHUNK = 1 << 20
+MAX_SIMPLE_UPLOAD = 250 * 1024 * 1024  # driveitem-put-content.md
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -94,6 +121,8 @@ class GraphGateway:
                                           sleep=sleep, max_rounds=settings.max_retries,
                                           max_wait_seconds=settings.max_wait_seconds)
         self._drive_sites: dict[str, str] = {}  # drive id → site id, to qualify site-group ids
+        self._transport = transport
+        self._download_http: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> GraphGateway:
         return self
@@ -104,6 +133,8 @@ class GraphGateway:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._download_http is not None:
+            await self._download_http.aclose()
         close = getattr(self._credential, "close", None)
         if self._owns_credential and callable(close):
             close()
@@ -325,6 +356,84 @@ class GraphGateway:
             save_to_sent_items=False)
         send_mail = self._graph.users.by_user_id(from_user).send_mail
         await self._run(calls.SEND_MAIL, lambda: send_mail.post(body))
+
+    # ------------------------------------------------------------------ content and search
+    async def download(self, drive_id: str, item_id: str) -> bytes:
+        """A file's bytes in memory: ``GET …/content`` and Graph's 302 to the download URL (small files)."""
+        content = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).content
+        return await self._run(calls.DOWNLOAD, lambda: content.get()) or b""
+
+    async def download_to(self, drive_id: str, item_id: str, path: Path) -> int:
+        """Stream a file into ``path`` (created 0600) and return its size; it never sits in memory whole.
+
+        The bytes come from the item's pre-authenticated ``@microsoft.graph.downloadUrl``
+        (``driveitem-get-content.md``), sent without the app's token: the URL authorises itself. A
+        connection lost mid-file starts the file again.
+        """
+        item = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id)
+        query = DriveItemItemRequestBuilder.DriveItemItemRequestBuilderGetQueryParameters(select=["id", DOWNLOAD_URL])
+        found = _present(await self._run(calls.GET_ITEM, lambda: item.get(_config(query))), calls.GET_ITEM)
+        url = found.additional_data.get(DOWNLOAD_URL)
+        if not url:
+            raise GraphError(f"Graph gave no download URL for item {item_id}: only files can be downloaded.",
+                             code="noDownloadUrl", hint="Download files, not folders.")
+
+        async def fetch() -> int:
+            self.stats.requests += 1
+            async with self._downloads().stream("GET", str(url)) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise error_from_response(calls.DOWNLOAD, response.status_code, None, None, response.headers)
+                written = 0
+                with os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as out:
+                    async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+                        out.write(chunk)
+                        written += len(chunk)
+                return written
+
+        return await self._run(calls.DOWNLOAD, fetch)
+
+    async def upload_small(self, drive_id: str, parent_id: str, name: str, data: bytes) -> DriveItem:
+        """``PUT /drives/{d}/items/{parent-id}:/{name}:/content``: a new file, or new bytes for the file of
+        that name (``driveitem-put-content.md``; up to 250 MB, larger files need an upload session)."""
+        if len(data) > MAX_SIMPLE_UPLOAD:
+            raise GraphError(f"{len(data)} bytes is more than a simple upload takes (250 MB).", code="tooLarge",
+                             hint="Upload large files with an upload session (createUploadSession).")
+        url = f"{self.settings.graph_url}/drives/{quote(drive_id, safe='!')}/items/{quote(parent_id)}:/{quote(name)}:/content"
+        content = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(parent_id).content.with_url(url)
+        answer = await self._run(calls.UPLOAD, lambda: content.put(data))
+        return mapping.drive_item(_present(answer, calls.UPLOAD), drive_id)
+
+    async def search_drive_items(self, query: str, *, region: str, page_size: int = 200,
+                                 limit: int = 1000) -> list[SearchHit]:
+        """Files and folders Microsoft Search finds for a KQL ``query`` across the tenant (``search-query.md``).
+
+        Application permissions search one ``region`` (``search-concept-searchall.md``). Pages with
+        ``from``/``size`` until no more results are available or ``limit`` hits were read.
+        """
+        hits: list[SearchHit] = []
+        start = 0
+        while start < limit:
+            body = QueryPostRequestBody(requests=[SearchRequest(
+                entity_types=[EntityType.DriveItem], query=SearchQuery(query_string=query), region=region,
+                from_=start, size=min(page_size, limit - start))])
+            answer = await self._run(calls.SEARCH, partial(self._graph.search.query.post, body))
+            responses = (answer.value if answer is not None else None) or []
+            containers = [c for r in responses for c in r.hits_containers or ()]
+            page = [h for c in containers for h in c.hits or ()]
+            hits.extend(hit for hit in map(mapping.search_hit, page) if hit is not None)
+            start += len(page)
+            if not page or not any(c.more_results_available for c in containers):
+                break
+        return hits
+
+    def _downloads(self) -> httpx.AsyncClient:
+        """A plain client for pre-authenticated download URLs: no Graph middleware, no token."""
+        if self._download_http is None:
+            self._download_http = httpx.AsyncClient(
+                headers={"User-Agent": self.settings.user_agent}, transport=self._transport, follow_redirects=True,
+                timeout=httpx.Timeout(self.settings.timeout_seconds, connect=self.settings.connect_timeout_seconds))
+        return self._download_http
 
     # ------------------------------------------------------------------ plumbing
     async def _run(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:

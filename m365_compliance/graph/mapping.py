@@ -15,6 +15,7 @@ from msgraph.generated.models.identity import Identity
 from msgraph.generated.models.identity_set import IdentitySet
 from msgraph.generated.models.item_retention_label import ItemRetentionLabel
 from msgraph.generated.models.permission import Permission as SdkPermission
+from msgraph.generated.models.search_hit import SearchHit as SdkSearchHit
 from msgraph.generated.models.service_principal import ServicePrincipal
 from msgraph.generated.models.share_point_identity_set import SharePointIdentitySet
 from msgraph.generated.models.site import Site as SdkSite
@@ -28,6 +29,7 @@ from m365_compliance.model import (
     Principal,
     PrincipalKind,
     RetentionLabelInfo,
+    SearchHit,
     SiteInfo,
 )
 
@@ -81,6 +83,17 @@ def drive_item(item: SdkDriveItem, drive_id: str) -> DriveItem:
         fields=tuple((k, plain(v)) for k, v in fields.items() if not k.startswith("@odata")),
         label=retention_label(item.retention_label),
     )
+
+
+def search_hit(hit: SdkSearchHit) -> SearchHit | None:
+    """A Microsoft Search hit whose resource is a driveItem; other resource types are not ours (None)."""
+    item = hit.resource
+    if not isinstance(item, SdkDriveItem) or not item.id:
+        return None
+    parent = item.parent_reference
+    return SearchHit(drive_id=(parent.drive_id if parent else None) or "", item_id=item.id, name=item.name or "",
+                     web_url=item.web_url or "", site_id=parent.site_id if parent else None,
+                     is_folder=item.folder is not None)
 
 
 def permission(perm: SdkPermission, site_id: str | None) -> Permission:

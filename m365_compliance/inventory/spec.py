@@ -8,7 +8,7 @@ from m365_compliance.inventory.run import InventorySpec, RegisterSpec, ScopeSpec
 
 def inventory_spec(config: Config) -> InventorySpec:
     rec, cus = config.recruitment, config.customers
-    unit_columns = tuple(c for c in (rec.application_date_column, rec.hired_column) if c)
+    unit_columns = tuple(c for c in (rec.application_date_column, rec.hired_column, rec.email_column) if c)
     register = config.register
     return InventorySpec(
         scopes=(

@@ -9,6 +9,7 @@ from m365_compliance.model.content import (
     LinkScope,
     Permission,
     RetentionLabelInfo,
+    SearchHit,
     SiteInfo,
 )
 from m365_compliance.model.directory import Principal, PrincipalKind
@@ -21,5 +22,6 @@ __all__ = [
     "Principal",
     "PrincipalKind",
     "RetentionLabelInfo",
+    "SearchHit",
     "SiteInfo",
 ]

@@ -93,3 +93,15 @@ class Permission:
 
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and self.expires <= now
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One driveItem Microsoft Search found (``POST /search/query``): where it is and what it is called."""
+
+    drive_id: str
+    item_id: str
+    name: str
+    web_url: str
+    site_id: str | None = None
+    is_folder: bool = False

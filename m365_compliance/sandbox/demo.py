@@ -1,7 +1,8 @@
 """The 321 demo tenant, generated deterministically, with its ground truth.
 
 A recruitment site with one folder per applicant (aged 0–24 months, a few past 12 months, two hired,
-stray access seeded on some), a customer site with a folder per customer and the agreement register
+stray access seeded on some; each with the applicant's e-mail in a column and files whose text
+names the applicant), a customer site with a folder per customer and the agreement register
 list (running and ended agreements, a guest contact person, a folder missing from the register, a
 row without a folder, a duplicate row, an unknown contact), statutory documents beside working
 files, record labels, and nested groups for the roles. ``items=N`` grows it to about N items with
@@ -33,6 +34,8 @@ from m365_compliance.sandbox.demo_people import (
     PRIMARY_LABEL,
     RECORD_LABEL,
     SECONDARY_LABEL,
+    applicant_mail,
+    document_text,
 )
 from m365_compliance.sandbox.demo_scale import grow
 from m365_compliance.sandbox.model import Column, Drive, Item, RetentionLabelDef
@@ -46,6 +49,7 @@ APPLICANT_AGE_DAYS = (12, 30, 61, 95, 130, 150, 185, 214, 245, 276, 300, 320, 34
 NO_DATE = {5, 17}  # indexes of applicants without an application date (age from folder creation)
 HIRED = {5, 16}  # one hired within 12 months, one hired past it
 STRAY_GUEST = "viktor.vikar@bemanning.example"  # a guest who is nobody's contact person
+EMAIL_COLUMN = "Epost"  # the applicant's e-mail address (recruitment.email_column in the demo policy)
 
 
 __all__ = ["ApplicantTruth", "CustomerTruth", "DemoManifest", "DemoTenant", "StrayAccess", "build_demo_tenant"]
@@ -119,7 +123,8 @@ def _recruitment(t: Tenant, users: dict[str, str],
         t.remove_grant(root, site_group)
     t.grant(root, ("write",), group_id=groups["recruiters"])
     t.lists[drive.list_id].columns.extend([Column("Soknadsdato", "Søknadsdato", "date"),
-                                           Column("Ansatt", "Ansatt", "boolean")])
+                                           Column("Ansatt", "Ansatt", "boolean"),
+                                           Column(EMAIL_COLUMN, "E-post", "text")])
     base = t.add_folder(drive, None, "Søkere", created=site.created, created_by=it_admin)
     recruiter = users[f"kari.nordmann@{DOMAIN}"]
     applicants: list[ApplicantTruth] = []
@@ -127,20 +132,22 @@ def _recruitment(t: Tenant, users: dict[str, str],
     for n, age in enumerate(APPLICANT_AGE_DAYS):
         applied_at = t.clock - timedelta(days=age)
         applied = applied_at.date()
-        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}"
-        fields: dict[str, object] = {"Ansatt": n in HIRED}
+        first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+        name, mail = f"{first} {last}", applicant_mail(first, last)
+        fields: dict[str, object] = {"Ansatt": n in HIRED, EMAIL_COLUMN: mail}
         if n not in NO_DATE:
             fields["Soknadsdato"] = applied.isoformat()
         created = applied_at + timedelta(hours=3)
         folder = t.add_folder(drive, base, f"{applied:%Y-%m} {name}", created=created, created_by=recruiter,
                               fields=fields)
         for k, file_name in enumerate(FILES_PER_APPLICANT[: 3 + n % 3]):
-            t.add_file(drive, folder, file_name, size=40_000 + 997 * k, created=created + timedelta(minutes=k),
-                       created_by=recruiter)
+            t.add_file(drive, folder, file_name, created=created + timedelta(minutes=k), created_by=recruiter,
+                       content=document_text(file_name.rsplit(".", 1)[0], f"{name} <{mail}>",
+                                             f"Søknad til TRETOEN AS, {applied.isoformat()}"))
         folders.append(folder)
         start = created.date() if n in NO_DATE else applied
         applicants.append(ApplicantTruth(folder.id, None if n in NO_DATE else applied, created, n in HIRED,
-                                         folder.name, applicant_state(start, n in HIRED, t.clock.date())))
+                                         folder.name, applicant_state(start, n in HIRED, t.clock.date()), name, mail))
     stray = _recruitment_strays(t, drive, folders, users)
     return drive, applicants, stray
 

@@ -12,6 +12,8 @@ from m365_compliance.sandbox.demo_people import (
     FIRST_NAMES,
     LAST_NAMES,
     RECORD_LABEL,
+    document_text,
+    mail_local,
 )
 from m365_compliance.sandbox.model import Column, Drive, Item
 from m365_compliance.sandbox.tenant import Tenant
@@ -101,15 +103,12 @@ def build_customers(t: Tenant, users: dict[str, str], groups: dict[str, str]) ->
     return side
 
 
-_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "-"})
-
-
 def _guest_contact(t: Tenant, n: int, customer: str) -> str:
     """The customer's contact person as a guest, at a reserved ``.example`` domain so no address is real."""
     first, last = FIRST_NAMES[(n * 7 + 4) % len(FIRST_NAMES)], LAST_NAMES[(n * 3 + 11) % len(LAST_NAMES)]
     company = customer.removesuffix(" ASA").removesuffix(" AS").removesuffix(" SA")
-    domain = f"{company.lower().translate(_ASCII)}.example"
-    mail = f"{first}.{last}".lower().translate(_ASCII)
+    domain = f"{mail_local(company)}.example"
+    mail = mail_local(f"{first}.{last}")
     return t.add_user(f"{first} {last} ({company})", f"{mail}@{domain}", guest=True).id
 
 
@@ -137,20 +136,27 @@ def _customer_folder(t: Tenant, drive: Drive, name: str, start: date, until: dat
     def at(share: float) -> datetime:
         return created + timedelta(days=int(span * share))
 
-    t.add_file(drive, folder, f"Tilbud {start.year}.docx", created=at(0.0), created_by=author)
-    signed = t.add_file(drive, folder, "Avtale signert.pdf", created=at(0.02), created_by=author)
+    def text(title: str) -> bytes:
+        return document_text(title, name)
+
+    t.add_file(drive, folder, f"Tilbud {start.year}.docx", created=at(0.0), created_by=author,
+               content=text(f"Tilbud {start.year}"))
+    signed = t.add_file(drive, folder, "Avtale signert.pdf", created=at(0.02), created_by=author,
+                        content=text("Avtale signert"))
     statutory[signed.id] = "secondary"
     for k, share in enumerate((0.3, 0.8)):
         when = at(share)
-        invoice = t.add_file(drive, folder, f"Faktura {when.year}-{n * 10 + k + 1:03}.pdf", created=when)
+        invoice = t.add_file(drive, folder, f"Faktura {when.year}-{n * 10 + k + 1:03}.pdf", created=when,
+                             content=text(f"Faktura {when.year}-{n * 10 + k + 1:03}"))
         statutory[invoice.id] = "primary"
     notes = t.add_folder(drive, folder, "Møtenotater", created=at(0.1))
     for k, share in enumerate((0.1, 0.6)):
-        t.add_file(drive, notes, f"Møte {k + 1} {at(share):%Y-%m-%d}.docx", created=at(share))
+        t.add_file(drive, notes, f"Møte {k + 1} {at(share):%Y-%m-%d}.docx", created=at(share),
+                   content=text(f"Møtenotat {k + 1}"))
     if n % 3 == 0:
         vouchers = t.add_folder(drive, folder, "Bilag", created=at(0.3))
         for k, share in enumerate((0.3, 0.9)):
-            voucher = t.add_file(drive, vouchers, f"Bilag {k + 1}.pdf", created=at(share))
+            voucher = t.add_file(drive, vouchers, f"Bilag {k + 1}.pdf", created=at(share), content=text(f"Bilag {k + 1}"))
             statutory[voucher.id] = "primary"
     return folder
 

@@ -40,6 +40,8 @@ class ApplicantTruth:
     hired: bool  # the Ansatt column
     name: str = ""  # the folder name, e.g. "2025-11 Kari Nordmann"
     state: str = ""  # one of APPLICANT_STATES at the tenant clock
+    person: str = ""  # the applicant's name, e.g. "Kari Nordmann" (fictional)
+    email: str = ""  # the Epost column (fictional, at a reserved .example domain)
 
     @property
     def start(self) -> date:

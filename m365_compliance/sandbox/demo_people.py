@@ -50,3 +50,21 @@ PRIMARY_LABEL = "Bokføring primær 5 år"
 SECONDARY_LABEL = "Bokføring sekundær 3,5 år"
 RECORD_LABEL = "Avtale record"
 EVENT_LABEL = "Kontraktslutt"
+
+#: Applicants' e-mail addresses are at a reserved ``.example`` domain, so none is real.
+APPLICANT_MAIL_DOMAIN = "epost.example"
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "-"})
+
+
+def mail_local(text: str) -> str:
+    """``Sigurd Sæther`` → ``sigurd-saether``: a name as the local part (or label) of a demo address."""
+    return text.lower().translate(_ASCII)
+
+
+def applicant_mail(first: str, last: str) -> str:
+    return f"{mail_local(first)}.{mail_local(last)}@{APPLICANT_MAIL_DOMAIN}"
+
+
+def document_text(title: str, *lines: str) -> bytes:
+    """A demo file's bytes: a short text naming whom it is about (a real CV would be a PDF)."""
+    return "\n".join((title, *lines, "(Demo document: generated and fictional.)", "")).encode()

@@ -124,6 +124,7 @@ class Item:
     seq: int = 0  # change sequence of the last content/metadata change
     sharing_seq: int = 0  # change sequence of the last permission change
     deleted: bool = False
+    content: bytes | None = None  # the file's bytes when given; else generated from guid and cTag (Tenant.file_content)
 
     @property
     def etag(self) -> str:

@@ -6,7 +6,8 @@ server runs (add a sharing link, touch a file, move the clock). Every change is 
 tenant-wide sequence number and appended to its drive's change log, which is what delta serves.
 
 Permission rules live in :mod:`~m365_compliance.sandbox.sharing`, labels, deletion and the recycle
-bin in :mod:`~m365_compliance.sandbox.retention`; this module holds identity, directory, sites,
+bin in :mod:`~m365_compliance.sandbox.retention`, file bytes and uploads in
+:mod:`~m365_compliance.sandbox.content`; this module holds identity, directory, sites,
 libraries, lists, items and the change log.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from m365_compliance.sandbox.content import ContentMixin
 from m365_compliance.sandbox.errors import SandboxError, not_found
 from m365_compliance.sandbox.model import (
     AppAccess,
@@ -53,7 +55,7 @@ class Quirks:
 
 
 @dataclass
-class Tenant(SharingMixin, RetentionMixin):
+class Tenant(SharingMixin, RetentionMixin, ContentMixin):
     """All state of one sandbox tenant. Thread-safe through ``lock`` (an RLock)."""
 
     tenant_id: str = "3f2a3210-0000-4000-8000-000000000321"
@@ -328,11 +330,15 @@ class Tenant(SharingMixin, RetentionMixin):
 
     def add_file(self, drive: Drive, parent: Item | None, name: str, *, size: int = 1024, created: datetime | None = None,
                  modified: datetime | None = None, created_by: str | None = None, mime_type: str | None = None,
-                 fields: dict[str, object] | None = None) -> Item:
+                 fields: dict[str, object] | None = None, content: bytes | None = None) -> Item:
+        """A file; ``content`` gives its bytes (and so its size), else they are generated (:meth:`file_content`)."""
         with self.lock:
-            return self._add_item(drive, parent or drive.items[drive.root_id], name, is_folder=False, size=size,
-                                  created=created, modified=modified, created_by=created_by,
-                                  mime_type=mime_type or guess_mime(name), fields=fields)
+            item = self._add_item(drive, parent or drive.items[drive.root_id], name, is_folder=False,
+                                  size=len(content) if content is not None else size, created=created,
+                                  modified=modified, created_by=created_by, mime_type=mime_type or guess_mime(name),
+                                  fields=fields)
+            item.content = content
+            return item
 
     def touch(self, item: Item, *, by: str | None = None, size: int | None = None) -> Item:
         """A content change: new eTag and cTag, new modified time."""
@@ -343,6 +349,7 @@ class Tenant(SharingMixin, RetentionMixin):
             item.modified_by = by or item.modified_by
             if size is not None:
                 item.size = size
+                item.content = None  # new bytes of the new size, generated from the new cTag
             self._log(self.drive(item.drive_id), item, "content")
             return item
 

@@ -126,6 +126,9 @@ def _dump_children(t: Tenant, drive: Drive, folder: Item, key: dict[str, str],
             del out["createdBy"]
         if not item.is_folder:
             out.update(modified=_iso(item.modified), size=item.size)
+            text = _text(item.content)
+            if text is not None:
+                out["content"] = text
         if item.fields:
             for name, value in item.fields.items():
                 if name not in columns:
@@ -174,6 +177,14 @@ def _inferred_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     return "number" if isinstance(value, int | float) else "text"
+
+
+def _text(content: bytes | None) -> str | None:
+    """Given content as the file format's text; bytes that are not UTF-8 are left out (generated on load)."""
+    try:
+        return content.decode("utf-8") if content is not None else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _iso(value: datetime) -> str:

@@ -138,6 +138,8 @@ class Builder:
             is_folder = spec.get("type", "folder" if "children" in spec else "file") == "folder"
             if not is_folder and "children" in spec:
                 raise self.fail(f"{here}.children", "a file cannot have children; give it \"type\": \"folder\"")
+            if is_folder and "content" in spec:
+                raise self.fail(f"{here}.content", "a folder has no content; only a file does")
             author = self._principal(spec["createdBy"], f"{here}.createdBy", users_only=True) \
                 if "createdBy" in spec else None
             created = instant(spec["created"]) if "created" in spec else None
@@ -147,7 +149,8 @@ class Builder:
             else:
                 item = self.t.add_file(drive, parent, spec["name"], size=spec.get("size", 1024), created=created,
                                        modified=instant(spec["modified"]) if "modified" in spec else None,
-                                       created_by=author, fields=fields)
+                                       created_by=author, fields=fields,
+                                       content=spec["content"].encode() if "content" in spec else None)
             if "permissions" in spec:
                 self.t.break_inheritance(item, copy=False)
                 self._grants(item, spec["permissions"], f"{here}.permissions")

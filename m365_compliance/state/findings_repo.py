@@ -118,3 +118,18 @@ class FindingsRepository:
             return []
         return [json.loads(r["body"]) for r in self.store.db.execute(
             "SELECT body FROM findings WHERE evaluation_id=? ORDER BY finding_id", (row["evaluation_id"],))]
+
+    def redact_paths(self, item_ids: Iterable[str]) -> int:
+        """Forget the paths of erased items in every stored evaluation (a path may name the person whose data
+        was erased, GDPR Art. 17); the finding, its item id and its verdict stay as evidence. Rows changed."""
+        wanted = set(item_ids)
+        changed = []
+        for row in self.store.db.execute("SELECT evaluation_id, finding_id, body FROM findings"):
+            body = json.loads(row["body"])
+            if body.get("itemId") in wanted and body.get("path") is not None:
+                body["path"] = None
+                changed.append((json.dumps(body, ensure_ascii=False), row["evaluation_id"], row["finding_id"]))
+        if changed:
+            with self.store.transaction() as db:
+                db.executemany("UPDATE findings SET body=? WHERE evaluation_id=? AND finding_id=?", changed)
+        return len(changed)

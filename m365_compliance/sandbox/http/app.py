@@ -1,5 +1,8 @@
 """The ASGI application: Graph v1.0 under ``/v1.0``, the operator window under ``/_sandbox``.
 
+A file's bytes are served outside ``/v1.0`` too, at the pre-authenticated download URL that
+``…/content`` redirects to (``http/download.py``).
+
 Order of work for one Graph request: decode the URL → bearer check (optional) → fault injection →
 route → throttling against the RU budget → handler → stats. ``dispatch`` is the same pipeline without
 the ASGI wrapping, used by ``$batch`` so that batch items are costed and throttled one by one
@@ -11,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from m365_compliance.sandbox.http import resources  # noqa: F401  (registers the Graph routes)
+from m365_compliance.sandbox.http.download import DOWNLOAD_PATH, handle_download
 from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
 from m365_compliance.sandbox.http.meter import Meter
 from m365_compliance.sandbox.http.routing import (
@@ -48,6 +53,7 @@ class SandboxApp:
         self.meter = Meter(self.options.ru_per_minute)
         self.faults = FaultInjector(self.options.faults)
         self._request_ids = itertools.count(1)
+        self.download_key = os.urandom(32)  # signs pre-authenticated download URLs (http/download.py)
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -83,6 +89,8 @@ class SandboxApp:
             from m365_compliance.sandbox.http.control import handle_control
 
             response = handle_control(self, scope["method"], unquote(raw_path), query_string, body)
+        elif raw_path.startswith(DOWNLOAD_PATH):
+            response = handle_download(self, scope["method"], query_string)
         elif fault is not None and fault.kind in ("429", "503", "504"):
             response = self._fault_response(fault.kind)
         else:
@@ -175,7 +183,7 @@ def _collapse_slashes(path: str) -> str:
 async def _send(send: Any, response: GraphResponse) -> None:
     payload = response.encode()
     headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
-    if response.body is not None:
+    if response.body is not None and not isinstance(response.body, bytes):
         headers.append((b"content-type", b"application/json; odata.metadata=minimal; charset=utf-8"))
     headers.append((b"content-length", str(len(payload)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

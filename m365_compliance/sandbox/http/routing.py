@@ -76,12 +76,14 @@ class GraphRequest:
 @dataclass
 class GraphResponse:
     status: int
-    body: Any = None  # JSON-serialisable, or None for an empty body
+    body: Any = None  # JSON-serialisable, bytes (sent as they are: a file's content), or None for no body
     headers: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
         if self.body is None:
             return b""
+        if isinstance(self.body, bytes):
+            return self.body
         return json.dumps(self.body, default=_json_default, ensure_ascii=False).encode()
 
 

@@ -9,3 +9,5 @@ from m365_compliance.sandbox.http.resources import delta  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import permissions  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import labels  # noqa: F401,E402
 from m365_compliance.sandbox.http.resources import mail  # noqa: F401,E402
+from m365_compliance.sandbox.http.resources import content  # noqa: F401
+from m365_compliance.sandbox.http.resources import search  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from m365_compliance.sandbox.http.download import download_url
 from m365_compliance.sandbox.http.odata import parse_expand, project
 from m365_compliance.sandbox.http.paging import collection
 from m365_compliance.sandbox.http.resources.addressing import (
@@ -27,6 +28,8 @@ from m365_compliance.sandbox.http.routing import (
 from m365_compliance.sandbox.http.serialize import drive_item, drive_json, list_item
 from m365_compliance.sandbox.model import Item
 
+DOWNLOAD_URL = "@microsoft.graph.downloadUrl"
+
 
 def item_view(request: GraphRequest, item: Item, *, in_delta: bool = False, hierarchical: bool = False) -> dict[str, Any]:
     """A live driveItem with the request's ``$expand`` and ``$select`` applied."""
@@ -43,7 +46,14 @@ def get_drive(request: GraphRequest) -> GraphResponse:
 
 @ROUTES.add("GET", ITEM, name="GET /drives/{id}/items/{id}", cost=1)
 def get_item(request: GraphRequest) -> GraphResponse:
-    return ok(item_view(request, item_of(request)))
+    """A file also carries ``@microsoft.graph.downloadUrl`` unless ``$select`` leaves it out
+    (``driveitem-get-content.md``: ``?select=id,@microsoft.graph.downloadUrl``)."""
+    item = item_of(request)
+    body = item_view(request, item)
+    select = request.select()
+    if not item.is_folder and (select is None or DOWNLOAD_URL.lower() in {s.lower() for s in select}):
+        body[DOWNLOAD_URL] = download_url(request, item)
+    return ok(body)
 
 
 @ROUTES.add("GET", ITEM + r"/listItem", name="GET /drives/{id}/items/{id}/listItem", cost=1)

@@ -1,0 +1,135 @@
+"""The erasure plan of a data-subject request: a :class:`~m365_compliance.actions.plan_model.Plan`. Pure.
+
+Everything a confirmed or exact match covers is deleted (to the recycle bin unless
+``limits.recycle_bin = false``), except what must be kept, which is listed with the reason and the
+date it can go:
+
+* bookkeeping material under a statutory hold (C6; GDPR Art. 17(3)(b): a legal obligation to keep it);
+* anything a record label or a retaining label keeps (the executor checks labels again before deleting);
+* a hired applicant's folder (it belongs in the personnel file, as in the nightly plan);
+* items Microsoft Search found outside the configured scopes: no hold was checked there, so they
+  are listed for handling by hand.
+
+A folder whose subtree holds nothing to keep is one deletion, guarded by the eTags of everything in
+it; a folder that holds kept items stays, and what else is in it is deleted item by item. Every
+deletion needs approval (class ``dsar_erasure``) and counts against the blast-radius limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from m365_compliance.actions.limits import evaluate_limits
+from m365_compliance.actions.plan_model import DELETE, Action, Plan, SkipCode, Skipped
+from m365_compliance.actions.planner import HIRED_REASON, label_protection
+from m365_compliance.config.schema import Config
+from m365_compliance.dsar.model import Case, Match
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.model import DriveItem
+from m365_compliance.rules.dates import local_date
+from m365_compliance.rules.retention_applicants import applicants
+from m365_compliance.rules.statutory import hold
+
+OUTSIDE_REASON = ("Found by Microsoft Search outside the configured scopes, where no statutory hold or label was "
+                  "checked: review it and delete it by hand.")
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """An item (and what is below it) the erasure leaves in place, why, and until when."""
+
+    drive_id: str
+    item_id: str
+    code: SkipCode
+    reason: str
+    keep_until: date | None = None
+    items: int = 1
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    plan: Plan
+    kept: tuple[Kept, ...]
+    gone: tuple[str, ...]  # matched item ids no longer in the snapshot: nothing left to delete
+
+
+def build_erasure_plan(case: Case, matches: list[Match], snapshot: Snapshot, config: Config,
+                       now: datetime) -> ErasurePlan:
+    """The plan for the case's actionable matches; the same inputs give the same plan, id included."""
+    eraser = _Eraser(case, snapshot, config, local_date(now, config.retention.timezone))
+    for match in sorted((m for m in matches if m.actionable), key=lambda m: (m.scope, m.match_id)):
+        eraser.match(match)
+    actions = tuple(sorted(eraser.actions.values(), key=eraser.order))
+    population = sum(1 for s in snapshot.scopes.values() for i in s.items.values() if not i.is_root)
+    skipped = tuple(Skipped(f"{k.drive_id}/{k.item_id}", k.code, k.reason, (case.case_id,)) for k in eraser.kept)
+    plan = Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
+                scope_items=population, actions=actions, skipped=skipped,
+                limits=evaluate_limits(actions, population, config.limits))
+    return ErasurePlan(plan, tuple(eraser.kept), tuple(eraser.gone))
+
+
+class _Eraser:
+    def __init__(self, case: Case, snapshot: Snapshot, config: Config, today: date) -> None:
+        self.case, self.snapshot, self.config, self.today = case, snapshot, config, today
+        found = applicants(snapshot, config)
+        self.hired = {a.folder.id for a in found[1] if a.hired} if found is not None else set()
+        self.actions: dict[str, Action] = {}
+        self.kept: list[Kept] = []
+        self.gone: list[str] = []
+        self.rule = ""
+
+    def match(self, match: Match) -> None:
+        if match.scope == "tenant":
+            self.kept.append(Kept(match.drive_id, match.item_id, "outside_scopes", OUTSIDE_REASON))
+            return
+        scope = self.snapshot.scopes.get(match.scope)
+        item = scope.items.get(match.item_id) if scope is not None else None
+        if scope is None or item is None:
+            self.gone.append(match.item_id)
+            return
+        unit = scope.unit_of(item)
+        if match.scope == "recruitment" and unit is not None and unit.id in self.hired:
+            self.kept.append(Kept(scope.library.id, item.id, "hired_applicant", HIRED_REASON,
+                                  items=1 + sum(1 for _ in scope.descendants(item.id))))
+            return
+        self.rule = f"{match.rule} match {match.match_id}"
+        self.erase(scope, item)
+
+    def erase(self, scope: ScopeSnapshot, node: DriveItem) -> None:
+        kept = self.keeps(scope, node)
+        if kept is not None:
+            code, reason, until = kept
+            below = sum(1 for _ in scope.descendants(node.id))
+            self.kept.append(Kept(scope.library.id, node.id, code, reason, until, 1 + below))
+        elif not node.is_folder or not any(self.keeps(scope, d) for d in scope.descendants(node.id)):
+            self.delete(scope, node)
+        else:  # the folder stays: it holds what must be kept
+            for child in scope.children(node.id):
+                self.erase(scope, scope.items[child])
+
+    def keeps(self, scope: ScopeSnapshot, node: DriveItem) -> tuple[SkipCode, str, date | None] | None:
+        held = hold(scope, node, self.config)
+        if held is not None and held.keep_until >= self.today:
+            return ("statutory_hold", (f"Kept until {held.keep_until.isoformat()}, because {held.reason} (GDPR "
+                    "Art. 17(3)(b): a legal obligation to keep it)."), held.keep_until)
+        labelled = label_protection(node)
+        return (labelled[0], labelled[1], None) if labelled is not None else None
+
+    def delete(self, scope: ScopeSnapshot, node: DriveItem) -> None:
+        contents = tuple(sorted((d.id, d.etag or "") for d in scope.descendants(node.id)))
+        if node.etag is None or any(not etag for _, etag in contents):
+            self.kept.append(Kept(scope.library.id, node.id, "no_etag", "The snapshot has no eTag to check before "
+                                  "deleting: take a new inventory and plan the erasure again."))
+            return
+        reason = (f"C7: erasure request {self.case.case_id} received {self.case.received.isoformat()} (GDPR "
+                  f"Art. 17); {self.rule}.")
+        action = Action(DELETE, scope.library.id, node.id, reason, (self.case.case_id,), scope.scope,
+                        permanent=not self.config.limits.recycle_bin, expected_etag=node.etag,
+                        expected_contents=contents, requires_approval=True, approval_class="dsar_erasure")
+        self.actions[action.action_id] = action
+
+    def order(self, action: Action) -> tuple[object, ...]:
+        scope = self.snapshot.scopes[action.scope or ""]
+        depth = sum(1 for _ in scope.ancestors(scope.items[action.item_id]))
+        return action.scope or "", depth, action.item_id
