@@ -21,12 +21,13 @@ from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.report import activity, findings_view, tenant_view
-from m365_compliance.report.model import DsarCaseRow, ReportData
+from m365_compliance.dsar.report_view import case_rows
+from m365_compliance.report.model import ReportData
 from m365_compliance.rules.dates import local_date
 from m365_compliance.state.findings_repo import FindingsRepository
 from m365_compliance.state.store import StateStore, utc_now
 
-__all__ = ["DsarCaseRow", "ReportData", "build_report_data"]
+__all__ = ["ReportData", "build_report_data"]
 
 #: How far ahead "upcoming deletions" look.
 UPCOMING_DAYS = 90
@@ -67,6 +68,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         actions=activity.actions(journal, since, until),
         alert_failures=activity.sink_failures(AlertLog(store).attempts(since), until),
         evidence=activity.evidence(store.runs(), len(repo.evaluations()), journal),
+        dsar_cases=case_rows(store, today, config.dsar.due_soon_days),
     )
 
 

@@ -283,7 +283,8 @@ def dsar(d: ReportData, t: Texts) -> str:
                ("due_soon", t("dsar.due_soon")), ("found", t("dsar.found")), ("erased", t("dsar.erased")),
                ("kept", t("dsar.kept"))]
     return table("dsar", columns, [
-        [c.case_id, t.label("dsar.kind", c.kind), t.day(c.received), t.day(c.due), c.status, t.yes_no(c.overdue),
+        [c.case_id, t.label("dsar.kind", c.kind), t.day(c.received), t.day(c.due), t.label("dsar.status", c.status),
+         t.yes_no(c.overdue),
          t.yes_no(c.due_soon), c.items_found, c.items_erased, c.items_kept] for c in d.dsar_cases],
         row_keys=[c.case_id for c in d.dsar_cases])
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from m365_compliance.dsar.report_view import CaseRow
+
 #: Every control of the policy (CONTROLS.md), in the order the report lists them.
 CONTROLS = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
 #: The controls whose findings come from the rules; C7–C9 show requests, drift and evidence instead.
@@ -269,22 +271,6 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class DsarCaseRow:
-    """One data-subject request (C7): counts and dates only, never the person."""
-
-    case_id: str
-    kind: str  # access | deletion | correction
-    received: date
-    due: date
-    status: str  # "closed" once answered; anything else counts as open
-    overdue: bool
-    due_soon: bool
-    items_found: int = 0
-    items_erased: int = 0
-    items_kept: int = 0
-
-
-@dataclass(frozen=True)
 class ReportData:
     policy_name: str
     policy_version: str
@@ -305,7 +291,7 @@ class ReportData:
     actions: Actions
     alert_failures: tuple[SinkFailure, ...]
     evidence: Evidence
-    dsar_cases: tuple[DsarCaseRow, ...] = ()
+    dsar_cases: tuple[CaseRow, ...] = ()  # C7, from the DSAR case records: no subject, only ids and counts
 
     def findings_of(self, control: str) -> tuple[FindingRow, ...]:
         return tuple(f for f in self.findings if f.control == control)

@@ -256,8 +256,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dsar.erased": ("Slettet", "Erased"),
     "dsar.kept": ("Beholdt", "Kept"),
     "dsar.kind.access": ("innsyn", "access"),
-    "dsar.kind.deletion": ("sletting", "deletion"),
+    "dsar.kind.erasure": ("sletting", "erasure"),
     "dsar.kind.correction": ("retting", "correction"),
+    "dsar.status.open": ("åpen", "open"),
+    "dsar.status.awaiting_confirmation": ("venter på bekreftelse", "awaiting confirmation"),
+    "dsar.status.closed": ("lukket", "closed"),
     # evidence
     "evidence.text": (("Journalen har {runs} kjøringer, {evaluations} evalueringer, {plans} planer og {entries} "
                       "journalføringer, hver med policyversjonen som gjaldt."),

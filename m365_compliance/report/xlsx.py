@@ -133,8 +133,9 @@ def _finding_columns(t: Texts, include_names: bool) -> tuple[list[str], Callable
 def _dsar(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
     return ([t("dsar.case"), t("dsar.kind"), t("dsar.received"), t("dsar.due"), t("status"), t("dsar.overdue"),
              t("dsar.due_soon"), t("dsar.found"), t("dsar.erased"), t("dsar.kept")],
-            [[c.case_id, t.label("dsar.kind", c.kind), c.received, c.due, c.status, t.yes_no(c.overdue),
-              t.yes_no(c.due_soon), c.items_found, c.items_erased, c.items_kept] for c in d.dsar_cases])
+            [[c.case_id, t.label("dsar.kind", c.kind), c.received, c.due, t.label("dsar.status", c.status),
+              t.yes_no(c.overdue), t.yes_no(c.due_soon), c.items_found, c.items_erased, c.items_kept]
+             for c in d.dsar_cases])
 
 
 def _agreements(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
