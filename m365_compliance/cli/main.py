@@ -39,6 +39,7 @@ def _register_commands() -> None:
     from m365_compliance.cli import report_cmd  # noqa: F401
     from m365_compliance.cli import run_cmd  # noqa: F401
     from m365_compliance.cli import sandbox_cmd  # noqa: F401
+    from m365_compliance.cli import state_cmd  # noqa: F401
 
 
 def main() -> None:

@@ -179,6 +179,20 @@ FOLDER: Kind[str] = Kind('a folder path below the library root such as "Søkere"
                          '("" for the root; no empty, "." or ".." parts, no backslashes)', _folder)
 
 
+_FILE_NAME = re.compile(r'^[^"*:<>?/\\|]+$')
+
+
+def _file_name(value: object) -> str:
+    text = _matching(_FILE_NAME, value)
+    if text != text.strip(" .") or text.startswith("~$"):
+        raise Invalid
+    return text
+
+
+FILE_NAME: Kind[str] = Kind('a SharePoint file name such as "m365-compliance-state.sqlite" (none of " * : < > ? / '
+                            '\\ |, no leading or trailing space or dot)', _file_name)
+
+
 def _site_url(value: object) -> str:
     text = _nonempty(value).rstrip("/")
     parts = urlsplit(text)

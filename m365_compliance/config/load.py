@@ -17,6 +17,7 @@ from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS
 from m365_compliance.config.kinds import (
     API_URL,
     ENV_NAME,
+    FILE_NAME,
     FLAG,
     FOLDER,
     GLOB,
@@ -64,6 +65,7 @@ from m365_compliance.config.schema import (
     Remediation,
     RemovableControl,
     Retention,
+    RemoteState,
     RunConfig,
     Roles,
     SinkType,
@@ -348,9 +350,15 @@ def _sink(t: Table) -> AlertSink:
 
 
 def _state(t: Table, base_dir: Path) -> StateConfig:
-    state = StateConfig(path=t.get("path", file_path(base_dir), base_dir / DEFAULT_STATE_PATH))
+    path = t.get("path", file_path(base_dir), base_dir / DEFAULT_STATE_PATH)
+    remote = None
+    if t.has("remote"):
+        r = t.table("remote")
+        remote = RemoteState(site_url=r.get("site_url", SITE_URL), library=r.get("library", TEXT),
+                             **r.given(folder=FOLDER, file_name=FILE_NAME))
+        r.close()
     t.close()
-    return state
+    return StateConfig(path=path, remote=remote)
 
 
 def _run(t: Table) -> RunConfig:

@@ -243,10 +243,22 @@ class Alerts:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteState:
+    """``[state.remote]``: where ``state save``/``state restore`` keep the state store between runs — a file
+    in a SharePoint library of the tenant itself (``folder`` must exist; None = the library's root)."""
+
+    site_url: str
+    library: str
+    folder: str | None = None
+    file_name: str = "m365-compliance-state.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
 class StateConfig:
     """``[state]``: the SQLite journal (C9); default ``.m365-compliance/state.sqlite`` beside the policy file."""
 
     path: Path
+    remote: RemoteState | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,9 @@ def site_grants(config: Config, mode: RunMode = "dry-run") -> tuple[SiteGrant, .
     register = config.register
     if register.source == "list" and register.site_url:
         wanted.append((register.site_url, "read", f"agreement register list {register.list_name!r}"))
+    remote = config.state.remote
+    if remote is not None:  # state save uploads the store there, in dry runs too
+        wanted.append((remote.site_url, "write", f"state store library {remote.library!r}"))
     merged: dict[str, tuple[SiteRole, list[str]]] = {}
     for url, role, purpose in wanted:
         key = url.lower()

@@ -40,8 +40,12 @@ class AlertOutcome:
         return all(d.ok for d in self.deliveries)
 
     def summary(self) -> dict[str, object]:
-        return {d.sink: {"offered": len(self.offered.get(d.sink, ())), "delivered": len(d.delivered),
-                         "failed": len(d.failed), "error": d.error} for d in self.deliveries}
+        """Per sink: offered, delivered, failed and the error (a sink with nothing to say was not called)."""
+        by_sink = {d.sink: d for d in self.deliveries}
+        return {name: {"offered": len(alerts), "delivered": len(by_sink[name].delivered) if name in by_sink else 0,
+                       "failed": len(by_sink[name].failed) if name in by_sink else 0,
+                       "error": by_sink[name].error if name in by_sink else None}
+                for name, alerts in self.offered.items()}
 
 
 async def send_alerts(store: StateStore, drift: Drift, channels: Sequence[Channel], *, now: datetime,

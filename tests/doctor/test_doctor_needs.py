@@ -66,3 +66,17 @@ def test_token_claims_are_read_without_a_signature_check():
     assert read_claims(unsigned_jwt({"scp": "Sites.Read.All", "tid": TENANT_ID})).delegated
     for not_a_jwt in ("sandbox-token", "a.b.c", "", "x.e30"):
         assert read_claims(not_a_jwt) is None
+
+
+def test_the_remote_state_site_needs_write_even_for_dry_runs(tmp_path):
+    from m365_compliance.config.demo import write_demo_config
+    from m365_compliance.config.load import load_config
+    from m365_compliance.doctor.needs import site_grants
+
+    policy = tmp_path / "policy.toml"
+    write_demo_config(policy, graph_url="http://127.0.0.1:9/v1.0", state_path="s.sqlite")
+    policy.write_text(policy.read_text(encoding="utf-8") + '\n[state.remote]\nsite_url = '
+                      '"https://tretoen.sharepoint.com/sites/etterlevelse"\nlibrary = "Tilstand"\n', encoding="utf-8")
+    grants = {g.site_url: g.role for g in site_grants(load_config(policy), "dry-run")}
+    assert grants["https://tretoen.sharepoint.com/sites/etterlevelse"] == "write"
+    assert grants["https://tretoen.sharepoint.com/sites/rekruttering"] == "read"
