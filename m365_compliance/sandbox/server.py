@@ -31,6 +31,9 @@ class SandboxServer:
         # and delayed ACK, and every request on loopback takes ~40 ms instead of ~1 ms.
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind((LOOPBACK, port))
+        # Listening from here on: a client told the URL before the server loop runs waits in the
+        # backlog instead of being refused.
+        self._socket.listen(2048)
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
                                 timeout_keep_alive=30)
