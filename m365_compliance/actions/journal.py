@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -161,12 +162,13 @@ class Journal:
         return len(rows)
 
 
-def to_csv(rows: list[dict[str, object]]) -> str:
+def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] = COLUMNS) -> str:
+    """CSV for a spreadsheet: the named columns in order, every cell escaped against formula injection."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([escape_cell(row.get(c)) for c in COLUMNS])
+        writer.writerow([escape_cell(row.get(c)) for c in columns])
     return out.getvalue()
 
 

@@ -53,9 +53,8 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     click.echo(f"Policy check: {len(acting)} findings to act on ({by_control}); "
                f"{sum(f.status == 'info' for f in outcome.findings)} items kept by law.")
     run = summary["run"]
-    apply = outcome.nightly.stage("apply")
-    click.echo(f"Plan: {outcome.nightly.stage('plan').detail if outcome.nightly.stage('plan') else 'none'}; "
-               f"apply rehearsed ({apply.detail if apply else 'not run'}).")
+    plan, apply = outcome.nightly.stage("plan"), outcome.nightly.stage("apply")
+    click.echo(f"Plan: {plan.detail if plan else 'none'}; apply rehearsed ({apply.detail if apply else 'not run'}).")
     drift = run.get("drift", {})
     click.echo(f"Drift: {drift.get('new', 0)} new findings alerted (first night); alerts in {out_dir}/alerts.jsonl.")
     click.echo(f"Report: {out_dir}/report.html (open it in a browser), report.xlsx, report.md.")

@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, now_option, verbose_option
+from m365_compliance.cli.options import (
+    config_option,
+    load_policy,
+    now_option,
+    verbose_option,
+)
 from m365_compliance.cli.output import Progress, configure_logging
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
 

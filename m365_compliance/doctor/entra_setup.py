@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from m365_compliance.config.schema import Config
 from m365_compliance.doctor.credential import GITHUB_ISSUER
-from m365_compliance.doctor.needs import PermissionNeed, RunMode, SiteGrant, required_permissions, site_grants
+from m365_compliance.doctor.needs import (
+    PermissionNeed,
+    RunMode,
+    SiteGrant,
+    required_permissions,
+    site_grants,
+)
 from m365_compliance.doctor.remedies import (
     add_permissions_command,
     admin_consent_command,

@@ -16,7 +16,12 @@ from m365_compliance.config.schema import Config
 from m365_compliance.doctor.checks import Check
 from m365_compliance.doctor.needs import SiteGrant
 from m365_compliance.doctor.remedies import permission_fix, site_grant_fix
-from m365_compliance.graph.errors import AuthenticationError, GraphError, NotFound, PermissionDenied
+from m365_compliance.graph.errors import (
+    AuthenticationError,
+    GraphError,
+    NotFound,
+    PermissionDenied,
+)
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.model import Library
 

@@ -14,7 +14,11 @@ from azure.core.credentials import TokenCredential
 
 from m365_compliance.config.schema import Config
 from m365_compliance.doctor.checks import Check, DoctorReport
-from m365_compliance.doctor.credential import acquire_token, claims_checks, credential_fix
+from m365_compliance.doctor.credential import (
+    acquire_token,
+    claims_checks,
+    credential_fix,
+)
 from m365_compliance.doctor.inventory_mode import PER_ITEM_MODE, mode_check, probe_mode
 from m365_compliance.doctor.needs import RunMode, required_permissions, site_grants
 from m365_compliance.doctor.probes import GraphRefusedToken, Probes

@@ -15,9 +15,7 @@ temporary folder first, so a lost connection restarts one file, not the export.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -30,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from m365_compliance.actions.journal import escape_cell
+from m365_compliance.actions.journal import to_csv
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.files import open_private
 from m365_compliance.dsar.matching import subject_ids
@@ -75,7 +73,7 @@ async def export_case(case: Case, matches: list[Match], snapshot: Snapshot, conf
                     entries.append(await _add(zf, match, item, gateway, scratch / "download", info))
             manifest = _manifest(case, snapshot, config, entries, now)
             _text(zf, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", now)
-            _text(zf, "manifest.csv", _csv(entries), now)
+            _text(zf, "manifest.csv", to_csv(entries, CSV_COLUMNS), now)
             _text(zf, "README.txt", _readme(case, config, now), now)
         os.replace(partial, final)
     finally:
@@ -162,13 +160,6 @@ def _manifest(case: Case, snapshot: Snapshot, config: Config, entries: list[dict
             "files": entries, "registerEntries": entries_of_register, "notes": list(case.find_notes)}
 
 
-def _csv(entries: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        writer.writerow([escape_cell(entry.get(c)) for c in CSV_COLUMNS])
-    return out.getvalue()
 
 
 def _readme(case: Case, config: Config, now: datetime) -> str:

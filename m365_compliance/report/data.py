@@ -16,12 +16,12 @@ from m365_compliance.config.schema import Config
 from m365_compliance.drift.alert_log import AlertLog
 from m365_compliance.drift.exceptions import ExceptionRepository
 from m365_compliance.drift.history import load_drift
+from m365_compliance.dsar.report_view import case_rows
 from m365_compliance.errors import StateError
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.report import activity, findings_view, tenant_view
-from m365_compliance.dsar.report_view import case_rows
 from m365_compliance.report.model import ReportData
 from m365_compliance.rules.dates import local_date
 from m365_compliance.state.findings_repo import FindingsRepository

@@ -86,7 +86,7 @@ async def save(config: Config, gateway: GraphGateway) -> Transfer:
     remote = _remote(config)
     where = f"{remote.site_url} / {remote.library} / {remote.folder or ''}/{remote.file_name}"
     receipt = _read_receipt(config)
-    drive_id, folder_id = receipt["driveId"], receipt["folderId"]
+    drive_id, folder_id = str(receipt["driveId"]), str(receipt["folderId"])
     current = await _file_in(gateway, drive_id, folder_id, remote.file_name)
     expected = receipt.get("etag")
     if (current.etag if current is not None else None) != expected:

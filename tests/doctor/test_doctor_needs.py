@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from doctor_world import CLIENT_ID, KUNDER, REKRUTTERING, TENANT_ID, load, policy, unsigned_jwt
+from doctor_world import (
+    CLIENT_ID,
+    KUNDER,
+    REKRUTTERING,
+    TENANT_ID,
+    load,
+    policy,
+    unsigned_jwt,
+)
 
 from m365_compliance.doctor import required_permissions, site_grants
 from m365_compliance.doctor.token import read_claims

@@ -7,7 +7,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from doctor_world import KUNDER, REKRUTTERING, app_token, by_status, doctor, load, policy, site_id
+from doctor_world import (
+    KUNDER,
+    REKRUTTERING,
+    app_token,
+    by_status,
+    doctor,
+    load,
+    policy,
+    site_id,
+)
 
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.sandbox.http.app import SandboxOptions

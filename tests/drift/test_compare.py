@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from m365_compliance.drift.compare import classify
 from m365_compliance.drift.exceptions import AcceptedException
@@ -37,8 +37,8 @@ def test_warnings_and_information_do_not_drift():
 
 
 def test_exception_in_force_accepts_and_past_expiry_expires():
-    holds = AcceptedException("C1-a", "owner", "why", TODAY, datetime(2026, 11, 1, tzinfo=timezone.utc))
-    ran_out = AcceptedException("C1-b", "owner", "why", date(2026, 11, 24), datetime(2026, 11, 1, tzinfo=timezone.utc))
+    holds = AcceptedException("C1-a", "owner", "why", TODAY, datetime(2026, 11, 1, tzinfo=UTC))
+    ran_out = AcceptedException("C1-b", "owner", "why", date(2026, 11, 24), datetime(2026, 11, 1, tzinfo=UTC))
     drift = _classify([_finding("C1-a"), _finding("C1-b")], [_finding("C1-a"), _finding("C1-b")],
                       {"C1-a": holds, "C1-b": ran_out})
     assert {e.finding.id: e.state for e in drift.entries} == {"C1-a": "accepted", "C1-b": "expired"}

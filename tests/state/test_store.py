@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from m365_compliance.errors import StateError
-from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.model import (
+    DriveItem,
+    Library,
+    LinkScope,
+    Permission,
+    Principal,
+    PrincipalKind,
+)
 from m365_compliance.state.inventory_repo import InventoryRepository
 from m365_compliance.state.store import StateStore
 
