@@ -20,13 +20,12 @@ from urllib.parse import quote
 from kiota_abstractions.method import Method
 from kiota_abstractions.request_adapter import RequestAdapter
 from kiota_abstractions.request_information import RequestInformation
-from kiota_serialization_json.json_parse_node import JsonParseNode
-from msgraph.generated.models.permission_collection_response import PermissionCollectionResponse
 
-from m365_compliance.graph import calls, mapping
+from m365_compliance.graph import calls
 from m365_compliance.graph.client import send_for_bytes
 from m365_compliance.graph.errors import AuthenticationError, GraphError, error_from_response
 from m365_compliance.graph.headers import retry_after_seconds
+from m365_compliance.graph.json_records import permission_from_json
 from m365_compliance.graph.pacing import Pacer, Sleep
 from m365_compliance.graph.retry import NOT_PROCESSED, RetryPolicy
 from m365_compliance.graph.stats import GatewayStats
@@ -134,13 +133,13 @@ class PermissionBatcher:
         return answers
 
     async def _permissions(self, item_id: str, body: Any, site_id: str | None, fallback: Fallback) -> Answer:
-        parsed = JsonParseNode(body or {}).get_object_value(PermissionCollectionResponse)
-        if parsed.odata_next_link:
+        body = body if isinstance(body, dict) else {}
+        if body.get("@odata.nextLink"):
             try:
                 return await fallback(item_id)
             except GraphError as exc:
                 return exc
-        return [mapping.permission(p, site_id) for p in parsed.value or ()]
+        return [permission_from_json(p, site_id) for p in body.get("value") or ()]
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

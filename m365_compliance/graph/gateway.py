@@ -23,16 +23,12 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 from azure.core.credentials import TokenCredential
 from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options import HeadersInspectionHandlerOption
-from msgraph.generated.drives.item.items.item.children.children_request_builder import (
-    ChildrenRequestBuilder,
-)
-from msgraph.generated.drives.item.items.item.delta.delta_request_builder import (
-    DeltaRequestBuilder,
-)
-from msgraph.generated.drives.item.items.item.drive_item_item_request_builder import (
-    DriveItemItemRequestBuilder,
-)
+from kiota_serialization_json.json_parse_node import JsonParseNode
+from msgraph.generated.drives.item.items.item.children.children_request_builder import ChildrenRequestBuilder
+from msgraph.generated.drives.item.items.item.delta.delta_request_builder import DeltaRequestBuilder
+from msgraph.generated.drives.item.items.item.drive_item_item_request_builder import DriveItemItemRequestBuilder
 from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
 from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
     TransitiveMembersRequestBuilder,
@@ -63,8 +59,16 @@ from m365_compliance.graph.client import (
     send_for_bytes,
 )
 from m365_compliance.graph.credentials import build_credential
-from m365_compliance.graph.delta_json import drive_item_from_json
 from m365_compliance.graph.errors import GraphError, NotFound, error_from_response
+from m365_compliance.graph.json_records import (
+    GROUP_TYPE,
+    USER_TYPE,
+    drive_item_from_json,
+    library_from_json,
+    permission_from_json,
+    principal_from_json,
+    site_from_json,
+)
 from m365_compliance.graph.mapping import DeltaPage
 from m365_compliance.graph.pacing import Clock, Pacer, Sleep
 from m365_compliance.graph.retry import RetryPolicy
@@ -93,12 +97,12 @@ MAX_SIMPLE_UPLOAD = 250 * 1024 * 1024  # driveitem-put-content.md
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class _Page(Protocol):
-    value: Any
-    odata_next_link: str | None
+class _Builder(Protocol):
+    """A generated request builder: builds a GET for itself or for an absolute link."""
 
+    def with_url(self, raw_url: str) -> Any: ...
 
-P = TypeVar("P", bound=_Page)
+    def to_get_request_information(self, request_configuration: Any = None) -> RequestInformation: ...
 
 
 class GraphGateway:
@@ -144,17 +148,16 @@ class GraphGateway:
         """A site by its URL (``host:/sites/name:`` form, facts §3.1) or by its id."""
         key = _site_key(url)
         try:
-            site = await self._run(calls.RESOLVE_SITE, lambda: self._graph.sites.by_site_id(key).get())
+            site = await self._get_json(calls.RESOLVE_SITE, self._graph.sites.by_site_id(key), _config())
         except NotFound as exc:
             raise NotFound(f"No SharePoint site at {url}.", status=404, code=exc.code, request_id=exc.request_id,
                            hint="Check the site address (https://<tenant>.sharepoint.com/sites/<name>).") from exc
-        return mapping.site_info(_present(site, calls.RESOLVE_SITE))
+        return site_from_json(_present(site, calls.RESOLVE_SITE))
 
     async def list_libraries(self, site_id: str) -> list[Library]:
         drives = self._graph.sites.by_site_id(site_id).drives
-        found = await self._collect(calls.LIST_LIBRARIES, lambda: drives.get(),
-                                    lambda link: drives.with_url(link).get())
-        libraries = [mapping.library(d, site_id) for d in found]
+        libraries = await self._collect_json(calls.LIST_LIBRARIES, drives, _config(),
+                                             lambda d: library_from_json(d, site_id))
         self._drive_sites.update((lib.id, site_id) for lib in libraries)
         return libraries
 
@@ -176,10 +179,12 @@ class GraphGateway:
 
         A manual loop: PageIterator loses the deltaLink and the Prefer header (facts §8.4). Prefer is
         sent on every page. A 410 raises :class:`ResyncRequired` carrying the ``Location`` link. The SDK
-        builds and sends each request; the answer is read as JSON (``delta_json``: the hot path).
+        builds and sends each request; the answer is read as JSON (``json_records``: the hot path).
+        Every page of an enumeration started without a token is charged as one (``calls.delta_call``).
         """
         builder = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
         fields = list(dict.fromkeys((*DELTA_SELECT, *select)))
+        call = calls.delta_call(link)
         url = link
         while True:
             seen = HeadersInspectionHandlerOption(inspect_request_headers=False, inspect_response_headers=True)
@@ -192,8 +197,7 @@ class GraphGateway:
                 raw = await send_for_bytes(self._graph.request_adapter, info)
                 return json.loads(raw) if raw else None
 
-            response = await self._run(calls.delta_call(url), fetch)
-            response = _present(response, calls.DELTA_FULL)
+            response = _present(await self._run(call, fetch), call)
             applied = ",".join(seen.response_headers.get("preference-applied"))
             page = DeltaPage(items=tuple(drive_item_from_json(i, drive_id) for i in response.get("value") or ()),
                              next_link=response.get("@odata.nextLink"), delta_link=response.get("@odata.deltaLink"),
@@ -209,26 +213,24 @@ class GraphGateway:
         expand = [f"listItem($expand=fields($select={','.join(fields)}))"] if fields else None
         query = ChildrenRequestBuilder.ChildrenRequestBuilderGetQueryParameters(select=list(ITEM_SELECT),
                                                                                 expand=expand)
-        found = await self._collect(calls.LIST_CHILDREN, lambda: children.get(_config(query)),
-                                    lambda link: children.with_url(link).get())
-        return [mapping.drive_item(i, drive_id) for i in found]
+        return await self._collect_json(calls.LIST_CHILDREN, children, _config(query),
+                                        lambda i: drive_item_from_json(i, drive_id))
 
     async def get_item(self, drive_id: str, item_id: str) -> DriveItem | None:
         """The item now, or None when it no longer exists (404)."""
         item = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id)
         query = DriveItemItemRequestBuilder.DriveItemItemRequestBuilderGetQueryParameters(select=list(ITEM_SELECT))
         try:
-            found = await self._run(calls.GET_ITEM, lambda: item.get(_config(query)))
+            found = await self._get_json(calls.GET_ITEM, item, _config(query))
         except NotFound:
             return None
-        return mapping.drive_item(found, drive_id) if found is not None else None
+        return drive_item_from_json(found, drive_id) if found is not None else None
 
     async def list_permissions(self, drive_id: str, item_id: str) -> list[Permission]:
         perms = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).permissions
-        found = await self._collect(calls.LIST_PERMISSIONS, lambda: perms.get(),
-                                    lambda link: perms.with_url(link).get())
         site_id = self._drive_sites.get(drive_id)
-        return [mapping.permission(p, site_id) for p in found]
+        return await self._collect_json(calls.LIST_PERMISSIONS, perms, _config(),
+                                        lambda p: permission_from_json(p, site_id))
 
     async def batch_get_permissions(self, drive_id: str,
                                     item_ids: Sequence[str]) -> dict[str, list[Permission] | GraphError]:
@@ -244,31 +246,33 @@ class GraphGateway:
         members = self._graph.groups.by_group_id(group_id).transitive_members
         query = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(
             select=PRINCIPAL_SELECT)
-        found = await self._collect(calls.TRANSITIVE_MEMBERS, lambda: members.get(_config(query)),
-                                    lambda link: members.with_url(link).get(), first_page_only=first_page_only)
-        return [p for p in map(mapping.directory_principal, found) if p is not None]
+        found = await self._collect_json(calls.TRANSITIVE_MEMBERS, members, _config(query),
+                                         lambda m: principal_from_json(m, USER_TYPE),
+                                         first_page_only=first_page_only)
+        return [p for p in found if p is not None]
 
     async def find_group(self, id_or_mail: str) -> Principal | None:
         """A group by object id or mail address; None when there is none."""
         if _GUID.match(id_or_mail):
             try:
-                group = await self._run(calls.FIND_GROUP, lambda: self._graph.groups.by_group_id(id_or_mail).get())
+                group = await self._get_json(calls.FIND_GROUP, self._graph.groups.by_group_id(id_or_mail), _config())
             except NotFound:
                 return None
-            return mapping.directory_principal(group) if group is not None else None
+            return principal_from_json(group, GROUP_TYPE) if group is not None else None
         mail = id_or_mail.replace("'", "''")
         query = GroupsRequestBuilder.GroupsRequestBuilderGetQueryParameters(
             filter=f"mail eq '{mail}'", select=["id", "displayName", "mail"])
-        found = await self._run(calls.FIND_GROUP, lambda: self._graph.groups.get(_config(query)))
-        groups = found.value if found is not None and found.value else []
-        return mapping.directory_principal(groups[0]) if groups else None
+        found = await self._get_json(calls.FIND_GROUP, self._graph.groups, _config(query))
+        groups = (found or {}).get("value") or []
+        return principal_from_json(groups[0], GROUP_TYPE) if groups else None
 
     async def list_users(self, *, first_page_only: bool = False) -> list[Principal]:
         users = self._graph.users
         query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(select=PRINCIPAL_SELECT)
-        found = await self._collect(calls.LIST_USERS, lambda: users.get(_config(query)),
-                                    lambda link: users.with_url(link).get(), first_page_only=first_page_only)
-        return [p for p in map(mapping.directory_principal, found) if p is not None]
+        found = await self._collect_json(calls.LIST_USERS, users, _config(query),
+                                         lambda u: principal_from_json(u, USER_TYPE),
+                                         first_page_only=first_page_only)
+        return [p for p in found if p is not None]
 
     # ------------------------------------------------------------------ lists
     async def list_items(self, site_id: str, list_name: str, *, fields: Sequence[str]) -> list[dict[str, Any]]:
@@ -280,22 +284,13 @@ class GraphGateway:
         items = self._graph.sites.by_site_id(site_id).lists.by_list_id(list_name).items
         query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
             expand=[f"fields($select={','.join(fields)})" if fields else "fields"])
-        found = await self._collect(calls.LIST_ITEMS, lambda: items.get(_config(query)),
-                                    lambda link: items.with_url(link).get())
-        rows = []
-        for item in found:
-            values = item.fields.additional_data if item.fields is not None else {}
-            row = {k: mapping.plain(v) for k, v in values.items() if not k.startswith("@odata")}
-            row.setdefault("id", item.id)
-            rows.append(row)
-        return rows
+        return await self._collect_json(calls.LIST_ITEMS, items, _config(query), _list_row)
 
     async def list_columns(self, site_id: str, list_name: str) -> list[str]:
         """The internal names of a list's (or library's) columns: what ``fields($select=…)`` takes."""
         columns = self._graph.sites.by_site_id(site_id).lists.by_list_id(list_name).columns
-        found = await self._collect(calls.LIST_COLUMNS, lambda: columns.get(),
-                                    lambda link: columns.with_url(link).get())
-        return [c.name for c in found if c.name]
+        found = await self._collect_json(calls.LIST_COLUMNS, columns, _config(), lambda c: c.get("name"))
+        return [name for name in found if name]
 
     # ------------------------------------------------------------------ retention and writes
     async def get_retention_label(self, drive_id: str, item_id: str) -> RetentionLabelInfo | None:
@@ -401,8 +396,9 @@ class GraphGateway:
                              hint="Upload large files with an upload session (createUploadSession).")
         url = f"{self.settings.graph_url}/drives/{quote(drive_id, safe='!')}/items/{quote(parent_id)}:/{quote(name)}:/content"
         content = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(parent_id).content.with_url(url)
-        answer = await self._run(calls.UPLOAD, lambda: content.put(data))
-        return mapping.drive_item(_present(answer, calls.UPLOAD), drive_id)
+        answer = _present(await self._run(calls.UPLOAD, lambda: content.put(data)), calls.UPLOAD)
+        # Read back through the JSON path every other item read takes: one mapping of driveItems.
+        return _present(await self.get_item(drive_id, answer.id or ""), calls.UPLOAD)
 
     async def search_drive_items(self, query: str, *, region: str, page_size: int = 200,
                                  limit: int = 1000) -> list[SearchHit]:
@@ -439,18 +435,40 @@ class GraphGateway:
     async def _run(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:
         return await self._retry.run(call, send)
 
-    async def _collect(self, call: Call, first: Callable[[], Awaitable[P | None]],
-                       follow: Callable[[str], Awaitable[P | None]], *, first_page_only: bool = False) -> list[Any]:
-        """Every value of a paged collection, following absolute nextLinks (or the first page only)."""
-        values: list[Any] = []
-        page = await self._run(call, first)
+    async def _get_json(self, call: Call, builder: _Builder, cfg: RequestConfiguration[Any],
+                        link: str | None = None) -> Any:
+        """One GET built by the SDK (``link``: an absolute nextLink), its answer as plain JSON."""
+        async def fetch() -> Any:
+            info = builder.with_url(link).to_get_request_information() if link \
+                else builder.to_get_request_information(cfg)
+            raw = await send_for_bytes(self._graph.request_adapter, info)
+            return json.loads(raw) if raw else None
+
+        return await self._run(call, fetch)
+
+    async def _collect_json(self, call: Call, builder: _Builder, cfg: RequestConfiguration[Any],
+                            record: Callable[[Any], T], *, first_page_only: bool = False) -> list[T]:
+        """Every value of a paged collection as ``record(json)``, following absolute nextLinks (or the
+        first page only: ``doctor``'s probes).
+
+        Each page is mapped as it arrives, so only one page of raw JSON is held at a time."""
+        values: list[T] = []
+        page = await self._get_json(call, builder, cfg)
         while page is not None:
-            values.extend(page.value or ())
-            link = page.odata_next_link
+            values.extend(map(record, page.get("value") or ()))
+            link = page.get("@odata.nextLink")
             if not link or first_page_only:
                 break
-            page = await self._run(call, partial(follow, link))
+            page = await self._get_json(call, builder, cfg, link)
         return values
+
+
+def _list_row(item: Any) -> dict[str, Any]:
+    """A list item's columns, read as JSON (``json_records`` says why) with kiota's own value conversion."""
+    fields = {k: v for k, v in (item.get("fields") or {}).items() if k != "id" and not k.startswith("@odata")}
+    row = {k: mapping.plain(v) for k, v in JsonParseNode(fields).try_get_anything(fields).items()}
+    row.setdefault("id", item.get("id"))
+    return row
 
 
 def _config(query: Any = None, *, prefer: Sequence[str] = (), if_match: str | None = None,

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from m365_compliance.graph.errors import GraphError, ResyncRequired
 from m365_compliance.graph.gateway import GraphGateway
-from m365_compliance.model import DriveItem, Library, Permission
+from m365_compliance.model import Library, Permission
 from m365_compliance.state.inventory_repo import Gap, InventoryRepository
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ SHARING_DELTA = "sharing-delta"  # roots visible and permission-only changes rep
 PER_ITEM = "per-item"  # otherwise: every item's permissions re-read every run
 SHARING_CHANGES = "deltashowsharingchanges"
 BATCH_SIZE = 20
+#: Delta page size asked for ($top, facts §1.2): the largest the service honours, so a full crawl
+#: costs the fewest 2-RU pages. Pages are staged one at a time, so memory does not grow with it.
+DELTA_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,18 @@ class CrawlResult:
     resynced: bool
     gaps: tuple[Gap, ...]
     changed_folders: frozenset[str]  # folders that appeared in this crawl (all of them on a full one)
+
+
+@dataclass
+class _Staged:
+    """What deciding the mode and the permission reads needs of a staged crawl."""
+
+    changes: int = 0  # distinct items in the crawl
+    root_shared: bool | None = None  # the drive root's shared facet; None when the root is not in the crawl
+    roots: set[str] = field(default_factory=set)  # live items with a shared facet, and the root
+    gone: set[str] = field(default_factory=set)  # deleted items
+    folders: set[str] = field(default_factory=set)  # live folders
+    inheriting_known: list[str] = field(default_factory=list)  # live, no facet, permission list stored
 
 
 ProgressFn = Callable[[str, int], None]
@@ -95,22 +110,21 @@ class LibraryCrawler:
             resynced, kind = True, "full"
             self.repo.start_crawl(library.id, self.run_id, kind, None)
             delta_link, pages = await self._page(library, None, skip_paging=False)
-        staged = list(self.repo.staged(library.id))
-        mode = self._mode(staged, kind, stored_mode)
+        summary = self._summarise(library.id, kind)
+        mode = self._mode(summary.root_shared, kind, stored_mode)
         gaps: list[Gap] = []
         if self.requested_mode == SHARING_DELTA and mode != SHARING_DELTA:
             gaps.append(Gap(self.scope, library.web_url, "sharing delta",
                             "The service ignored the sharing-change Prefer headers; permissions were read per item.",
                             hint="Grant the app Sites.FullControl.All (application) for sharing-change deltas, "
                                  "or set [inventory] mode = \"per-item\"."))
-        to_read, dropped = self._permission_targets(library.id, staged, kind, mode)
+        to_read, dropped = self._permission_targets(library.id, summary, kind, mode)
         permissions, read_gaps = await self._read_permissions(library, to_read)
         gaps.extend(read_gaps)
         self.repo.commit_crawl(library.id, kind=kind, delta_link=delta_link, mode=mode, run_id=self.run_id,
                                permissions=permissions, dropped_roots=dropped)
-        folders = frozenset(i.id for i in staged if i.is_folder and not i.deleted)
-        return CrawlResult(self.scope, library.name, library.id, kind, mode, pages_done + pages, len(staged), len(permissions), resumed,
-                           resynced, tuple(gaps), folders)
+        return CrawlResult(self.scope, library.name, library.id, kind, mode, pages_done + pages, summary.changes,
+                           len(permissions), resumed, resynced, tuple(gaps), frozenset(summary.folders))
 
     async def _page(self, library: Library, link: str | None, *, skip_paging: bool) -> tuple[str, int]:
         """Stage every delta page from ``link`` on; returns the final delta link and the page count."""
@@ -119,7 +133,7 @@ class LibraryCrawler:
             assert cp is not None and cp.base_delta_link is not None
             return cp.base_delta_link, 0
         pages = 0
-        async for page in self.gateway.delta(library.id, link=link, prefer=SHARING_PREFER):
+        async for page in self.gateway.delta(library.id, link=link, prefer=SHARING_PREFER, top=DELTA_PAGE):
             pages += 1
             if page.preference_applied:
                 self._applied = {value.lower() for value in page.preference_applied}
@@ -134,7 +148,26 @@ class LibraryCrawler:
         raise GraphError("The delta feed ended without a deltaLink.", status=None, code="incompleteDelta",
                          hint="Run the inventory again; if it repeats, run a full crawl with --full.")
 
-    def _mode(self, staged: list[DriveItem], kind: str, stored_mode: str | None) -> str:
+    def _summarise(self, drive_id: str, kind: str) -> _Staged:
+        """One streaming pass over the staged crawl: only ids that matter are kept, never the items."""
+        known = self.repo.permission_read_ids(drive_id) if kind == "incremental" else set()
+        summary = _Staged()
+        for flags in self.repo.staged_flags(drive_id):
+            summary.changes += 1
+            if flags.deleted:
+                summary.gone.add(flags.id)
+                continue
+            if flags.is_root:
+                summary.root_shared = flags.shared
+            if flags.shared or flags.is_root:
+                summary.roots.add(flags.id)
+            elif flags.id in known:
+                summary.inheriting_known.append(flags.id)
+            if flags.is_folder:
+                summary.folders.add(flags.id)
+        return summary
+
+    def _mode(self, root_shared: bool | None, kind: str, stored_mode: str | None) -> str:
         if self.requested_mode == PER_ITEM:
             return PER_ITEM
         if self._applied is not None:
@@ -144,26 +177,22 @@ class LibraryCrawler:
         if kind == "incremental" and stored_mode:
             # A permission lost since the last full crawl downgrades; nothing upgrades without a full crawl.
             return PER_ITEM if not sharing_changes else stored_mode
-        root = next((i for i in staged if i.is_root), None)
         # Under hierarchicalsharing the drive root always carries a shared facet (facts §1.4).
-        roots_visible = root is not None and root.shared_scope is not None
+        roots_visible = root_shared is True
         return SHARING_DELTA if roots_visible and sharing_changes else PER_ITEM
 
-    def _permission_targets(self, drive_id: str, staged: list[DriveItem], kind: str,
+    def _permission_targets(self, drive_id: str, summary: _Staged, kind: str,
                             mode: str) -> tuple[list[str], list[str]]:
         """Which items' permissions to (re-)read, and which former roots now inherit."""
-        live = [i for i in staged if not i.deleted]
-        known = set(self.repo.permissions(drive_id)) if kind == "incremental" else set()
         # Roots whose read failed on an earlier run are retried until they succeed.
         retry = self.repo.unread_permission_roots(drive_id, mode) if kind == "incremental" else set()
-        gone = {i.id for i in staged if i.deleted}
         if mode == SHARING_DELTA:
-            targets = {i.id for i in live if i.shared_scope is not None or i.is_root}
-            dropped = [i.id for i in live if i.shared_scope is None and not i.is_root and i.id in known]
-            return sorted((targets | retry) - gone - set(dropped)), dropped
+            dropped = summary.inheriting_known
+            return sorted((summary.roots | retry) - summary.gone - set(dropped)), dropped
         # Permission-only changes are invisible without sharing deltas: re-read every item, every run.
-        everything = {i.id for i in live} | (self.repo.item_ids(drive_id) if kind == "incremental" else set())
-        return sorted(everything - gone), []
+        live = {f.id for f in self.repo.staged_flags(drive_id) if not f.deleted}
+        everything = live | (self.repo.item_ids(drive_id) if kind == "incremental" else set())
+        return sorted(everything - summary.gone), []
 
     async def _read_permissions(self, library: Library,
                                 item_ids: list[str]) -> tuple[dict[str, list[Permission]], list[Gap]]:

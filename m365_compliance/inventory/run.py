@@ -98,7 +98,7 @@ async def run_inventory(gateway: GraphGateway, store: StateStore, spec: Inventor
                 result.crawls.append(crawl)
         for role, references in spec.roles.items():
             await directory.resolve_role(role, references)
-        await directory.expand_all(_grantees(repo))
+        await directory.expand_all(repo.grantees())
         await directory.read_users()
         repo.replace_directory(directory.principals.values(), directory.members)
         _store_roles(store, directory.resolved_roles)
@@ -151,13 +151,6 @@ async def _read_register(gateway: GraphGateway, spec: RegisterSpec) -> tuple[lis
         return read_register_file(spec.path)
     assert spec.site_url is not None and spec.list_name is not None
     return await read_register_list(gateway, spec.site_url, spec.list_name, list(spec.columns))
-
-
-def _grantees(repo: InventoryRepository):  # type: ignore[no-untyped-def]
-    for library in repo.libraries():
-        for perms in repo.permissions(library["drive_id"]).values():
-            for perm in perms:
-                yield from perm.grantees
 
 
 def _store_roles(store: StateStore, roles: dict[str, list[str]]) -> None:

@@ -32,6 +32,17 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True)
+class StagedFlags:
+    """What choosing permission reads needs of one staged item: no names, dates or decoding."""
+
+    id: str
+    deleted: bool
+    is_folder: bool
+    shared: bool  # carries a ``shared`` facet (a permission root under hierarchicalsharing)
+    is_root: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     drive_id: str
     run_id: str
@@ -39,6 +50,14 @@ class Checkpoint:
     next_link: str | None  # None: paging finished, permissions still to read
     base_delta_link: str | None
     pages: int
+
+
+#: Rows per ``executemany`` when applying a crawl: amortises the call, keeps memory flat at any size.
+WRITE_CHUNK = 2000
+
+#: The latest staged record of each item (delta may repeat one, facts §1.2), in staging order.
+_LATEST_STAGED = ("FROM staged_items s WHERE drive_id=? AND seq = (SELECT MAX(seq) FROM staged_items t "
+                  "WHERE t.drive_id=s.drive_id AND t.item_id=s.item_id) ORDER BY seq")
 
 
 class InventoryRepository:
@@ -93,12 +112,17 @@ class InventoryRepository:
 
     def staged(self, drive_id: str) -> Iterator[DriveItem]:
         """Staged records, last occurrence of each id winning (delta may repeat an item, facts §1.2)."""
-        latest = self.db.execute(
-            "SELECT record FROM staged_items s WHERE drive_id=? AND seq = "
-            "(SELECT MAX(seq) FROM staged_items t WHERE t.drive_id=s.drive_id AND t.item_id=s.item_id) ORDER BY seq",
+        for row in self.db.execute(f"SELECT record {_LATEST_STAGED}", (drive_id,)):
+            yield decode_item(row[0])
+
+    def staged_flags(self, drive_id: str) -> Iterator[StagedFlags]:
+        """Like :meth:`staged`, reduced to flags read inside SQLite (keys as :func:`encode_item` writes them)."""
+        rows = self.db.execute(
+            "SELECT item_id, json_extract(record, '$.deleted'), json_extract(record, '$.folder'), "
+            f"json_extract(record, '$.shared') IS NOT NULL, json_extract(record, '$.root') {_LATEST_STAGED}",
             (drive_id,))
-        for row in latest:
-            yield decode_item(row["record"])
+        for item_id, deleted, folder, shared, root in rows:
+            yield StagedFlags(item_id, bool(deleted), bool(folder), bool(shared), bool(root))
 
     def commit_crawl(self, drive_id: str, *, kind: str, delta_link: str, mode: str, run_id: str,
                      permissions: dict[str, list[Permission]], dropped_roots: Iterable[str]) -> None:
@@ -108,18 +132,20 @@ class InventoryRepository:
                 db.execute("DELETE FROM items WHERE drive_id=?", (drive_id,))
                 db.execute("DELETE FROM permissions WHERE drive_id=?", (drive_id,))
                 db.execute("DELETE FROM permission_reads WHERE drive_id=?", (drive_id,))
-            removed = False
+            removed: list[str] = []
+            upserts: list[tuple[Any, ...]] = []
             for item in self.staged(drive_id):
                 if item.deleted:
-                    _delete_item(db, drive_id, item.id)
-                    removed = True
+                    _upsert_items(db, upserts)  # keep staging order: a deletion after an update wins
+                    _delete_items(db, drive_id, [item.id])
+                    removed.append(item.id)
                 else:
-                    _upsert_item(db, item)
-            if removed:
-                _delete_orphans(db, drive_id)
-            for item_id in dropped_roots:
-                db.execute("DELETE FROM permissions WHERE drive_id=? AND item_id=?", (drive_id, item_id))
-                db.execute("DELETE FROM permission_reads WHERE drive_id=? AND item_id=?", (drive_id, item_id))
+                    upserts.append(_item_row(item))
+                    if len(upserts) >= WRITE_CHUNK:
+                        _upsert_items(db, upserts)
+            _upsert_items(db, upserts)
+            _delete_descendants(db, drive_id, removed)
+            _forget_permissions(db, drive_id, list(dropped_roots))
             now = to_text(utc_now())
             for item_id, perms in permissions.items():
                 db.execute("DELETE FROM permissions WHERE drive_id=? AND item_id=?", (drive_id, item_id))
@@ -157,13 +183,21 @@ class InventoryRepository:
             "SELECT item_id FROM items WHERE drive_id=? AND (shared_scope IS NOT NULL OR parent_id IS NULL)",
             (drive_id,))}
 
+    def permission_read_ids(self, drive_id: str) -> set[str]:
+        """Items whose permission list is stored (read successfully, possibly empty)."""
+        return {r[0] for r in self.db.execute("SELECT item_id FROM permission_reads WHERE drive_id=?", (drive_id,))}
+
+    def grantees(self) -> Iterator[Principal]:
+        """Every principal granted anywhere, each distinct grantee list decoded once (not once per root)."""
+        for (text,) in self.db.execute("SELECT DISTINCT grantees FROM permissions"):
+            yield from _decode_grantees(text)
+
     def item_ids(self, drive_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT item_id FROM items WHERE drive_id=?", (drive_id,))}
 
     def unread_permission_roots(self, drive_id: str, mode: str) -> set[str]:
         """Expected roots with no permission list stored: a failed read, to retry and to report."""
-        read = {r[0] for r in self.db.execute("SELECT item_id FROM permission_reads WHERE drive_id=?", (drive_id,))}
-        return self.expected_permission_roots(drive_id, mode) - read
+        return self.expected_permission_roots(drive_id, mode) - self.permission_read_ids(drive_id)
 
     def permissions(self, drive_id: str) -> dict[str, list[Permission]]:
         result: dict[str, list[Permission]] = {}
@@ -264,16 +298,27 @@ def encode_permission(p: Permission) -> tuple[Any, ...]:
 
 
 def decode_permission(row: sqlite3.Row) -> Permission:
-    grantees = tuple(Principal(PrincipalKind(g["kind"]), g["id"], g["name"] or "", g["email"])
-                     for g in json.loads(row["grantees"]))
-    return Permission(row["perm_id"], tuple(json.loads(row["roles"])), grantees,
+    return Permission(row["perm_id"], tuple(json.loads(row["roles"])), _decode_grantees(row["grantees"]),
                       LinkScope(row["link_scope"]) if row["link_scope"] else None, row["link_type"],
                       from_text(row["expires"]))
 
 
-def _upsert_item(db: sqlite3.Connection, item: DriveItem) -> None:
+def _decode_grantees(text: str) -> tuple[Principal, ...]:
+    return tuple(Principal(PrincipalKind(g["kind"]), g["id"], g["name"] or "", g["email"]) for g in json.loads(text))
+
+
+def _item_row(item: DriveItem) -> tuple[Any, ...]:
     fields = json.dumps(dict(item.fields), sort_keys=True, default=json_default) if item.fields else None
-    db.execute(
+    return (item.drive_id, item.id, item.parent_id, item.name, int(item.is_folder), int(item.is_root), item.size,
+            to_text(item.created), to_text(item.modified), item.created_by, item.modified_by, item.etag, item.ctag,
+            item.shared_scope, fields, json.dumps(_encode_label(item.label)) if item.label else None)
+
+
+def _upsert_items(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write and empty ``rows`` (from :func:`_item_row`)."""
+    if not rows:
+        return
+    db.executemany(
         "INSERT INTO items(drive_id, item_id, parent_id, name, is_folder, is_root, size, created, modified, created_by, "
         "modified_by, etag, ctag, shared_scope, fields, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(drive_id, item_id) DO UPDATE SET parent_id=excluded.parent_id, name=excluded.name, "
@@ -281,28 +326,35 @@ def _upsert_item(db: sqlite3.Connection, item: DriveItem) -> None:
         "modified=excluded.modified, created_by=excluded.created_by, modified_by=excluded.modified_by, "
         "etag=excluded.etag, ctag=COALESCE(excluded.ctag, items.ctag), shared_scope=excluded.shared_scope, "
         "fields=COALESCE(excluded.fields, items.fields), label=COALESCE(excluded.label, items.label)",
-        (item.drive_id, item.id, item.parent_id, item.name, int(item.is_folder), int(item.is_root), item.size,
-         to_text(item.created), to_text(item.modified), item.created_by, item.modified_by, item.etag, item.ctag,
-         item.shared_scope, fields, json.dumps(_encode_label(item.label)) if item.label else None),
+        rows,
     )
+    rows.clear()
 
 
-def _delete_item(db: sqlite3.Connection, drive_id: str, item_id: str) -> None:
-    db.execute("DELETE FROM items WHERE drive_id=? AND item_id=?", (drive_id, item_id))
-    db.execute("DELETE FROM permissions WHERE drive_id=? AND item_id=?", (drive_id, item_id))
-    db.execute("DELETE FROM permission_reads WHERE drive_id=? AND item_id=?", (drive_id, item_id))
+def _forget_permissions(db: sqlite3.Connection, drive_id: str, item_ids: list[str]) -> None:
+    keys = [(drive_id, item_id) for item_id in item_ids]
+    db.executemany("DELETE FROM permissions WHERE drive_id=? AND item_id=?", keys)
+    db.executemany("DELETE FROM permission_reads WHERE drive_id=? AND item_id=?", keys)
 
 
-def _delete_orphans(db: sqlite3.Connection, drive_id: str) -> None:
-    """Remove items whose parent is gone (a deleted folder's children, facts §1.2: track by id)."""
-    while True:
-        orphans = [r[0] for r in db.execute(
-            "SELECT c.item_id FROM items c WHERE c.drive_id=? AND c.parent_id IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM items p WHERE p.drive_id=c.drive_id AND p.item_id=c.parent_id)", (drive_id,))]
-        if not orphans:
-            return
-        for item_id in orphans:
-            _delete_item(db, drive_id, item_id)
+def _delete_items(db: sqlite3.Connection, drive_id: str, item_ids: list[str]) -> None:
+    db.executemany("DELETE FROM items WHERE drive_id=? AND item_id=?", [(drive_id, i) for i in item_ids])
+    _forget_permissions(db, drive_id, item_ids)
+
+
+def _delete_descendants(db: sqlite3.Connection, drive_id: str, removed: list[str]) -> None:
+    """Remove what lay below deleted items: delta reports a deleted folder, not its children
+    (facts §1.2: track by id). Walks down from the deleted ids, so the cost follows what was deleted."""
+    level = removed
+    while level:
+        below: list[str] = []
+        for start in range(0, len(level), 500):
+            chunk = level[start:start + 500]
+            below.extend(r[0] for r in db.execute(
+                f"SELECT item_id FROM items WHERE drive_id=? AND parent_id IN ({','.join('?' * len(chunk))})",
+                (drive_id, *chunk)))
+        _delete_items(db, drive_id, below)
+        level = below
 
 
 def _row_to_item(row: sqlite3.Row) -> DriveItem:

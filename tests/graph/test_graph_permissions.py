@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 from graph_world import EXPIRY, FakeClock, World, in_process
-from kiota_serialization_json.json_parse_node import JsonParseNode
-from msgraph.generated.models.permission import Permission as SdkPermission
 
 from m365_compliance.graph import GraphGateway, NotFound
-from m365_compliance.graph.mapping import permission as map_permission
+from m365_compliance.graph.json_records import permission_from_json
 from m365_compliance.model import LinkScope, Permission, PrincipalKind
 
 pytestmark = pytest.mark.anyio
@@ -86,22 +84,38 @@ async def test_batch_wire_format(world: World, clock: FakeClock) -> None:
     assert gateway.stats.requests == 1
 
 
-def parse(body: Mapping[str, Any]) -> SdkPermission:
-    return JsonParseNode(json.loads(json.dumps(body))).get_object_value(SdkPermission)
+def parse(body: Mapping[str, Any]) -> Permission:
+    return permission_from_json(json.loads(json.dumps(body)), None)
 
 
 def test_inherited_from_presence_and_the_no_expiry_date() -> None:
-    """The SDK parses ``inheritedFrom: {}`` into an object: presence means inherited (facts §2.3)."""
+    """``inheritedFrom: {}`` is present, so inherited; its absence says nothing (facts §2.3)."""
     grant = {"id": "1", "roles": ["read"], "grantedToV2": {"user": {"id": "u1", "displayName": "U"}}}
-    assert map_permission(parse(grant), None).inherited is None
-    assert map_permission(parse({**grant, "inheritedFrom": {}}), None).inherited is True
+    assert parse(grant).inherited is None
+    assert parse({**grant, "inheritedFrom": {}}).inherited is True
     never = {**grant, "link": {"scope": "anonymous", "type": "view"}, "expirationDateTime": "0001-01-01T00:00:00Z"}
-    assert map_permission(parse(never), None).expires is None
+    assert parse(never).expires is None
+    dated = parse({**never, "expirationDateTime": "2027-03-01T10:00:00.1234567Z"})
+    assert dated.expires == datetime(2027, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)  # 7 digits, as Graph writes
 
 
 def test_unknown_link_scope_is_reported_as_the_broadest() -> None:
-    odd = parse({"id": "1", "roles": ["read"], "link": {"scope": "somethingNew", "type": "view"}})
-    assert map_permission(odd, None).link_scope is LinkScope.ANONYMOUS
+    assert parse({"id": "1", "roles": ["read"], "link": {"scope": "somethingNew", "type": "view"}}).link_scope \
+        is LinkScope.ANONYMOUS
+    assert parse({"id": "1", "roles": ["read"], "link": {"type": "view"}}).link_scope is LinkScope.ANONYMOUS
+
+
+def test_sharepoint_identities() -> None:
+    """Site groups are qualified by site; guests are told apart by their ``#ext#`` login (facts §2.6)."""
+    site = permission_from_json({"id": "3", "roles": ["owner"],
+                                 "grantedToV2": {"siteGroup": {"id": "3", "displayName": "Owners"}}}, "site-1")
+    assert site.grantees[0].key == "siteGroup:site-1/3"
+    guest = parse({"id": "4", "roles": ["read"], "grantedToV2": {
+        "user": {"id": "g1", "displayName": "Gus", "email": "gus@example.com"},
+        "siteUser": {"id": "9", "loginName": "i:0#.f|membership|gus_example.com#ext#@tretoen.onmicrosoft.com"}}})
+    assert (guest.grantees[0].kind, guest.grantees[0].email) == (PrincipalKind.GUEST, "gus@example.com")
+    app = parse({"id": "5", "roles": ["write"], "grantedToV2": {"application": {"id": "a1", "displayName": "App"}}})
+    assert app.grantees[0].kind is PrincipalKind.APPLICATION
 
 
 async def test_unknown_item_is_not_found(gateway: GraphGateway, world: World) -> None:

@@ -33,7 +33,7 @@ def _staged_pages(path) -> int:
 
 
 def test_sigkill_during_inventory_then_rerun_completes(tmp_path):
-    world = build_world(extra_files=1200)  # seven delta pages in the recruitment library
+    world = build_world(extra_files=6000)  # seven delta pages of 1000 in the recruitment library
     slow = SandboxOptions(faults=FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.4))
     with SandboxServer(world.tenant, slow) as server:
         policy = tmp_path / "policy.toml"

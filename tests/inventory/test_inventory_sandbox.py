@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from inventory_world import build_world, gateway_for, inventoried, spec, truth
 
-from m365_compliance.inventory.crawl import PER_ITEM, SHARING_DELTA
+from m365_compliance.inventory.crawl import DELTA_PAGE, PER_ITEM, SHARING_DELTA
 from m365_compliance.inventory.run import run_inventory
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.sandbox.server import SandboxServer
@@ -23,6 +23,10 @@ def inventory(server: SandboxServer, store: StateStore, *, mode: str = "auto", f
     return asyncio.run(go())
 
 
+def library_ru(stats: dict) -> int:
+    return sum(ru for endpoint, ru in stats["ruByEndpoint"].items() if endpoint.startswith("GET /drives/"))
+
+
 @pytest.fixture
 def world():
     return build_world()
@@ -34,8 +38,10 @@ def tenant(world):
 
 
 def test_full_inventory_equals_ground_truth(world, server, store):
-    result, _ = inventory(server, store)
+    result, stats = inventory(server, store)
     assert result.gaps == []
+    # What the pacer charged is what the service metered: every page of a full enumeration is 2 RU.
+    assert stats.ru == server.app.meter.snapshot()["ruTotal"]
     assert {c.mode for c in result.crawls} == {SHARING_DELTA}
     snapshot = load_snapshot(store, spec())
     for scope, drive in (("recruitment", world.ids["drive"]), ("customers", world.ids["avtaler"])):
@@ -57,9 +63,10 @@ def test_incremental_run_sees_every_kind_of_change_at_a_fraction_of_the_cost(sto
 
 
 def _incremental_sees_every_change(world, server, store):
-    inventory(server, store)
+    _, full_stats = inventory(server, store)
     full = server.app.meter.snapshot()
     full_ru = full["ruTotal"]
+    assert full_stats.ru == full_ru  # the pacer charges what the service meters, page 2 onwards included
     t, ids = world.tenant, world.ids
     drive = t.drive(ids["drive"])
     t.add_file(drive, t.item(ids["drive"], ids["ola"]), "Ny søknad.docx")  # created
@@ -79,8 +86,12 @@ def _incremental_sees_every_change(world, server, store):
     assert rec.path(rec.items[ids["sub"]]) == "/Søkere/2025-11 Ola/Vitnemål"
     delta = "GET /drives/{id}/root/delta"
     assert incremental["ruByEndpoint"][delta] == 2  # one 1-RU page per library
-    assert full["ruByEndpoint"][delta] > 10 * incremental["ruByEndpoint"][delta]
-    assert incremental_ru < full_ru / 2, (incremental_ru, full_ru)
+    # A full enumeration: 2 RU a page of $top=1000 (facts §7.1), so the fewest pages the service allows.
+    pages = sum(-(-len(t.drive(d).items) // DELTA_PAGE) for d in (ids["drive"], ids["avtaler"]))
+    assert full["requestsByEndpoint"][delta] == pages and full["ruByEndpoint"][delta] == 2 * pages
+    # Library reads (delta, permissions, unit columns) scale with the changes; the rest of a run is fixed.
+    assert library_ru(incremental) < library_ru(full) / 2, (incremental_ru, full_ru)
+    assert incremental_ru < full_ru
 
 
 def test_permission_only_change_and_inheritance_restored(world, server, store):
@@ -109,7 +120,7 @@ def test_expired_token_falls_back_to_a_full_crawl(world, server, store):
 
 
 def test_killed_inventory_resumes_to_a_complete_snapshot(tmp_path):
-    world = build_world(extra_files=900)  # five delta pages of 200
+    world = build_world(extra_files=4500)  # five delta pages of 1000
     with SandboxServer(world.tenant) as server:
         path = tmp_path / "state.sqlite"
 

@@ -9,15 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from m365_compliance.errors import StateError
-from m365_compliance.model import (
-    DriveItem,
-    Library,
-    LinkScope,
-    Permission,
-    Principal,
-    PrincipalKind,
-)
-from m365_compliance.state.inventory_repo import InventoryRepository
+from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.state.inventory_repo import WRITE_CHUNK, InventoryRepository
 from m365_compliance.state.store import StateStore
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -116,3 +109,74 @@ def test_directory_round_trip(tmp_path):
         repo.replace_directory([guest], {"g1": [guest.key]})
         assert repo.principals()[guest.key] == guest
         assert repo.group_members() == {"g1": [guest.key]}
+
+
+def _library(repo: InventoryRepository) -> None:
+    repo.upsert_library("customers", Library("d1", "s1", "Avtaler", "https://x/Avtaler"), "https://x")
+
+
+def test_staged_flags_follow_the_last_occurrence(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        repo.start_crawl("d1", "run1", "incremental", "delta-0")
+        repo.stage_page("d1", [item("root", None, shared=""), item("a", "root"), item("f", "a", folder=False)], "n")
+        repo.stage_page("d1", [item("a", "root", shared="users"), item("f", "a", folder=False, deleted=True)], None)
+        flags = {f.id: f for f in repo.staged_flags("d1")}
+        assert list(flags) == ["root", "a", "f"] and [f.id for f in repo.staged("d1")] == list(flags)
+        assert flags["root"].is_root and flags["root"].shared and flags["root"].is_folder
+        assert flags["a"].shared and not flags["a"].is_root and not flags["a"].deleted
+        assert flags["f"].deleted and not flags["f"].is_folder and not flags["f"].shared
+
+
+def test_commit_applies_pages_larger_than_a_write_chunk_in_staging_order(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        _library(repo)
+        repo.start_crawl("d1", "run1", "full", None)
+        files = [item(f"f{n}", "root", folder=False) for n in range(WRITE_CHUNK + 500)]
+        repo.stage_page("d1", [item("root", None, shared=""), *files[:WRITE_CHUNK]], "n")
+        # Seen again later in the feed: the last occurrence wins, a deletion included (facts §1.2).
+        renamed = DriveItem(id="f1", drive_id="d1", name="renamed", parent_id="root", is_folder=False)
+        repo.stage_page("d1", [*files[WRITE_CHUNK:], renamed, item("f2", "root", folder=False, deleted=True)], None)
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"root": []}, dropped_roots=[])
+        names = {i.id: i.name for i in repo.items("d1")}
+        assert len(names) == 1 + WRITE_CHUNK + 500 - 1 and names["f1"] == "renamed" and "f2" not in names
+
+
+def test_deleting_a_folder_removes_its_whole_subtree_and_the_permissions_below(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        _library(repo)
+        repo.start_crawl("d1", "run1", "full", None)
+        tree = [item("root", None, shared=""), item("kunde", "root"), item("prosjekt", "kunde", shared=""),
+                item("del", "prosjekt"), item("notat", "del", folder=False), item("annen", "root"),
+                item("avtale", "annen", folder=False)]
+        tree += [item(f"fil{n}", "del", folder=False) for n in range(1200)]  # more than one IN (...) chunk
+        repo.stage_page("d1", tree, None)
+        grant = Permission("p1", ("read",), (Principal(PrincipalKind.GROUP, "g1", "Prosjekt"),))
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"root": [], "prosjekt": [grant]}, dropped_roots=[])
+        repo.start_crawl("d1", "run2", "incremental", "delta-1")
+        repo.stage_page("d1", [item("kunde", "root", deleted=True)], None)
+        repo.commit_crawl("d1", kind="incremental", delta_link="delta-2", mode="sharing-delta", run_id="run2",
+                          permissions={}, dropped_roots=[])
+        assert {i.id for i in repo.items("d1")} == {"root", "annen", "avtale"}
+        assert set(repo.permissions("d1")) == {"root"} and repo.permission_read_ids("d1") == {"root"}
+
+
+def test_grantees_lists_each_granted_principal(tmp_path):
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        _library(repo)
+        repo.start_crawl("d1", "run1", "full", None)
+        repo.stage_page("d1", [item("root", None, shared=""), item("a", "root", shared=""),
+                               item("b", "root", shared="")], None)
+        group = Principal(PrincipalKind.GROUP, "g1", "Prosjekt")
+        guest = Principal(PrincipalKind.GUEST, "u2", "Guest", "g@example.com")
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"root": [], "a": [Permission("p1", ("read",), (group,))],
+                                       "b": [Permission("p1", ("read",), (group,)),
+                                             Permission("p2", ("write",), (guest, group))]},
+                          dropped_roots=[])
+        assert sorted(repo.grantees(), key=lambda p: p.key) == [group, group, guest]
