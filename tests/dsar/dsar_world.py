@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import chdir
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,9 @@ class World:
     def cli(self, *args: object, ok: bool = True) -> Result:
         """``m365-compliance <args> --config <policy>`` as of the tenant's clock."""
         words = [str(a) for a in args]
-        result = CliRunner().invoke(cli, [*words, "--config", str(self.policy)]
-                                    + (["--now", self.now] if _takes_now(words) else []))
+        with chdir(self.dir):  # files a command writes by default land in the test's folder
+            result = CliRunner().invoke(cli, [*words, "--config", str(self.policy)]
+                                        + (["--now", self.now] if _takes_now(words) else []))
         assert "Traceback" not in result.output, result.output
         if ok:
             assert result.exit_code == 0, result.output
