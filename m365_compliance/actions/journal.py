@@ -21,6 +21,7 @@ from typing import Literal
 from m365_compliance.actions.outcomes import FINAL, Outcome
 from m365_compliance.actions.plan_json import plan_to_json
 from m365_compliance.actions.plan_model import Action, Plan
+from m365_compliance.private_files import write_private
 from m365_compliance.state.store import StateStore, to_text, utc_now
 
 TABLES = """
@@ -153,12 +154,11 @@ class Journal:
     def export(self, path: Path, fmt: Literal["csv", "json"], plan_id: str | None = None) -> int:
         """Write the journal (or one plan's part) as evidence; returns the number of rows."""
         rows = self.entries(plan_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "json":
-            path.write_text(json.dumps({"columns": list(COLUMNS), "entries": rows}, indent=1, ensure_ascii=False)
-                            + "\n", encoding="utf-8")
+            write_private(path, json.dumps({"columns": list(COLUMNS), "entries": rows}, indent=1,
+                                           ensure_ascii=False) + "\n")
         else:
-            path.write_text(to_csv(rows), encoding="utf-8", newline="")
+            write_private(path, to_csv(rows))  # evidence: private to the user, like the state store
         return len(rows)
 
 

@@ -18,6 +18,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
+from m365_compliance.private_files import write_private
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
 
 EXIT_FINDINGS = 4
@@ -63,8 +64,7 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
         fail(error)
     findings = outcome.findings
     if json_out:
-        json_out.write_text(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1) + "\n",
-                            encoding="utf-8")
+        write_private(json_out, json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1) + "\n")
     _render(findings, show_paths)
     click.echo(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
     if fail_on and any(f.is_open and f.at_least(fail_on) for f in findings):

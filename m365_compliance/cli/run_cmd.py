@@ -18,6 +18,7 @@ from m365_compliance.cli.options import (
 )
 from m365_compliance.cli.output import Progress, configure_logging
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
+from m365_compliance.private_files import write_private
 
 SUMMARY_FILE = "run-summary.json"
 
@@ -55,7 +56,7 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
                                       progress=progress, report_url=report_url))
     progress.close()
     render(outcome)
-    (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary(), indent=2, default=str) + "\n", encoding="utf-8")
+    write_private(out_dir / SUMMARY_FILE, json.dumps(outcome.summary(), indent=2, default=str) + "\n")
     raise SystemExit(outcome.exit_code(config.run.fail_on))
 
 

@@ -22,6 +22,7 @@ from m365_compliance.errors import ComplianceError
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
+from m365_compliance.private_files import open_private_text, private_dir, write_private
 from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
@@ -69,13 +70,13 @@ class DemoOutcome:
 def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None,
              demo: DemoTenant | None = None) -> DemoOutcome:
     """Build the demo tenant (or take ``demo``), serve it on 127.0.0.1, write the policy file, run the pipeline."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)  # the state store, findings and alerts of the run hold names
     for stale in out_dir.glob(f"{STATE_FILE}*"):
         stale.unlink()  # each demo starts from an empty state store (a first night)
     demo = demo or build_demo_tenant(items=items)
     with SandboxServer(demo.tenant, SandboxOptions()) as server:
         config = write_demo_config(out_dir / POLICY_FILE, graph_url=server.base_url, state_path=STATE_FILE)
-        with (out_dir / ALERTS_FILE).open("w", encoding="utf-8") as alerts, redirect_stdout(alerts):
+        with open_private_text(out_dir / ALERTS_FILE) as alerts, redirect_stdout(alerts):
             nightly = asyncio.run(run_nightly(config, out_dir=out_dir, mode="dry-run", now=demo.tenant.clock,
                                               progress=progress))  # as of the tenant's clock
         stats = server.app.meter.snapshot()
@@ -85,8 +86,8 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
         raise ComplianceError(f"The demo's {stage.name if stage else 'inventory'} stage failed: "
                               f"{stage.detail if stage else 'no result'}", hint=stage.hint if stage else None)
     outcome = DemoOutcome(out_dir, config, nightly, nightly.inventory, stats)
-    (out_dir / FINDINGS_FILE).write_text(json.dumps([f.as_dict() for f in outcome.findings], indent=1,
-                                                    ensure_ascii=False) + "\n", encoding="utf-8")
-    (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False, default=str)
-                                        + "\n", encoding="utf-8")
+    write_private(out_dir / FINDINGS_FILE, json.dumps([f.as_dict() for f in outcome.findings], indent=1,
+                                                      ensure_ascii=False) + "\n")
+    write_private(out_dir / SUMMARY_FILE, json.dumps(outcome.summary(), indent=2, ensure_ascii=False, default=str)
+                  + "\n")
     return outcome

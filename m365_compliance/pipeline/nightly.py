@@ -23,6 +23,7 @@ from m365_compliance.errors import ComplianceError
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
+from m365_compliance.private_files import private_dir
 from m365_compliance.rules.findings import Finding
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetim
     """Run every stage against the tenant of ``config`` (or ``gateway``), writing plan and report to ``out_dir``."""
     from m365_compliance.graph.configured import gateway_settings
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)  # the report and the run summary are evidence
     if gateway is None:
         async with GraphGateway(gateway_settings(config)) as graph:
             return await run_nightly(config, out_dir=out_dir, mode=mode, now=now, full=full, gateway=graph,
