@@ -12,9 +12,11 @@ the ASGI wrapping, used by ``$batch`` so that batch items are costed and throttl
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -54,6 +56,19 @@ class SandboxApp:
         self.faults = FaultInjector(self.options.faults)
         self._request_ids = itertools.count(1)
         self.download_key = os.urandom(32)  # signs pre-authenticated download URLs (http/download.py)
+        self._revoked: dict[str, int] = {}  # token → when it was revoked (epoch seconds), see rotate_token
+
+    def rotate_token(self, token: str) -> None:
+        """Accept only ``token`` from now on; the one accepted before gets a claims challenge.
+
+        This is how Graph treats a token revoked under continuous access evaluation: 401 with a
+        ``WWW-Authenticate`` ``insufficient_claims`` challenge whose claims ask for a token issued
+        after the revocation (``nbf``); the client gets a new token with those claims and resends.
+        """
+        if self.options.token is not None and self.options.token != token:
+            self._revoked[self.options.token] = int(time.time())
+        self.options.require_token = True
+        self.options.token = token
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -108,6 +123,7 @@ class SandboxApp:
         if self.options.require_token:
             refused = self._check_token(request.headers.get("authorization", ""))
             if refused is not None:
+                self.meter.count_refused()
                 return refused
         path = _collapse_slashes(request.path)
         request.path = path
@@ -144,7 +160,11 @@ class SandboxApp:
         if scheme.lower() != "bearer" or not token.strip():
             return self.error(401, "InvalidAuthenticationToken", "Access token is empty.")
         if self.options.token is not None and token.strip() != self.options.token:
-            return self.error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+            refused = self.error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+            revoked = self._revoked.get(token.strip())
+            if revoked is not None:
+                refused.headers["WWW-Authenticate"] = claims_challenge(revoked)
+            return refused
         return None
 
     def error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
@@ -171,6 +191,15 @@ class SandboxApp:
             response.headers["Retry-After"] = "1"
             return response
         return self.error(504, "gatewayTimeout", "The operation has timed out.")
+
+
+def claims_challenge(not_before: int) -> str:
+    """The CAE challenge for a revoked token (Entra "claims challenge" and "continuous access
+    evaluation" pages): the claims request, base64-encoded, asks for a token not issued before then."""
+    claims = {"access_token": {"nbf": {"essential": True, "value": str(not_before)}}}
+    encoded = base64.b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode()
+    return ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+            f'client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="{encoded}"')
 
 
 def _collapse_slashes(path: str) -> str:

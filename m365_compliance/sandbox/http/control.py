@@ -134,6 +134,17 @@ def faults(request: GraphRequest) -> GraphResponse:
     return ok({"rate": plan.rate, "kinds": list(plan.kinds), "seed": plan.seed, "slowSeconds": plan.slow_seconds})
 
 
+@CONTROL.add("POST", r"/_sandbox/token", name="token")
+def rotate_token(request: GraphRequest) -> GraphResponse:
+    """``{"token": "..."}``: only this bearer token is accepted from now on; the previous one is
+    answered 401 with a claims challenge, as Graph answers a revoked token (continuous access evaluation)."""
+    token = field(body_of(request), "token", str)
+    if not token.strip():
+        raise bad("'token' must not be empty.")
+    _app(request).rotate_token(token.strip())
+    return no_content()
+
+
 # ---------------------------------------------------------------------- clock
 @CONTROL.add("GET", r"/_sandbox/clock", name="clock get")
 @CONTROL.add("POST", r"/_sandbox/clock", name="clock")

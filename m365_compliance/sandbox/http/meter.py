@@ -101,6 +101,11 @@ class Meter:
             self.throttled += 1
             self.statuses[429] += 1
 
+    def count_refused(self) -> None:
+        """A request refused for its bearer token (401): counted before any route is known."""
+        with self._lock:
+            self.statuses[401] += 1
+
     def count_fault(self, kind: str) -> None:
         with self._lock:
             self.faults[kind] += 1
