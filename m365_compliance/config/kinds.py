@@ -8,6 +8,7 @@ naming the key.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -77,13 +78,16 @@ def _flag(value: object) -> bool:
 FLAG: Kind[bool] = Kind("true or false", _flag)
 
 
-def integer(minimum: int | None = None) -> Kind[int]:
+def integer(minimum: int | None = None, maximum: int | None = None) -> Kind[int]:
+    """An integer; ``maximum`` keeps counts of days, months and items within what dates can hold."""
     def parse(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid
-        if minimum is not None and value < minimum:
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise Invalid
         return value
+    if minimum is not None and maximum is not None:
+        return Kind(f"an integer from {minimum} to {maximum:,}", parse)
     return Kind("an integer" if minimum is None else f"an integer ≥ {minimum}", parse)
 
 
@@ -94,12 +98,16 @@ def number(*, above: float | None = None, minimum: float | None = None,
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise Invalid
         number_ = float(value)
+        if not math.isfinite(number_):  # nan passes every comparison; inf overflows date arithmetic
+            raise Invalid
         if ((above is not None and number_ <= above) or (minimum is not None and number_ < minimum)
                 or (maximum is not None and number_ > maximum)):
             raise Invalid
         return number_
     if minimum is not None and maximum is not None:
         expected = f"a number from {minimum:g} to {maximum:g}"
+    elif above is not None and maximum is not None:
+        expected = f"a number > {above:g} and ≤ {maximum:g}"
     elif above is not None:
         expected = f"a number > {above:g}"
     else:

@@ -8,6 +8,7 @@ to the file's folder.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,11 +64,11 @@ from m365_compliance.config.schema import (
     RegisterConfig,
     RegisterSource,
     Remediation,
+    RemoteState,
     RemovableControl,
     Retention,
-    RemoteState,
-    RunConfig,
     Roles,
+    RunConfig,
     SinkType,
     SiteGroupPolicy,
     StateConfig,
@@ -82,6 +83,11 @@ from m365_compliance.rules.findings import SEVERITIES, Severity
 
 DEFAULT_STATE_PATH = ".m365-compliance/state.sqlite"
 
+#: Upper bounds for periods: beyond them date arithmetic overflows, and no policy keeps data that long.
+_MAX_MONTHS = 1200
+_MAX_DAYS = 36500
+_MAX_DEPTH = 50
+
 #: Which auth.method uses each optional [auth] key; a key set for another method is an error.
 _AUTH_KEY_METHODS = {
     "client_secret_env": ("client_secret",),
@@ -95,7 +101,7 @@ _AUTH_REQUIRED = {"client_secret": "client_secret_env", "certificate": "certific
 def load_config(path: Path, *, overrides: Mapping[str, Any] | None = None) -> Config:
     """Read and validate the policy file at ``path``; ``overrides`` as in :func:`parse_config`."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not TOML
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", value=str(path), allowed="the path of a policy file",
                           hint="Give the path of the policy file; docs/config.md has a complete example "
@@ -214,7 +220,7 @@ def _auth(t: Table, tenant: TenantConfig, base_dir: Path) -> AuthConfig:
 def _recruitment(t: Table) -> RecruitmentScope:
     scope = RecruitmentScope(
         site_url=t.get("site_url", SITE_URL), library=t.get("library", TEXT),
-        **t.given(folder=FOLDER, folder_depth=integer(1), application_date_column=TEXT, hired_column=TEXT,
+        **t.given(folder=FOLDER, folder_depth=integer(1, _MAX_DEPTH), application_date_column=TEXT, hired_column=TEXT,
                   date_source=choice(get_args(DateSource)), email_column=TEXT))
     t.close()
     if scope.date_source == "column_then_created" and scope.application_date_column is None:
@@ -268,7 +274,8 @@ def _register_columns(t: Table, customers: CustomerScope) -> RegisterColumns:
 
 
 def _retention(t: Table) -> Retention:
-    values = t.given(applicant_months=integer(1), applicant_warning_days=integer(0), timezone=TIMEZONE,
+    values = t.given(applicant_months=integer(1, _MAX_MONTHS),
+                     applicant_warning_days=integer(0, _MAX_DAYS), timezone=TIMEZONE,
                      fiscal_year_end=MONTH_DAY)
     label = t.get("applicant_label", TEXT)
     values |= t.given(event_based=FLAG, contract_end_event_type=TEXT)
@@ -289,7 +296,7 @@ _MATCHERS = ("folders", "name_patterns", "content_types", "column")
 
 
 def _statutory(t: Table) -> StatutoryClass:
-    name, years, label = t.get("name", TEXT), t.get("years", number(above=0)), t.get("label", TEXT)
+    name, years, label = t.get("name", TEXT), t.get("years", number(above=0, maximum=_MAX_MONTHS / 12)), t.get("label", TEXT)
     matchers: dict[str, Any] = {"folders": t.items("folders", GLOB, ()),
                                 "name_patterns": t.items("name_patterns", GLOB, ()),
                                 "content_types": t.items("content_types", TEXT, ())}
@@ -327,12 +334,20 @@ def _alerts(t: Table, policy: PolicyInfo) -> Alerts:
     min_severity = cast(Severity, t.get("min_severity", choice(SEVERITIES), "low"))
     sinks = tuple(_sink(s) for s in t.tables("sinks"))
     t.close()
+    seen: list[AlertSink] = []
+    for index, sink in enumerate(sinks):
+        target = dataclasses.replace(sink, reminder_days=0)  # same kind and destination: told twice
+        if target in seen:
+            raise t.invalid(f"sinks[{index}]", sink.type,
+                            f"a sink whose type and destination no other sink has (same as sinks[{seen.index(target)}])",
+                            hint="Remove the repeated [[alerts.sinks]] entry.")
+        seen.append(target)
     return Alerts(sinks=sinks, language=language, min_severity=min_severity)
 
 
 def _sink(t: Table) -> AlertSink:
     kind = t.get("type", choice(get_args(SinkType)))
-    reminder = t.given(reminder_days=integer(0))
+    reminder = t.given(reminder_days=integer(0, _MAX_DAYS))
     sink: AlertSink
     if kind == "teams":
         sink = TeamsSink(url_env=t.get("url_env", ENV_NAME), **reminder)
@@ -369,13 +384,13 @@ def _run(t: Table) -> RunConfig:
 
 
 def _inventory(t: Table) -> InventoryConfig:
-    inventory = InventoryConfig(**t.given(mode=choice(get_args(InventoryMode)), full_every_days=integer(1)))
+    inventory = InventoryConfig(**t.given(mode=choice(get_args(InventoryMode)), full_every_days=integer(1, _MAX_DAYS)))
     t.close()
     return inventory
 
 
 def _dsar(t: Table) -> DsarConfig:
-    dsar = DsarConfig(**t.given(tenant_search=FLAG, search_region=TEXT, due_soon_days=integer(0)))
+    dsar = DsarConfig(**t.given(tenant_search=FLAG, search_region=TEXT, due_soon_days=integer(0, _MAX_DAYS)))
     t.close()
     if dsar.tenant_search and dsar.search_region is None:
         raise t.missing("search_region", TEXT.expected, "`dsar.tenant_search` = true searches with application "

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -195,12 +195,13 @@ class GraphGateway:
                 cfg = _config(query, prefer=prefer, options=[seen], exclude_parents=True)
                 info = (builder.with_url(url) if url else builder).to_get_request_information(cfg)
                 raw = await send_for_bytes(self._graph.request_adapter, info)
-                return json.loads(raw) if raw else None
+                return _decode(raw, call)
 
             response = _present(await self._run(call, fetch), call)
             applied = ",".join(seen.response_headers.get("preference-applied"))
-            page = DeltaPage(items=tuple(drive_item_from_json(i, drive_id) for i in response.get("value") or ()),
-                             next_link=response.get("@odata.nextLink"), delta_link=response.get("@odata.deltaLink"),
+            page = DeltaPage(items=tuple(_records(response, lambda i: drive_item_from_json(i, drive_id), call)),
+                             next_link=self._own_link(response, "@odata.nextLink", call),
+                             delta_link=self._own_link(response, "@odata.deltaLink", call),
                              preference_applied=tuple(p.strip() for p in applied.split(",") if p.strip()))
             yield page
             if page.delta_link or not page.next_link:
@@ -442,7 +443,7 @@ class GraphGateway:
             info = builder.with_url(link).to_get_request_information() if link \
                 else builder.to_get_request_information(cfg)
             raw = await send_for_bytes(self._graph.request_adapter, info)
-            return json.loads(raw) if raw else None
+            return _decode(raw, call)
 
         return await self._run(call, fetch)
 
@@ -455,19 +456,61 @@ class GraphGateway:
         values: list[T] = []
         page = await self._get_json(call, builder, cfg)
         while page is not None:
-            values.extend(map(record, page.get("value") or ()))
-            link = page.get("@odata.nextLink")
+            values.extend(_records(page, record, call))
+            link = self._own_link(page, "@odata.nextLink", call)
             if not link or first_page_only:
                 break
             page = await self._get_json(call, builder, cfg, link)
         return values
 
 
+    def _own_link(self, page: Mapping[str, Any], key: str, call: Call) -> str | None:
+        """A paging link, only if it points back at the configured Graph: following one to another host
+        would send the request (and, for a host the credential trusts, the token) where it must not go."""
+        link = page.get(key)
+        if link is None:
+            return None
+        if not isinstance(link, str) or not link.startswith(self.settings.graph_url + "/"):
+            raise GraphError(f"Graph answered a {key} outside {self.settings.graph_url} when asked to {call.name}; "
+                             "it was not followed.", code="foreignLink",
+                             hint="Check what answers at tenant.graph_url (a proxy rewriting links?); run again.")
+        return link
+
+
+def _decode(raw: bytes | None, call: Call) -> dict[str, Any] | None:
+    """An answer's JSON object; anything else (HTML, a cut-off body, a bare list) is a GraphError, so
+    the data it should have held is "not evaluated" rather than empty."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        raise GraphError(f"Graph answered something that is not a JSON object ({len(raw):,} bytes, starting "
+                         f"{bytes(raw[:16])!r}) when asked to {call.name}.", code="malformedResponse",
+                         hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
+    return value
+
+
+def _records(page: Mapping[str, Any], record: Callable[[Any], T], call: Call) -> list[T]:
+    """A page's ``value`` mapped by ``record``; an entry of the wrong shape fails the whole read."""
+    values = page.get("value", [])
+    try:
+        if not isinstance(values, list):
+            raise TypeError("value is not a list")
+        return [record(v) for v in values]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GraphError(f"Graph answered a malformed page when asked to {call.name} ({type(exc).__name__}: "
+                         f"{str(exc)[:80]}).", code="malformedResponse",
+                         hint="Run again; if it repeats, report it with the request id.") from None
+
+
 def _list_row(item: Any) -> dict[str, Any]:
     """A list item's columns, read as JSON (``json_records`` says why) with kiota's own value conversion."""
     fields = {k: v for k, v in (item.get("fields") or {}).items() if k != "id" and not k.startswith("@odata")}
     row = {k: mapping.plain(v) for k, v in JsonParseNode(fields).try_get_anything(fields).items()}
-    row.setdefault("id", item.get("id"))
+    row.setdefault("id", item["id"])  # a row without an id cannot be told apart: the page is malformed
     return row
 
 

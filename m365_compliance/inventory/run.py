@@ -148,7 +148,7 @@ async def _inventory_scope(gateway: GraphGateway, repo: InventoryRepository, sco
 async def _read_register(gateway: GraphGateway, spec: RegisterSpec) -> tuple[list[dict[str, object]], list[Gap]]:
     if spec.source == "file":
         assert spec.path is not None
-        return read_register_file(spec.path)
+        return read_register_file(spec.path, list(spec.columns))
     assert spec.site_url is not None and spec.list_name is not None
     return await read_register_list(gateway, spec.site_url, spec.list_name, list(spec.columns))
 

@@ -46,7 +46,12 @@ class Agreement:
     @property
     def disposal_date(self) -> date | None:
         """When its data becomes due for disposal: the DPA's deletion days after the end (P4)."""
-        return self.end + timedelta(days=self.dpa_deletion_days or 0) if self.end is not None else None
+        if self.end is None:
+            return None
+        try:
+            return self.end + timedelta(days=self.dpa_deletion_days or 0)
+        except OverflowError:  # an end date such as 9999-12-31: never due
+            return date.max
 
 
 def folder_key(name: str | None) -> str:

@@ -15,6 +15,9 @@ _FALSE = frozenset({"false", "0", "no", "nei", "n"})
 _MAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+")
 _GUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 
+#: A century of days: the most any agreement's deletion period may say.
+MAX_DAYS = 36500
+
 
 def is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
@@ -46,8 +49,8 @@ def whole_number(value: object) -> int | None:
     if isinstance(value, bool):
         raise ValueError("not a number: a yes/no value")  # noqa: TRY004  (callers report ValueError as a finding)
     number = float(str(value).strip().replace(",", "."))
-    if not number.is_integer() or number < 0:
-        raise ValueError(f"not a whole number of days: {number}")
+    if not number.is_integer() or not 0 <= number <= MAX_DAYS:  # more would overflow date arithmetic
+        raise ValueError(f"not a whole number of days from 0 to {MAX_DAYS}: {number}")
     return int(number)
 
 

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from m365_compliance.sandbox.http import resources  # noqa: F401  (registers the Graph routes)
 from m365_compliance.sandbox.http.download import DOWNLOAD_PATH, handle_download
 from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
+from m365_compliance.sandbox.http.malformed import Malformer
 from m365_compliance.sandbox.http.meter import Meter
 from m365_compliance.sandbox.http.routing import (
     GRAPH_VERSION,
@@ -54,6 +55,7 @@ class SandboxApp:
         self.options = options or SandboxOptions()
         self.meter = Meter(self.options.ru_per_minute)
         self.faults = FaultInjector(self.options.faults)
+        self.malformed = Malformer()  # test hook: the next answer of a route, broken (http/malformed.py)
         self._request_ids = itertools.count(1)
         self.download_key = os.urandom(32)  # signs pre-authenticated download URLs (http/download.py)
         self._revoked: dict[str, int] = {}  # token → when it was revoked (epoch seconds), see rotate_token
@@ -114,7 +116,7 @@ class SandboxApp:
                 response = self.error(400, "BadRequest", f"Only /{GRAPH_VERSION} is served by the sandbox.")
             else:
                 request = GraphRequest(scope["method"], path, parse_query(query_string), headers, body, origin, self.tenant)
-                response = self.dispatch(request)
+                response = self.malformed.apply(path, self.dispatch(request))
         await _send(send, response)
 
     # ------------------------------------------------------------------ pipeline
