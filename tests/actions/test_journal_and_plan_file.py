@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import date
 
@@ -143,3 +144,13 @@ def test_the_documentation_names_every_skip_code_outcome_and_kind():
     text = (Path(__file__).parents[2] / "docs" / "plan-and-apply.md").read_text(encoding="utf-8")
     missing = [name for name in (*SKIP_CODES, *get_args(Result), *KINDS) if f"`{name}`" not in text]
     assert not missing, f"docs/plan-and-apply.md does not explain {missing}"
+
+
+def test_any_csv_through_the_one_writer_is_escaped():
+    """The DSAR manifest shares the journal's writer: file names a person chose are escaped too."""
+    from m365_compliance.actions.journal import to_csv
+
+    text = to_csv([{"file": "=cmd|' /C calc'!A0", "size": 3, "path": "Søkere/+47 99 99 99 99.pdf"}],
+                  ("file", "path", "size"))
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [["file", "path", "size"], ["'=cmd|' /C calc'!A0", "Søkere/+47 99 99 99 99.pdf", "3"]]
