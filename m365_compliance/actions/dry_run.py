@@ -33,6 +33,7 @@ class ActionGateway(Protocol):
                                 if_match: str | None = None) -> None: ...
     async def fire_retention_event(self, *, event_type_id: str, display_name: str, asset_ids: Sequence[str],
                                    trigger_at: datetime, description: str = "") -> str: ...
+    async def retention_events_described(self, description: str) -> list[str]: ...
 
 
 class WriteRefused(ComplianceError):
@@ -66,6 +67,9 @@ class ReadOnlyGateway:
     async def batch_get_permissions(self, drive_id: str,
                                     item_ids: Sequence[str]) -> dict[str, list[Permission] | GraphError]:
         return await self._inner.batch_get_permissions(drive_id, item_ids)
+
+    async def retention_events_described(self, description: str) -> list[str]:
+        return await self._inner.retention_events_described(description)
 
     async def set_retention_label(self, drive_id: str, item_id: str, name: str) -> RetentionLabelInfo:
         raise WriteRefused("apply a retention label")

@@ -25,7 +25,7 @@ from m365_compliance.actions.journal import Entry, Journal, Mode
 from m365_compliance.actions.limits import enforce_limits, evaluate_limits, limits_of
 from m365_compliance.actions.outcomes import Outcome, already
 from m365_compliance.actions.plan_model import FIRE_EVENT, Action, Plan
-from m365_compliance.actions.steps import PermissionReader, intent, run_step
+from m365_compliance.actions.steps import PermissionReader, event_description, intent, run_step
 from m365_compliance.config.schema import Limits
 from m365_compliance.errors import LimitExceeded, PlanError
 from m365_compliance.graph.errors import AuthenticationError, GraphError
@@ -138,6 +138,15 @@ class _Run:
             if earlier is not None:
                 return already(aid, "fired", f"The same event was fired when plan {earlier} was applied.")
         interrupted = self.journal.interrupted(self.plan.id, aid) if self.mode == "execute" else None
+        if action.kind == FIRE_EVENT and interrupted is not None:
+            # The killed run may have fired it before it could journal so: Graph keeps the event, find it.
+            try:
+                landed = await self.graph.retention_events_described(event_description(action))
+            except GraphError as error:
+                return Outcome(aid, "failed", type(error).__name__, f"{error.message} {error.hint}")
+            if landed:
+                return already(aid, "fired", f"Retention event {landed[0]} was fired by run {interrupted}, "
+                                             "which was interrupted before it journaled the outcome.")
         if self.mode == "execute":
             self.journal.attempt(self.run_id, self.plan, action, actor=self.actor)
         try:

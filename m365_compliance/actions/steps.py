@@ -172,11 +172,16 @@ async def remove_permission(graph: ActionGateway, action: Action, reader: Permis
     return done(aid, "removed", "Permission removed.")
 
 
+def event_description(action: Action) -> str:
+    """The description an event is fired with: it names the action, so a resumed apply can find the event."""
+    return f"m365-compliance action {action.action_id}"
+
+
 async def fire_event(graph: ActionGateway, action: Action) -> Outcome:
     assert action.event_type is not None and action.asset_id is not None and action.event_date is not None
     event_id = await graph.fire_retention_event(
         event_type_id=action.event_type, display_name=f"Contract {action.asset_id} ended",
         asset_ids=[action.asset_id], trigger_at=datetime.combine(action.event_date, time(), tzinfo=UTC),
-        description=f"m365-compliance action {action.action_id}")
+        description=event_description(action))
     return done(action.action_id, "fired", f"Retention event {event_id} fired for asset {action.asset_id} "
                                            f"(ended {action.event_date.isoformat()}).")

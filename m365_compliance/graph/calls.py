@@ -42,6 +42,7 @@ TRANSITIVE_MEMBERS = Call("expand a group's members", 1, "GroupMember.Read.All")
 FIND_GROUP = Call("find a group", 1, "GroupMember.Read.All")
 LIST_USERS = Call("list users", 1, "User.Read.All")
 FIRE_EVENT = Call("fire a retention event", 2, "RecordsManagement.ReadWrite.All", idempotent=False)
+LIST_EVENTS = Call("list retention events", 1, "RecordsManagement.Read.All (ReadWrite.All includes it)")
 #: Exchange, not SharePoint: priced 1 like the directory calls. Resending could deliver the mail twice.
 SEND_MAIL = Call("send mail", 1, "Mail.Send (an Exchange application access policy may limit it to some mailboxes)",
                  idempotent=False)

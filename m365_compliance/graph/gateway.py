@@ -340,6 +340,14 @@ class GraphGateway:
         created = await self._run(calls.FIRE_EVENT, lambda: events.post(event))
         return _present(created, calls.FIRE_EVENT).id or ""
 
+    async def retention_events_described(self, description: str) -> list[str]:
+        """Ids of the retention events with this description: an event has no natural key, so a resumed
+        apply finds the one its killed run may have fired by the description it was given."""
+        events = self._graph.security.triggers.retention_events
+        found = await self._collect_json(calls.LIST_EVENTS, events, _config(),
+                                         lambda e: (e.get("id"), e.get("description")))
+        return [str(i) for i, d in found if i and d == description]
+
     # ------------------------------------------------------------------ mail
     async def send_mail(self, from_user: str, subject: str, html: str, to: Sequence[str]) -> None:
         """Send an HTML mail from ``from_user``'s mailbox (id or UPN); Graph answers 202 without a body.

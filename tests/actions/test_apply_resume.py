@@ -11,6 +11,7 @@ from collections import Counter
 
 import pytest
 from apply_world import (
+    NOW,
     apply,
     build_world,
     delete,
@@ -88,7 +89,7 @@ class _DiesAfterDeleting:
 def test_a_write_that_landed_before_the_process_died_is_not_repeated(world, server, store):
     import asyncio
 
-    from apply_world import LOOSE, NOW, POLICY, gateway_for
+    from apply_world import LOOSE, POLICY, gateway_for
 
     from m365_compliance.actions.executor import apply_plan
 
@@ -191,3 +192,22 @@ def _wait_for_outcomes(path, *, at_least, process, timeout=60.0):
                     return
         time.sleep(0.05)
     raise AssertionError("no outcomes journaled in time")
+
+
+def test_an_event_fired_by_a_killed_run_is_found_and_not_fired_again(world, server, store):
+    """An event has no natural key: resume finds the one its killed run fired by the description it carries."""
+    from m365_compliance.actions.steps import event_description
+
+    plan = make_plan(world, [event(world), event(world, "321-2020-002")])
+    journal = Journal(store)
+    killed_run = store.start_run("apply", plan.policy_version)
+    journal.record_plan(plan, actor="tester")
+    landed = plan.actions[0]  # the POST reached Graph, then the process died before the outcome
+    journal.attempt(killed_run, plan, landed, actor="tester")
+    world.tenant.add_retention_event(f"Contract {landed.asset_id} ended",
+                                     [("files", f"ComplianceAssetID:{landed.asset_id}")], NOW,
+                                     event_type_id=landed.event_type, description=event_description(landed))
+    result = apply(server, store, plan, execute=True)
+    assert [(o.result, o.code) for o in result.outcomes] == [("already", "fired"), ("done", "fired")]
+    assert f"run {killed_run}" in result.outcomes[0].reason
+    assert len(world.tenant.retention_events) == 2 and writes(server) == 1
