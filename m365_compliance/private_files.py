@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -35,7 +36,15 @@ def open_private_text(path: Path) -> TextIO:
 
 
 def write_private(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` (text as UTF-8) to ``path`` with mode 0600."""
-    with open_private(path) as out:
-        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+    """Write ``data`` (text as UTF-8) to ``path`` with mode 0600, replacing it in one step: a reader (or a
+    crash) never sees half a file."""
+    private_dir(path.parent)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
     return path

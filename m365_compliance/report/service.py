@@ -7,8 +7,6 @@ format but the Markdown names applicants) and a reader never sees half a report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from m365_compliance.config.schema import Config
 from m365_compliance.errors import StateError
+from m365_compliance.private_files import write_private
 from m365_compliance.report.data import build_report_data
 from m365_compliance.report.html import render_html
 from m365_compliance.report.markdown import render_markdown
@@ -58,15 +57,3 @@ def write_report(config: Config, out_dir: Path, *, now: datetime, lang: Language
         write_private(target, content)
         written.append(target)
     return ReportFiles(data, tuple(written))
-
-
-def write_private(target: Path, content: bytes) -> None:
-    """Write ``content`` to ``target`` readable by its owner only, replacing it in one step."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # created 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
