@@ -25,6 +25,7 @@ from m365_compliance.actions.plan_model import Plan
 from m365_compliance.actions.planner import build_plan
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.rules.findings import Finding
 from m365_compliance.state.store import StateStore
 
 
@@ -33,6 +34,8 @@ class PlanOutcome:
     plan: Plan
     snapshot: Snapshot
     out: Path
+    evaluation_id: str  # the evaluation the plan was made from (stored by ``check``)
+    findings: tuple[Finding, ...]
 
     def paths(self) -> dict[str, str]:
         """Action id → the item's path, for a reviewer's terminal only (paths may name applicants)."""
@@ -54,7 +57,7 @@ def plan_from_config(config: Config, out: Path, *, now: datetime) -> PlanOutcome
     write_plan(plan, out)
     with StateStore(config.state.path) as store:
         Journal(store).record_plan(plan, actor="m365-compliance plan")
-    return PlanOutcome(plan, checked.snapshot, out)
+    return PlanOutcome(plan, checked.snapshot, out, checked.evaluation_id, checked.findings)
 
 
 def approve_plan(config: Config, plan_path: Path, *, by: str, action_ids: tuple[str, ...] = (),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from m365_compliance.alerts.model import Alert, AlertKind, Delivery
+from m365_compliance.alerts.model import Alert, Delivery
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
 TABLES = """
@@ -88,11 +88,6 @@ class AlertLog:
                                      (to_text(since) or "",)).fetchall()
         return [Attempt(from_text(r["at"]) or utc_now(), r["evaluation_id"], r["sink"], r["delivered"], r["failed"],
                         r["error"]) for r in rows]
-
-    def told_count(self, kind: AlertKind | None = None) -> int:
-        if kind is None:
-            return int(self.store.db.execute("SELECT COUNT(*) FROM alert_log").fetchone()[0])
-        return int(self.store.db.execute("SELECT COUNT(*) FROM alert_log WHERE kind=?", (kind,)).fetchone()[0])
 
 
 def _body(alert: Alert) -> dict[str, object]:

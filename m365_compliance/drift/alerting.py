@@ -31,12 +31,8 @@ def alerts_for_sink(drift: Drift, told: dict[str, Told], *, reminder_days: int, 
     for finding_id, last in told.items():
         if finding_id in open_ids or last.alert.kind == "fixed":
             continue
-        gone = next((e for e in drift.entries if e.finding.id == finding_id), None)
-        if gone is not None and gone.state == "unverified":
-            continue
-        if gone is None and (last.alert.control, last.alert.scope) in drift.unevaluated:
-            continue
-        alerts.append(_fixed(last.alert))
+        if drift.verifiable(last.alert.control, last.alert.scope):  # else gone only from sight ("unverified")
+            alerts.append(_fixed(last.alert))
     return alerts
 
 

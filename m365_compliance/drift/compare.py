@@ -21,8 +21,6 @@ from m365_compliance.rules.findings import Finding
 
 DriftState = Literal["new", "still_failing", "fixed", "unverified", "accepted", "expired"]
 DRIFT_STATES: tuple[DriftState, ...] = ("new", "still_failing", "expired", "accepted", "unverified", "fixed")
-#: States in which the finding is open now and nobody has accepted it: what alerts are about.
-ALERTING_STATES: frozenset[DriftState] = frozenset({"new", "still_failing", "expired"})
 COVERAGE_RULE = "coverage.not-evaluated"
 
 
@@ -49,9 +47,9 @@ class Drift:
     #: (control, scope) pairs a coverage finding says were not evaluated this run: nothing there is "fixed".
     unevaluated: frozenset[tuple[str, str | None]] = frozenset()
 
-    def verifiable(self, finding: Finding) -> bool:
-        """Whether this run could have seen ``finding`` if it were still there."""
-        return (finding.control, finding.scope) not in self.unevaluated
+    def verifiable(self, control: str, scope: str | None) -> bool:
+        """Whether this run could have seen a finding of ``control`` in ``scope`` if it were still there."""
+        return (control, scope) not in self.unevaluated
 
     def counts(self) -> Counter[DriftState]:
         return Counter(e.state for e in self.entries)

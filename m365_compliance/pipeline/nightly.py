@@ -118,8 +118,6 @@ async def _inventory(config: Config, gateway: GraphGateway, full: bool, progress
 
 def _plan(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome) -> Path | None:
     from m365_compliance.actions.service import plan_from_config
-    from m365_compliance.state.findings_repo import FindingsRepository
-    from m365_compliance.state.store import StateStore
 
     path = out_dir / PLAN_FILE
     try:
@@ -127,11 +125,7 @@ def _plan(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome)
     except ComplianceError as error:
         outcome.stages.append(Stage("plan", "failed", error.message, error.hint))
         return None
-    with StateStore(config.state.path) as store:
-        latest = FindingsRepository(store).latest_evaluation()
-        if latest is not None:
-            outcome.evaluation_id = latest.id
-            outcome.findings = tuple(FindingsRepository(store).findings_of(latest.id))
+    outcome.evaluation_id, outcome.findings = planned.evaluation_id, planned.findings
     open_findings = sum(f.is_open for f in outcome.findings)
     outcome.stages.append(Stage("check", "ok", f"{len(outcome.findings)} findings, {open_findings} open"))
     outcome.stages.append(Stage("plan", "ok", f"{len(planned.plan.actions)} actions, {len(planned.plan.skipped)} "

@@ -57,7 +57,7 @@ def _remote(config: Config) -> RemoteState:
 async def restore(config: Config, gateway: GraphGateway) -> Transfer:
     """Fetch the remote state file into ``[state] path`` (checked first); none yet → a first run."""
     remote = _remote(config)
-    where = f"{remote.site_url} / {remote.library} / {remote.folder or ''}/{remote.file_name}"
+    where = _where(remote)
     drive_id, folder_id = await _locate(gateway, remote)
     found = await _file_in(gateway, drive_id, folder_id, remote.file_name)
     target = config.state.path
@@ -84,7 +84,7 @@ async def restore(config: Config, gateway: GraphGateway) -> Transfer:
 async def save(config: Config, gateway: GraphGateway) -> Transfer:
     """Upload a consistent copy of the store, if the remote file is still the one restored."""
     remote = _remote(config)
-    where = f"{remote.site_url} / {remote.library} / {remote.folder or ''}/{remote.file_name}"
+    where = _where(remote)
     receipt = _read_receipt(config)
     drive_id, folder_id = str(receipt["driveId"]), str(receipt["folderId"])
     current = await _file_in(gateway, drive_id, folder_id, remote.file_name)
@@ -101,6 +101,11 @@ async def save(config: Config, gateway: GraphGateway) -> Transfer:
     _write_receipt(config, {**receipt, "status": "saved", "etag": item.etag, "itemId": item.id, "size": len(data),
                             "savedAt": to_text(utc_now())})
     return Transfer("saved", where, item.etag, len(data))
+
+
+def _where(remote: RemoteState) -> str:
+    """The remote file for messages: site, library and file name (no personal data)."""
+    return f"{remote.site_url} / {remote.library} / {remote.folder or ''}/{remote.file_name}"
 
 
 async def _locate(gateway: GraphGateway, remote: RemoteState) -> tuple[str, str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
 from apply_world import (
-    build_world,
     delete,
     label,
     make_plan,
@@ -21,16 +19,6 @@ from m365_compliance.actions.plan_json import plan_to_json, write_plan
 from m365_compliance.cli.main import _register_commands, cli
 
 _register_commands()
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def tenant(world):
-    return world.tenant  # the root conftest serves it as `server`
 
 
 def _setup(world, server, tmp_path, *, loose=True):

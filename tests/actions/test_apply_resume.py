@@ -13,7 +13,6 @@ import pytest
 from apply_world import (
     NOW,
     apply,
-    build_world,
     delete,
     event,
     label,
@@ -35,16 +34,6 @@ from m365_compliance.state.store import StateStore
 
 class Killed(Exception):
     """Stands for the process dying right after an outcome was journaled."""
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def tenant(world):
-    return world.tenant  # the root conftest serves it as `server`
 
 
 def _final_outcomes(store, plan):

@@ -9,7 +9,6 @@ from apply_world import (
     LOOSE,
     RETAIN_LABEL,
     apply,
-    build_world,
     delete,
     event,
     label,
@@ -27,16 +26,6 @@ from m365_compliance.actions.approvals import (
 from m365_compliance.actions.journal import Journal
 from m365_compliance.config.schema import Limits
 from m365_compliance.errors import ApprovalError, LimitExceeded, PlanError
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def tenant(world):
-    return world.tenant  # the root conftest serves it as `server`
 
 
 def test_dry_run_sends_no_write_and_reports_what_apply_would_do(world, server, store):
