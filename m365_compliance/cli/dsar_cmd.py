@@ -22,25 +22,13 @@ from m365_compliance.cli.options import (
     load_policy,
     now_option,
 )
-from m365_compliance.cli.output import fail
+from m365_compliance.cli.output import EXIT_OVER_LIMIT, fail_action
 from m365_compliance.dsar.model import Match
 from m365_compliance.errors import (
-    ApprovalError,
     ComplianceError,
-    DsarError,
-    LimitExceeded,
-    PlanError,
 )
 
-EXIT_OVER_LIMIT = 3
 EXIT_FAILED_ACTIONS = 4
-
-
-def _fail(error: ComplianceError) -> None:
-    if isinstance(error, LimitExceeded):
-        fail(error, EXIT_OVER_LIMIT)
-    usage = isinstance(error, PlanError | ApprovalError) or (isinstance(error, DsarError) and error.usage)
-    fail(error, 2 if usage else 1)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -104,7 +92,7 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
         case = open_case(config, email=email, kind=kind, name=name, received=received, by=_actor(by),
                          now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"Opened {case.case_id}: {case.kind} request received {case.received}, due {case.due}.")
     click.echo(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
 
@@ -136,7 +124,7 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
     try:
         found = asyncio.run(find_case(config, case_id, by=_actor(by), now=now, out_dir=out_dir))
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     case = found.case
     pending = sum(1 for m in found.matches if m.status == "pending")
     click.echo(f"{case.case_id}: {len(found.matches)} match(es), {sum(len(m.items) for m in found.matches)} item(s); "
@@ -173,7 +161,7 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
     try:
         case, matches = matches_of(config, case_id)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     extended = f", extended {case.extension_months} month(s)" if case.extension_months else ""
     click.echo(f"{case.case_id}: {case.kind}, received {case.received}, due {case.due}{extended}; {case.status}")
     _matches(tuple(matches), show_paths)
@@ -205,7 +193,7 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
     try:
         case = decide(config, case_id, match_id, reject=reject, by=_actor(by), now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
 
 
@@ -235,7 +223,7 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
     try:
         case = extend_case(config, case_id, months=months, reason=reason, by=_actor(by), now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
 
 
@@ -260,7 +248,7 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     try:
         result = asyncio.run(export(config, case_id, out_dir=out_dir, by=_actor(by), now=now))
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     missing = f", {result.missing} no longer there" if result.missing else ""
     click.echo(f"Wrote {result.path} ({result.files} files{missing}; sha256 {result.sha256}).")
     click.echo(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
@@ -298,7 +286,7 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
     from m365_compliance.dsar.service import apply_erasure, plan_erasure
 
     config = load_policy(config_path)
-    now, actor = now, _actor(by)
+    actor = _actor(by)
     try:
         if plan_path is None:
             target = out or Path(f"{case_id}-erasure-plan.json")
@@ -307,7 +295,7 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
             applied = asyncio.run(apply_erasure(config, case_id, plan_path, execute=execute, by=actor, now=now,
                                                 out_dir=out_dir))
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     if plan_path is None:
         plan = erasure.plan
         kept = Counter(k.code for k in erasure.kept)
@@ -353,7 +341,7 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
     try:
         add_note(config, case_id, text=text, by=_actor(by), now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"Note recorded on {case_id}.")
 
 
@@ -382,7 +370,7 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
     try:
         closed = close_case(config, case_id, out_dir=out_dir, note=note, by=_actor(by), now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
 
 
@@ -410,7 +398,7 @@ def list_command(config_path: Path, include_closed: bool, as_json: bool, show_su
     try:
         states = list_states(config, today, include_closed=include_closed)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     if as_json:
         rows = [{"case": s.case.case_id, "kind": s.case.kind, "received": s.case.received.isoformat(),
                  "due": s.case.due.isoformat(), "status": s.case.status, "overdue": s.overdue, "dueSoon": s.due_soon,

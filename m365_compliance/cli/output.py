@@ -15,7 +15,15 @@ from typing import Any
 
 import click
 
-from m365_compliance.errors import ComplianceError
+from m365_compliance.errors import (
+    ApprovalError,
+    ComplianceError,
+    DsarError,
+    LimitExceeded,
+    PlanError,
+)
+
+EXIT_OVER_LIMIT = 3
 
 
 class JsonFormatter(logging.Formatter):
@@ -79,3 +87,12 @@ def fail(error: ComplianceError, exit_code: int = 1) -> None:
     if error.hint:
         click.echo(f"hint: {error.hint}", err=True)
     raise SystemExit(exit_code)
+
+
+def fail_action(error: ComplianceError) -> None:
+    """:func:`fail` for plan, approve, apply and data-subject steps: 3 when a blast-radius limit stopped
+    the run, 2 for a bad plan, approval or input, else 1."""
+    if isinstance(error, LimitExceeded):
+        fail(error, EXIT_OVER_LIMIT)
+    usage = isinstance(error, PlanError | ApprovalError) or (isinstance(error, DsarError) and error.usage)
+    fail(error, 2 if usage else 1)

@@ -17,24 +17,17 @@ from m365_compliance.cli.options import (
     now_option,
     verbose_option,
 )
-from m365_compliance.cli.output import configure_logging, fail
+from m365_compliance.cli.output import (
+    EXIT_OVER_LIMIT,
+    configure_logging,
+    fail_action,
+)
 from m365_compliance.errors import (
-    ApprovalError,
     ComplianceError,
-    LimitExceeded,
-    PlanError,
 )
 
-EXIT_OVER_LIMIT = 3
 EXIT_FAILED_ACTIONS = 4
 CLASSES = ("customer_disposal", "applicant_deletion", "dsar_erasure")
-
-
-def _fail(error: ComplianceError) -> None:
-    """One line and a hint; the exit code says what kind of problem it was."""
-    if isinstance(error, LimitExceeded):
-        fail(error, EXIT_OVER_LIMIT)
-    fail(error, 2 if isinstance(error, PlanError | ApprovalError) else 1)
 
 
 @cli.command("plan")
@@ -65,7 +58,7 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
     try:
         outcome = plan_from_config(config, out, now=now)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     plan = outcome.plan
     kinds = Counter(a.kind for a in plan.actions)
     needing = Counter(a.approval_class for a in plan.actions if a.requires_approval)
@@ -117,7 +110,7 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
         plan, approval, new = approve_plan(config, plan_path, by=by, action_ids=action_ids, classes=classes,
                                            note=note, on=datetime.now(UTC).date())
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     covered = approval.covers(plan)
     state = "Recorded" if new else "Already recorded:"
     click.echo(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
@@ -158,7 +151,7 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
         result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=now, actor=who,
                                                approvals_file=approvals_file))
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     label = "Applied" if execute else "Dry run of"
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
     click.echo(f"{label} plan {result.plan_id} (run {result.run_id}): {counts}; {result.settled_before} settled "
@@ -209,5 +202,5 @@ def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out
     try:
         rows = export_journal(config, out, "json" if fmt == "json" else "csv", plan_id)
     except ComplianceError as error:
-        _fail(error)
+        fail_action(error)
     click.echo(f"Wrote {rows} journal entries to {out}.")
