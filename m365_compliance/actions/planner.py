@@ -19,7 +19,7 @@ never deleted or labelled. Every finding that asked for something not done is in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -58,12 +58,45 @@ def build_plan(findings: Iterable[Finding], snapshot: Snapshot, config: Config, 
     planner.statutory_labels()
     planner.grant_removals()
     planner.contract_events()
-    actions = tuple(sorted(planner.actions.values(), key=planner.order))
+    return assemble_plan(planner.actions.values(),
+                         tuple(sorted(planner.skipped.values(), key=lambda s: (s.code, s.subject))),
+                         snapshot, config, now)
+
+
+def assemble_plan(actions: Iterable[Action], skipped: tuple[Skipped, ...], snapshot: Snapshot, config: Config,
+                  now: datetime) -> Plan:
+    """The plan of ``actions`` in execution order, with the scope's population and the limits it meets."""
+    ordered = tuple(sorted(actions, key=execution_order(snapshot)))
     population = sum(1 for s in snapshot.scopes.values() for i in s.items.values() if not i.is_root)
     return Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
-                scope_items=population, actions=actions,
-                skipped=tuple(sorted(planner.skipped.values(), key=lambda s: (s.code, s.subject))),
-                limits=evaluate_limits(actions, population, config.limits))
+                scope_items=population, actions=ordered, skipped=skipped,
+                limits=evaluate_limits(ordered, population, config.limits))
+
+
+def execution_order(snapshot: Snapshot) -> Callable[[Action], tuple[object, ...]]:
+    """Kinds in execution order; within a kind by scope and depth (parents' grants before children's)."""
+    scope_of_drive = {s.library.id: s for s in snapshot.scopes.values()}
+
+    def key(action: Action) -> tuple[object, ...]:
+        scope = scope_of_drive.get(action.drive_id)
+        item = scope.items.get(action.item_id) if scope is not None else None
+        depth = sum(1 for _ in scope.ancestors(item)) if scope is not None and item is not None else 0
+        return (KINDS.index(action.kind), action.scope or "", depth, action.drive_id, action.item_id,
+                action.permission_id or "", action.action_id)
+
+    return key
+
+
+def delete_action(scope: ScopeSnapshot, item: DriveItem, reason: str, refs: tuple[str, ...], config: Config, *,
+                  requires_approval: bool, approval_class: str) -> Action | None:
+    """Delete ``item`` only as the snapshot saw it and everything below it (their eTags are the
+    preconditions); None when the snapshot lacks an eTag to check, so nothing unchecked is deleted."""
+    contents = tuple(sorted((d.id, d.etag or "") for d in scope.descendants(item.id)))
+    if item.etag is None or any(not etag for _, etag in contents):
+        return None
+    return Action(DELETE, scope.library.id, item.id, reason, refs, scope.scope,
+                  permanent=not config.limits.recycle_bin, expected_etag=item.etag, expected_contents=contents,
+                  requires_approval=requires_approval, approval_class=approval_class)  # type: ignore[arg-type]
 
 
 class _Planner:
@@ -126,25 +159,16 @@ class _Planner:
         self.deletion_considered.add(item.id)
         subject = f"{scope.library.id}/{item.id}"
         protected = self.protection(scope, item)
-        contents = tuple(sorted((d.id, d.etag or "") for d in scope.descendants(item.id)))
         if protected is not None:
             self.skip(subject, *protected, (finding.id,))
-        elif item.etag is None or any(not etag for _, etag in contents):
+            return
+        action = delete_action(scope, item, reason, (finding.id,), self.config, requires_approval=not auto,
+                               approval_class=approval_class)
+        if action is None:
             self.skip(subject, "no_etag", "The snapshot has no eTag to check before deleting; take a new "
                       "inventory.", (finding.id,))
         else:
-            self.add(Action(DELETE, scope.library.id, item.id, reason, (finding.id,), scope.scope,
-                            permanent=not self.config.limits.recycle_bin, expected_etag=item.etag,
-                            expected_contents=contents, requires_approval=not auto,
-                            approval_class=approval_class))  # type: ignore[arg-type]
-
-    def order(self, action: Action) -> tuple[object, ...]:
-        """Kinds in execution order; within a kind by scope and depth (parents' grants before children's)."""
-        scope = self.scope_of_drive.get(action.drive_id)
-        item = scope.items.get(action.item_id) if scope is not None else None
-        depth = sum(1 for _ in scope.ancestors(item)) if scope is not None and item is not None else 0
-        return (KINDS.index(action.kind), action.scope or "", depth, action.drive_id, action.item_id,
-                action.permission_id or "", action.action_id)
+            self.add(action)
 
     # ------------------------------------------------------------------ C2
     def applicant_deletions(self) -> None:

@@ -20,9 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from m365_compliance.actions.limits import evaluate_limits
-from m365_compliance.actions.plan_model import DELETE, Action, Plan, SkipCode, Skipped
-from m365_compliance.actions.planner import HIRED_REASON, label_protection
+from m365_compliance.actions.plan_model import Action, Plan, SkipCode, Skipped
+from m365_compliance.actions.planner import (
+    HIRED_REASON,
+    assemble_plan,
+    delete_action,
+    label_protection,
+)
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.model import Case, Match
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
@@ -60,12 +64,8 @@ def build_erasure_plan(case: Case, matches: list[Match], snapshot: Snapshot, con
     eraser = _Eraser(case, snapshot, config, local_date(now, config.retention.timezone))
     for match in sorted((m for m in matches if m.actionable), key=lambda m: (m.scope, m.match_id)):
         eraser.match(match)
-    actions = tuple(sorted(eraser.actions.values(), key=eraser.order))
-    population = sum(1 for s in snapshot.scopes.values() for i in s.items.values() if not i.is_root)
     skipped = tuple(Skipped(f"{k.drive_id}/{k.item_id}", k.code, k.reason, (case.case_id,)) for k in eraser.kept)
-    plan = Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
-                scope_items=population, actions=actions, skipped=skipped,
-                limits=evaluate_limits(actions, population, config.limits))
+    plan = assemble_plan(eraser.actions.values(), skipped, snapshot, config, now)
     return ErasurePlan(plan, tuple(eraser.kept), tuple(eraser.gone))
 
 
@@ -117,19 +117,12 @@ class _Eraser:
         return (labelled[0], labelled[1], None) if labelled is not None else None
 
     def delete(self, scope: ScopeSnapshot, node: DriveItem) -> None:
-        contents = tuple(sorted((d.id, d.etag or "") for d in scope.descendants(node.id)))
-        if node.etag is None or any(not etag for _, etag in contents):
+        reason = (f"C7: erasure request {self.case.case_id} received {self.case.received.isoformat()} (GDPR "
+                  f"Art. 17); {self.rule}.")
+        action = delete_action(scope, node, reason, (self.case.case_id,), self.config, requires_approval=True,
+                               approval_class="dsar_erasure")
+        if action is None:
             self.kept.append(Kept(scope.library.id, node.id, "no_etag", "The snapshot has no eTag to check before "
                                   "deleting: take a new inventory and plan the erasure again."))
             return
-        reason = (f"C7: erasure request {self.case.case_id} received {self.case.received.isoformat()} (GDPR "
-                  f"Art. 17); {self.rule}.")
-        action = Action(DELETE, scope.library.id, node.id, reason, (self.case.case_id,), scope.scope,
-                        permanent=not self.config.limits.recycle_bin, expected_etag=node.etag,
-                        expected_contents=contents, requires_approval=True, approval_class="dsar_erasure")
         self.actions[action.action_id] = action
-
-    def order(self, action: Action) -> tuple[object, ...]:
-        scope = self.snapshot.scopes[action.scope or ""]
-        depth = sum(1 for _ in scope.ancestors(scope.items[action.item_id]))
-        return action.scope or "", depth, action.item_id
