@@ -147,10 +147,11 @@ def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
 
     Exit codes: 0 listed, 2 a bad policy file.
     """
-    from m365_compliance.drift.service import list_exceptions, today_of
+    from m365_compliance.drift.service import list_exceptions
+    from m365_compliance.rules.dates import policy_today
 
     config = load_policy(config_path)
-    today = today_of(config, now)
+    today = policy_today(config, now)
     rows = [{"finding": e.finding_id, "owner": e.owner, "reason": e.reason, "expires": e.expires.isoformat(),
              "acceptedAt": e.accepted_at.isoformat(), "acceptedBy": e.accepted_by,
              "state": "revoked" if e.revoked_at else "in force" if e.holds_on(today) else "expired"}

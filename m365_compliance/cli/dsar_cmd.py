@@ -391,10 +391,11 @@ def list_command(config_path: Path, include_closed: bool, as_json: bool, show_su
 
     Exit codes: 0 listed (overdue cases included), 2 bad policy file.
     """
-    from m365_compliance.dsar.service import list_states, today_in
+    from m365_compliance.dsar.service import list_states
+    from m365_compliance.rules.dates import policy_today
 
     config = load_policy(config_path)
-    today = today_in(config, now)
+    today = policy_today(config, now)
     try:
         states = list_states(config, today, include_closed=include_closed)
     except ComplianceError as error:

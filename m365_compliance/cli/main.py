@@ -31,11 +31,11 @@ def _register_commands() -> None:
     from m365_compliance.cli import check_cmd  # noqa: F401
     from m365_compliance.cli import config_cmd  # noqa: F401
     from m365_compliance.cli import demo_cmd  # noqa: F401
+    from m365_compliance.cli import doctor_cmd  # noqa: F401
     from m365_compliance.cli import drift_cmd  # noqa: F401
     from m365_compliance.cli import dsar_cmd  # noqa: F401
     from m365_compliance.cli import inventory_cmd  # noqa: F401
     from m365_compliance.cli import plan_cmd  # noqa: F401
-    from m365_compliance.cli import doctor_cmd  # noqa: F401
     from m365_compliance.cli import report_cmd  # noqa: F401
     from m365_compliance.cli import run_cmd  # noqa: F401
     from m365_compliance.cli import sandbox_cmd  # noqa: F401

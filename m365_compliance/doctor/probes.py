@@ -8,7 +8,7 @@ name, a mail address or a file name read from the tenant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from m365_compliance.config.kinds import principal_kind
@@ -24,9 +24,6 @@ from m365_compliance.graph.errors import (
 )
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.model import Library
-
-_REGISTER_COLUMNS = ("customer", "agreement_id", "start", "end", "contacts", "dpa_reference", "dpa_deletion_days",
-                     "stored_by_agreement", "contact_emails", "folder")
 
 
 class GraphRefusedToken(Exception):
@@ -100,8 +97,8 @@ class Probes:
 
     async def register(self) -> None:
         register = self.config.register
-        columns = tuple((f"register.columns.{key}", name) for key in _REGISTER_COLUMNS
-                        if (name := getattr(register.columns, key)) is not None)
+        columns = tuple((f"register.columns.{f.name}", name) for f in fields(register.columns)
+                        if (name := getattr(register.columns, f.name)) is not None)
         if register.source == "file":
             if register.path is not None and Path(register.path).is_file():
                 self.checks.append(Check("list", "register.path", "OK", "the register file exists"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import shlex
-from urllib.parse import urlsplit
 
 from m365_compliance.doctor.needs import SiteRole
+from m365_compliance.graph.gateway import site_key
 
 #: Microsoft Graph's application id: the resource every permission below belongs to.
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -33,12 +33,6 @@ APP_ROLE_IDS = {
 
 #: The name a Sites.Selected grant shows for the app (it is a label; the id is what counts).
 APP_DISPLAY_NAME = "m365-compliance"
-
-
-def site_key(site_url: str) -> str:
-    """``https://host/sites/name`` → ``host:/sites/name:``, Graph's path form for a site (facts §3.1)."""
-    parts = urlsplit(site_url)
-    return f"{parts.hostname}:{parts.path.rstrip('/')}:"
 
 
 def add_permissions_command(client_id: str, permissions: list[str]) -> list[str]:

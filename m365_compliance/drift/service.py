@@ -13,25 +13,20 @@ from m365_compliance.drift.exceptions import AcceptedException, ExceptionReposit
 from m365_compliance.drift.history import load_drift
 from m365_compliance.drift.notify import AlertOutcome, Channel, send_alerts
 from m365_compliance.graph.gateway import GraphGateway
-from m365_compliance.rules.dates import local_date
+from m365_compliance.rules.dates import policy_today
 from m365_compliance.state.store import StateStore
-
-
-def today_of(config: Config, now: datetime) -> date:
-    """The calendar day in the policy's time zone: what exception expiries and due dates are counted in."""
-    return local_date(now, config.retention.timezone)
 
 
 def drift_from_config(config: Config, now: datetime, *, evaluation_id: str | None = None) -> Drift:
     with StateStore(config.state.path) as store:
-        return load_drift(store, today=today_of(config, now), evaluation_id=evaluation_id)
+        return load_drift(store, today=policy_today(config, now), evaluation_id=evaluation_id)
 
 
 def accept_exception(config: Config, finding_id: str, *, owner: str, reason: str, expires: date, now: datetime,
                      accepted_by: str | None = None) -> AcceptedException:
     with StateStore(config.state.path) as store:
         return ExceptionRepository(store).accept(finding_id, owner=owner, reason=reason, expires=expires,
-                                                 today=today_of(config, now), accepted_by=accepted_by)
+                                                 today=policy_today(config, now), accepted_by=accepted_by)
 
 
 def revoke_exception(config: Config, finding_id: str) -> bool:
@@ -57,7 +52,7 @@ async def alert_from_config(config: Config, now: datetime, *, gateway: GraphGate
     channels = [Channel(sink, configured.reminder_days)
                 for sink, configured in zip(build_sinks(config, gateway=gateway), config.alerts.sinks, strict=True)]
     with StateStore(config.state.path) as store:
-        drift = load_drift(store, today=today_of(config, now))
+        drift = load_drift(store, today=policy_today(config, now))
         outcome = await send_alerts(store, drift, channels, now=now, policy_version=config.policy_version,
                                     language=config.alerts.language, min_severity=config.alerts.min_severity,
                                     report_url=report_url, dry_run=dry_run)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from m365_compliance.actions.journal import Journal
 from m365_compliance.actions.plan_json import plan_from_json
 from m365_compliance.actions.plan_model import Action, Plan
 from m365_compliance.dsar.model import Case, Match
@@ -53,13 +52,14 @@ def erasure_closing(repo: CaseRepository, case: Case, matches: list[Match]) -> C
     if not case.plan_ids:
         raise DsarError(f"Case {case.case_id}: no erasure plan was made.",
                         hint=f"Run `m365-compliance dsar erase {case.case_id} --out plan.json`, review and approve it.")
-    journal = Journal(repo.store)
     paths = {(m.drive_id, i.item_id): i.path for m in matches for i in m.items}
     plans = [_stored_plan(repo, plan_id) for plan_id in case.plan_ids]
+    outcomes = {(plan.id, a.action_id): repo.journal.final_outcome(plan.id, a.action_id)
+                for plan in plans for a in plan.actions}
     deleted: dict[tuple[str, str], dict[str, Any]] = {}
     for plan in plans:
         for action in plan.actions:
-            row = journal.final_outcome(plan.id, action.action_id)
+            row = outcomes[(plan.id, action.action_id)]
             if row is not None and row["result"] in ("done", "already"):
                 inside = sorted(paths.get((action.drive_id, i), i) for i, _ in action.expected_contents)
                 deleted[(action.drive_id, action.item_id)] = {"path": _path(paths, action), "items": action.items,
@@ -68,7 +68,7 @@ def erasure_closing(repo: CaseRepository, case: Case, matches: list[Match]) -> C
     kept: list[dict[str, Any]] = []
     unsettled: list[str] = []
     for action in latest.actions:
-        row = journal.final_outcome(latest.id, action.action_id)
+        row = outcomes[(latest.id, action.action_id)]
         if row is None:
             unsettled.append(f"action {action.action_id} is not done (awaiting approval, failed or not applied)")
         elif row["result"] == "skipped" and row["code"] in KEEP_OUTCOMES:

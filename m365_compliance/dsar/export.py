@@ -30,14 +30,13 @@ from urllib.parse import quote
 
 from m365_compliance.actions.journal import to_csv
 from m365_compliance.config.schema import Config
-from m365_compliance.dsar.files import open_private
-from m365_compliance.dsar.matching import subject_ids
+from m365_compliance.dsar.matching import agreements_naming, subject_ids
 from m365_compliance.dsar.model import Case, Match, MatchItem
 from m365_compliance.dsar.retention_info import RetentionInfo
 from m365_compliance.graph.errors import NotFound
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.model import DriveItem
-from m365_compliance.rules.agreement_register import read_register
+from m365_compliance.private_files import open_private
 from m365_compliance.rules.dates import local_date
 
 FORMAT = "m365-compliance/dsar-export@1"
@@ -71,7 +70,7 @@ async def export_case(case: Case, matches: list[Match], snapshot: Snapshot, conf
             for match in (m for m in matches if m.actionable):
                 for item in await _files(match, gateway):
                     entries.append(await _add(zf, match, item, gateway, scratch / "download", info))
-            manifest = _manifest(case, snapshot, config, entries, now)
+            manifest = _manifest(case, info, entries, now)
             _text(zf, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", now)
             _text(zf, "manifest.csv", to_csv(entries, CSV_COLUMNS), now)
             _text(zf, "README.txt", _readme(case, config, now), now)
@@ -79,7 +78,8 @@ async def export_case(case: Case, matches: list[Match], snapshot: Snapshot, conf
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         partial.unlink(missing_ok=True)
-    digest = hashlib.sha256(final.read_bytes()).hexdigest()
+    with final.open("rb") as written:
+        digest = hashlib.file_digest(written, "sha256").hexdigest()
     missing = sum(1 for e in entries if e["status"] == "missing")
     return ExportResult(final, len(entries) - missing, missing, digest)
 
@@ -145,11 +145,10 @@ def _arcname(match: Match, item: MatchItem) -> str:
     return "/".join(["files", match.scope, *parts])
 
 
-def _manifest(case: Case, snapshot: Snapshot, config: Config, entries: list[dict[str, Any]],
-              now: datetime) -> dict[str, Any]:
-    keys = {case.subject_email, *subject_ids(snapshot, case.subject_email)}
-    register = read_register(snapshot, config)
-    rows = {a.row_id for a in register.agreements if keys & set(a.contacts)}
+def _manifest(case: Case, info: RetentionInfo, entries: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    snapshot, config = info.snapshot, info.config
+    rows = {a.row_id for a in agreements_naming(info.register, case.subject_email,
+                                                subject_ids(snapshot, case.subject_email))}
     columns = set(config.register.columns.names())
     entries_of_register = [{k: _plain(v) for k, v in row.items() if k in columns or k == "id"}
                            for row in snapshot.register_rows if str(row.get("id", "")) in rows]

@@ -41,7 +41,12 @@ from m365_compliance.dsar.model import (
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
 from m365_compliance.model import DriveItem
 from m365_compliance.rules import cells
-from m365_compliance.rules.agreement_register import folder_key, read_register
+from m365_compliance.rules.agreement_register import (
+    Agreement,
+    Register,
+    folder_key,
+    read_register,
+)
 
 SCOPES: tuple[Scope, ...] = ("recruitment", "customers")
 #: Inventory gaps that leave part of what a person's data could be in unread (permission gaps do not).
@@ -74,6 +79,12 @@ def match_items(scope: ScopeSnapshot, item: DriveItem) -> tuple[MatchItem, ...]:
 def subject_ids(snapshot: Snapshot, email: str) -> frozenset[str]:
     """Directory object ids of the tenant users and guests whose mail is the subject's."""
     return frozenset(p.id for p in snapshot.principals.values() if (p.email or "").lower() == email)
+
+
+def agreements_naming(register: Register, email: str, ids: Iterable[str]) -> list[Agreement]:
+    """The register's agreements that name the subject (by e-mail or directory object id) as a contact."""
+    keys = {email, *ids}
+    return [a for a in register.agreements if keys & set(a.contacts)]
 
 
 def name_pattern(name: str | None) -> re.Pattern[str] | None:
@@ -137,11 +148,8 @@ class _Finder:
     def register(self) -> None:
         scope = self.snapshot.scopes.get("customers")
         register = read_register(self.snapshot, self.config)
-        keys = {self.email, *self.ids}
         units = {folder_key(u.name): u for u in scope.units()} if scope is not None else {}
-        for agreement in register.agreements:
-            if not keys & set(agreement.contacts):
-                continue
+        for agreement in agreements_naming(register, self.email, self.ids):
             folder = units.get(folder_key(agreement.folder))
             which = agreement.agreement_id or f"row {agreement.row_id}"
             if scope is None or folder is None:

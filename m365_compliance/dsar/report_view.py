@@ -15,8 +15,6 @@ from m365_compliance.dsar.model import Kind, Status
 from m365_compliance.dsar.repository import CaseRepository
 from m365_compliance.state.store import StateStore
 
-DEFAULT_DUE_SOON_DAYS = 7
-
 
 @dataclass(frozen=True, slots=True)
 class CaseRow:
@@ -35,7 +33,7 @@ class CaseRow:
     closed_on: date | None
 
 
-def case_rows(store: StateStore, today: date, due_soon_days: int = DEFAULT_DUE_SOON_DAYS) -> tuple[CaseRow, ...]:
+def case_rows(store: StateStore, today: date, due_soon_days: int) -> tuple[CaseRow, ...]:
     """Every case, closed ones included, earliest due date first."""
     return tuple(CaseRow(s.case.case_id, s.case.kind, s.case.received, s.case.due, s.case.status, s.overdue,
                          s.due_soon, s.case.extension_months, s.items_found, s.case.exported_items,

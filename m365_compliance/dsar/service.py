@@ -40,7 +40,7 @@ from m365_compliance.errors import DsarError
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
-from m365_compliance.rules.dates import local_date
+from m365_compliance.rules.dates import policy_today
 from m365_compliance.state.findings_repo import FindingsRepository
 from m365_compliance.state.store import StateStore
 
@@ -67,10 +67,6 @@ class FindOutcome:
     closed: Closed | None  # nothing found and everything searched: closed with a statement
 
 
-def today_in(config: Config, now: datetime) -> date:
-    return local_date(now, config.retention.timezone)
-
-
 def open_case(config: Config, *, email: str, kind: str, name: str | None, received: date | None, by: str,
               now: datetime) -> Case:
     try:
@@ -80,7 +76,7 @@ def open_case(config: Config, *, email: str, kind: str, name: str | None, receiv
                         hint="Give the address the person wrote from, e.g. --subject kari@example.com.") from None
     if kind not in KINDS:
         raise DsarError(f"{kind!r} is not a kind of request.", usage=True, hint=f"Use one of {', '.join(KINDS)}.")
-    today = today_in(config, now)
+    today = policy_today(config, now)
     received = received or today
     if received > today:
         raise DsarError(f"The request cannot be received on {received}, after today ({today}).", usage=True,
@@ -101,7 +97,7 @@ async def find_case(config: Config, case_id: str, *, by: str, now: datetime, out
         repo = CaseRepository(store)
         case = _open(repo, case_id)
         snapshot = load_snapshot(store, inventory_spec(config))
-        found = find_matches(case, snapshot, config, today_in(config, now))
+        found = find_matches(case, snapshot, config, policy_today(config, now))
         async with _graph(config, gateway, needed=config.dsar.tenant_search) as graph:
             searched = await search_tenant(case, snapshot, config.dsar, graph, found.matches)
         earlier = {m.match_id: m for m in repo.matches(case_id)}
@@ -150,7 +146,7 @@ def extend_case(config: Config, case_id: str, *, months: int, reason: str, by: s
             raise DsarError(f"Case {case_id} is extended by {case.extension_months} month(s) already; GDPR Art. "
                             f"12(3) allows at most {MAX_EXTENSION_MONTHS} further months in all.", usage=True,
                             hint=f"Extend by at most {MAX_EXTENSION_MONTHS - case.extension_months} more month(s).")
-        if today_in(config, now) > case.first_due:
+        if policy_today(config, now) > case.first_due:
             raise DsarError(f"Case {case_id} was due {case.first_due}: an extension must be given within one month "
                             "of receipt (Art. 12(3)).", hint="Answer the request now; the delay is on record.")
         text = reason.strip() if not case.extension_reason else f"{case.extension_reason}; {reason.strip()}"
@@ -175,10 +171,10 @@ async def export(config: Config, case_id: str, *, out_dir: Path, by: str, now: d
                  gateway: Any = None) -> ExportResult:
     with StateStore(config.state.path) as store:
         repo = CaseRepository(store)
-        case = _ready(repo, case_id, "access")
+        case, matches = _ready(repo, case_id, "access")
         snapshot = load_snapshot(store, inventory_spec(config))
         async with _graph(config, gateway, needed=True) as graph:
-            result = await export_case(case, repo.matches(case_id), snapshot, config, graph, out_dir, now)
+            result = await export_case(case, matches, snapshot, config, graph, out_dir, now)
         case = replace(case, exported_items=result.files, export_sha256=result.sha256)
         repo.save(case, "dsar_exported", actor=by, result=case.status, detail={"zip": result.path.name},
                   reason=f"{result.files} files exported, {result.missing} missing; zip sha256 {result.sha256}")
@@ -186,15 +182,13 @@ async def export(config: Config, case_id: str, *, out_dir: Path, by: str, now: d
 
 
 def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now: datetime) -> ErasurePlan:
-    from m365_compliance.actions.journal import Journal
-
     with StateStore(config.state.path) as store:
         repo = CaseRepository(store)
-        case = _ready(repo, case_id, "erasure")
+        case, matches = _ready(repo, case_id, "erasure")
         snapshot: Snapshot = load_snapshot(store, inventory_spec(config))
-        erasure = build_erasure_plan(case, repo.matches(case_id), snapshot, config, now)
+        erasure = build_erasure_plan(case, matches, snapshot, config, now)
         write_plan(erasure.plan, out)
-        Journal(store).record_plan(erasure.plan, actor=by)
+        repo.journal.record_plan(erasure.plan, actor=by)
         kept = [{"drive": k.drive_id, "item": k.item_id, "code": k.code, "reason": k.reason, "items": k.items,
                  "keepUntil": k.keep_until.isoformat() if k.keep_until else None} for k in erasure.kept]
         case = replace(case, plan_ids=(*[p for p in case.plan_ids if p != erasure.plan.id], erasure.plan.id))
@@ -213,7 +207,7 @@ async def apply_erasure(config: Config, case_id: str, plan_path: Path, *, execut
     from m365_compliance.actions.service import apply_from_config
 
     with StateStore(config.state.path) as store:
-        case = _ready(CaseRepository(store), case_id, "erasure")
+        case, _ = _ready(CaseRepository(store), case_id, "erasure")
     plan = read_plan(plan_path)
     if plan.id not in case.plan_ids:
         raise DsarError(f"{plan_path.name} holds plan {plan.id}, which is not an erasure plan of case {case_id}.",
@@ -234,11 +228,11 @@ async def apply_erasure(config: Config, case_id: str, plan_path: Path, *, execut
 def close_case(config: Config, case_id: str, *, out_dir: Path, note: str | None, by: str, now: datetime) -> Closed:
     with StateStore(config.state.path) as store:
         repo = CaseRepository(store)
-        case = _ready(repo, case_id, None)
+        case, matches = _ready(repo, case_id, None)
         if note and note.strip():
             repo.save(case, "dsar_noted", actor=by, result=case.status, reason="note recorded",
                       detail={"text": note.strip()})
-        return _close(repo, case, closing_for(repo, case, repo.matches(case_id)), config, out_dir, by, now)
+        return _close(repo, case, closing_for(repo, case, matches), config, out_dir, by, now)
 
 
 def list_states(config: Config, today: date, *, include_closed: bool) -> list[CaseState]:
@@ -275,8 +269,8 @@ def _open(repo: CaseRepository, case_id: str) -> Case:
     return case
 
 
-def _ready(repo: CaseRepository, case_id: str, kind: Kind | None) -> Case:
-    """An open case of this kind, searched, with no match left to confirm."""
+def _ready(repo: CaseRepository, case_id: str, kind: Kind | None) -> tuple[Case, list[Match]]:
+    """An open case of this kind, searched, with no match left to confirm; and its matches."""
     case = _open(repo, case_id)
     if kind is not None and case.kind != kind:
         raise DsarError(f"Case {case_id} is a request for {case.kind}, not {kind}.", usage=True,
@@ -284,12 +278,13 @@ def _ready(repo: CaseRepository, case_id: str, kind: Kind | None) -> Case:
     if case.found_at is None:
         raise DsarError(f"Case {case_id} has not been searched yet.",
                         hint=f"Run `m365-compliance dsar find {case_id}` first.")
-    pending = [m.match_id for m in repo.matches(case_id) if m.status == "pending"]
+    matches = repo.matches(case_id)
+    pending = [m.match_id for m in matches if m.status == "pending"]
     if pending:
         raise DsarError(f"Case {case_id}: {len(pending)} match(es) await confirmation ({', '.join(pending[:5])}); "
                         "nothing is exported or erased until a person decides each.",
                         hint=f"`m365-compliance dsar confirm {case_id} --match ID` (or --reject) for each.")
-    return case
+    return case, matches
 
 
 def _keep_decision(match: Match, earlier: Match | None) -> Match:

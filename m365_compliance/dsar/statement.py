@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from m365_compliance.config.schema import Config
-from m365_compliance.dsar.files import write_private
 from m365_compliance.dsar.model import Case
+from m365_compliance.private_files import write_private
 
 Outcome = Literal["nothing_found", "access_provided", "erased", "corrected"]
 FORMAT = "m365-compliance/dsar-statement@1"

@@ -146,7 +146,7 @@ class GraphGateway:
     # ------------------------------------------------------------------ sites and libraries
     async def resolve_site(self, url: str) -> SiteInfo:
         """A site by its URL (``host:/sites/name:`` form, facts §3.1) or by its id."""
-        key = _site_key(url)
+        key = site_key(url)
         try:
             site = await self._get_json(calls.RESOLVE_SITE, self._graph.sites.by_site_id(key), _config())
         except NotFound as exc:
@@ -542,7 +542,7 @@ def _present(value: T | None, call: Call) -> T:
     return value
 
 
-def _site_key(url: str) -> str:
+def site_key(url: str) -> str:
     """``https://host/sites/name/...`` → ``host:/sites/name:``; a site id passes through unchanged."""
     parts = urlsplit(url.strip())
     if not parts.scheme:

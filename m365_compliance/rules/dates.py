@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from m365_compliance.config.kinds import MonthDay
 
+if TYPE_CHECKING:
+    from m365_compliance.config.schema import Config
+
 _LOCAL_FORMATS = ("%d.%m.%Y", "%d/%m/%Y")
+
+
+def policy_today(config: Config, now: datetime) -> date:
+    """The calendar day of ``now`` in the policy's time zone: what deadlines and expiries are counted in."""
+    return local_date(now, config.retention.timezone)
 
 
 def local_date(value: object, tz: ZoneInfo) -> date:

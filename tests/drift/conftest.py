@@ -17,8 +17,8 @@ from m365_compliance.config.schema import Config
 from m365_compliance.drift.compare import Drift
 from m365_compliance.drift.history import load_drift
 from m365_compliance.drift.notify import AlertOutcome, Channel, send_alerts
-from m365_compliance.drift.service import today_of
 from m365_compliance.inventory.service import inventory_from_config
+from m365_compliance.rules.dates import policy_today
 from m365_compliance.rules.service import check_from_config
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.server import SandboxServer
@@ -67,7 +67,7 @@ class World:
         now = self.now + later
         check_from_config(self.config, now)
         with StateStore(self.config.state.path) as store:
-            drift = load_drift(store, today=today_of(self.config, now))
+            drift = load_drift(store, today=policy_today(self.config, now))
             outcome = asyncio.run(send_alerts(store, drift, self.channels, now=now,
                                               policy_version=self.config.policy_version))
         return Night(drift, outcome)

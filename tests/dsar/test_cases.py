@@ -70,7 +70,7 @@ def test_overdue_and_due_soon_cases_are_listed_first(world: World) -> None:
     assert rows[overdue]["overdue"] and rows[overdue]["daysLeft"] == -26 and rows[soon]["dueSoon"]
     assert "subject" not in rows[overdue]
     with world.store() as store:
-        report = case_rows(store, date(2026, 11, 25))
+        report = case_rows(store, date(2026, 11, 25), world.config.dsar.due_soon_days)
     assert [r.case_id for r in report] == [overdue, soon, fresh]
     assert report[0].overdue and report[1].due_soon and report[0].due == date(2026, 10, 30)
     personal = {"late@example.org", "soon@example.org", "fresh@example.org"}
