@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
+from m365_compliance.config.schema import Language
 from m365_compliance.rules.findings import Severity
 
 #: new: first time this finding is told (or again after it was fixed); reminder: still open after the
 #: sink's ``reminder_days``; fixed: gone since it was last told; expired: an accepted exception ran out.
 AlertKind = Literal["new", "reminder", "fixed", "expired"]
 ALERT_KINDS: tuple[AlertKind, ...] = ("new", "reminder", "fixed", "expired")
-Language = Literal["nb", "en"]
 
 
 @dataclass(frozen=True, slots=True)

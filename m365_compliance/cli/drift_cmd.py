@@ -154,7 +154,7 @@ def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
     today = policy_today(config, now)
     rows = [{"finding": e.finding_id, "owner": e.owner, "reason": e.reason, "expires": e.expires.isoformat(),
              "acceptedAt": e.accepted_at.isoformat(), "acceptedBy": e.accepted_by,
-             "state": "revoked" if e.revoked_at else "in force" if e.holds_on(today) else "expired"}
+             "state": e.state(today).replace("_", " ")}
             for e in list_exceptions(config)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))

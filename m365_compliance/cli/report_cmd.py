@@ -14,7 +14,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
-from m365_compliance.report.service import FORMATS
+from m365_compliance.report import FORMATS
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:

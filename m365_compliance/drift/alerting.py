@@ -7,6 +7,7 @@ sink was told about and that is gone is "fixed" only where this run could have s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from m365_compliance.alerts.model import Alert, AlertKind
@@ -55,7 +56,4 @@ def to_alert(entry: DriftEntry, kind: AlertKind) -> Alert:
 
 
 def _fixed(last: Alert) -> Alert:
-    return Alert(finding_id=last.finding_id, kind="fixed", rule_id=last.rule_id, control=last.control,
-                 severity=last.severity, status="fixed", title=last.title, message=last.message,
-                 remediation=last.remediation, first_seen=last.first_seen, scope=last.scope, item_id=last.item_id,
-                 breach_clock=False)
+    return replace(last, kind="fixed", status="fixed", breach_clock=False)

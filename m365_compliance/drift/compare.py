@@ -22,6 +22,8 @@ from m365_compliance.rules.findings import Finding
 DriftState = Literal["new", "still_failing", "fixed", "unverified", "accepted", "expired"]
 DRIFT_STATES: tuple[DriftState, ...] = ("new", "still_failing", "expired", "accepted", "unverified", "fixed")
 COVERAGE_RULE = "coverage.not-evaluated"
+#: A finding in these states is no longer open (gone, or gone from sight).
+CLOSED_STATES: frozenset[DriftState] = frozenset({"fixed", "unverified"})
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class DriftEntry:
 
     @property
     def open(self) -> bool:
-        return self.state not in ("fixed", "unverified")
+        return self.state not in CLOSED_STATES
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from m365_compliance.errors import ComplianceError
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
 MAX_DAYS = 366
+ExceptionState = Literal["in_force", "expired", "revoked"]
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS drift_exceptions (
@@ -47,6 +49,9 @@ class AcceptedException:
 
     def expired_on(self, today: date) -> bool:
         return self.revoked_at is None and today > self.expires
+
+    def state(self, today: date) -> ExceptionState:
+        return "revoked" if self.revoked_at is not None else "in_force" if self.holds_on(today) else "expired"
 
 
 class ExceptionError(ComplianceError):

@@ -66,9 +66,8 @@ def exception_rows(exceptions: Iterable[AcceptedException], controls: Mapping[st
                    ) -> tuple[ExceptionRow, ...]:
     rows = []
     for x in exceptions:
-        state = "revoked" if x.revoked_at is not None else "in_force" if x.holds_on(today) else "expired"
         rows.append(ExceptionRow(x.finding_id, controls.get(x.finding_id), x.owner, x.reason, x.expires,
-                                 x.accepted_at, x.accepted_by, state))
+                                 x.accepted_at, x.accepted_by, x.state(today)))
     order = {"expired": 0, "in_force": 1, "revoked": 2}
     return tuple(sorted(rows, key=lambda r: (order[r.state], r.expires, r.finding_id)))
 

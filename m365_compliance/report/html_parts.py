@@ -56,25 +56,21 @@ def para(text: str, css: str = "") -> str:
     return f"<p{cls}>{esc(text)}</p>"
 
 
-def finding_columns(t: Texts, include_names: bool, *, drift: bool = True) -> list[tuple[str, str]]:
+def finding_columns(t: Texts, include_names: bool) -> list[tuple[str, str]]:
     columns = [("id", t("finding")), ("control", t("control")), ("rule", t("rule")), ("severity", t("severity")),
-               ("status", t("status"))]
-    if drift:
-        columns += [("drift", t("drift_state")), ("first_seen", t("first_seen"))]
-    columns += [("due", t("due")), ("reference", t("reference"))]
+               ("status", t("status")), ("drift", t("drift_state")), ("first_seen", t("first_seen")),
+               ("due", t("due")), ("reference", t("reference"))]
     if include_names:
         columns.append(("path", t("path")))
     columns.append(("message", t("message")))
     return columns
 
 
-def finding_cells(f: FindingRow, t: Texts, include_names: bool, *, drift: bool = True) -> list[Cell]:
+def finding_cells(f: FindingRow, t: Texts, include_names: bool) -> list[Cell]:
+    state = t.label("drift.state", f.drift_state) if f.drift_state else ""
     cells: list[Cell] = [f.id, f.control, t.label("rule", f.rule_id), t.label("severity", f.severity),
-                         t.label("status", f.status)]
-    if drift:
-        state = t.label("drift.state", f.drift_state) if f.drift_state else ""
-        cells += [state + (" ⚠ 72 h" if f.breach_clock and f.drift_state not in ("fixed", "unverified") else ""),
-                  t.day(f.first_seen) if f.first_seen else ""]
+                         t.label("status", f.status), state + (" ⚠ 72 h" if f.on_breach_clock else ""),
+                         t.day(f.first_seen) if f.first_seen else ""]
     cells += [t.day(f.due or f.keep_until) if (f.due or f.keep_until) else "", f.item_id or f.reference or f.scope]
     if include_names:
         cells.append(f.path)
@@ -82,9 +78,8 @@ def finding_cells(f: FindingRow, t: Texts, include_names: bool, *, drift: bool =
     return cells
 
 
-def finding_table(table_id: str, rows: Sequence[FindingRow], t: Texts, include_names: bool, *,
-                  drift: bool = True) -> str:
+def finding_table(table_id: str, rows: Sequence[FindingRow], t: Texts, include_names: bool) -> str:
     if not rows:
         return para(t("none"))
-    return table(table_id, finding_columns(t, include_names, drift=drift),
-                 [finding_cells(f, t, include_names, drift=drift) for f in rows], row_keys=[f.id for f in rows])
+    return table(table_id, finding_columns(t, include_names),
+                 [finding_cells(f, t, include_names) for f in rows], row_keys=[f.id for f in rows])

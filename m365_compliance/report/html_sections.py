@@ -18,11 +18,16 @@ from m365_compliance.report.html_parts import (
     para,
     table,
 )
-from m365_compliance.report.model import CONTROLS, RULE_CONTROLS, FindingRow, ReportData
+from m365_compliance.report.model import (
+    AGREEMENT_STATES,
+    CONTROLS,
+    RULE_CONTROLS,
+    FindingRow,
+    ReportData,
+)
 from m365_compliance.report.texts import Texts
 
 RED, ORANGE, YELLOW, BLUE, GREY, GREEN = "#b00020", "#e66100", "#d4a017", "#3b6ea8", "#777777", "#2e7d32"
-AGREEMENT_STATES = ("running", "awaiting", "held", "disposed", "unknown")
 Section = Callable[[ReportData, Texts], str]
 
 
@@ -52,8 +57,7 @@ def _breach(d: ReportData, t: Texts) -> str:
 
 def coverage(d: ReportData, t: Texts) -> str:
     c = d.coverage
-    parts = [para(t("coverage.gaps", gaps=c.inventory_gaps if c.inventory_gaps is not None else "–",
-                    n=c.not_evaluated))]
+    parts = [para(coverage_text(d, t))]
     if c.rows:
         parts.append(para(t("coverage.warning"), "warn"))
         parts.append(table("coverage", [("control", t("control")), ("scope", t("scope")),
@@ -64,6 +68,19 @@ def coverage(d: ReportData, t: Texts) -> str:
     if c.degraded:
         parts.append(para(t("coverage.degraded", n=c.degraded)))
     return "".join(parts)
+
+
+def coverage_text(d: ReportData, t: Texts) -> str:
+    """The coverage sentence: inventory gaps and findings that could not be evaluated (HTML and Markdown)."""
+    c = d.coverage
+    return t("coverage.gaps", gaps=c.inventory_gaps if c.inventory_gaps is not None else "–", n=c.not_evaluated)
+
+
+def applicants_text(d: ReportData, t: Texts) -> str:
+    """The applicant-age sentence against the retention line (HTML and Markdown)."""
+    a = d.applicants
+    return t("applicants.text", total=len(a.rows), months=a.line_months, past=a.count("past"), days=a.warning_days,
+             warning=a.count("warning"), hired=a.count("hired"), no_date=a.count("no_date"))
 
 
 def other_summary(d: ReportData, t: Texts, control: str) -> str:
@@ -153,8 +170,7 @@ def applicants(d: ReportData, t: Texts) -> str:
     a = d.applicants
     if not a.available:
         return para(t("not_available"))
-    text = t("applicants.text", total=len(a.rows), months=a.line_months, past=a.count("past"), days=a.warning_days,
-             warning=a.count("warning"), hired=a.count("hired"), no_date=a.count("no_date"))
+    text = applicants_text(d, t)
     labels = [f"{b.months}+" if b.open_ended else str(b.months) for b in a.bins]
     chart = stacked_bars(labels, [
         Series(t("applicant.state.within"), tuple(b.within for b in a.bins), GREEN),

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 
 from m365_compliance.drift.compare import DRIFT_STATES
-from m365_compliance.report.html_sections import other_summary
+from m365_compliance.report.html_sections import (
+    applicants_text,
+    coverage_text,
+    other_summary,
+)
 from m365_compliance.report.model import CONTROLS, ReportData
 from m365_compliance.report.texts import Language, Texts
 
@@ -45,17 +49,12 @@ def render_markdown(data: ReportData, lang: Language = "nb") -> str:
     lines.append("")
     drift = ", ".join(f"{md(t.label('drift.state', s))} {d.drift.count(s)}" for s in DRIFT_STATES)
     lines.append(f"- **{md(t('sec.drift'))}:** {drift}")
-    c = d.coverage
-    lines.append(f"- **{md(t('sec.coverage'))}:** " + md(t("coverage.gaps", gaps=c.inventory_gaps if c.inventory_gaps
-                                                           is not None else "–", n=c.not_evaluated)))
+    lines.append(f"- **{md(t('sec.coverage'))}:** " + md(coverage_text(d, t)))
     x = d.deletions
     lines.append(f"- **{md(t('sec.deletions'))}:** {md(t('deletions.overdue', n=len(x.overdue)))} "
                  f"{md(t('deletions.upcoming', n=len(x.upcoming), days=x.horizon_days))}")
-    a = d.applicants
-    if a.available:
-        lines.append(f"- **{md(t('sec.applicants'))}:** " + md(t(
-            "applicants.text", total=len(a.rows), months=a.line_months, past=a.count("past"), days=a.warning_days,
-            warning=a.count("warning"), hired=a.count("hired"), no_date=a.count("no_date"))))
+    if d.applicants.available:
+        lines.append(f"- **{md(t('sec.applicants'))}:** " + md(applicants_text(d, t)))
     g = d.agreements
     if g.available:
         states = ", ".join(f"{md(t.label('agreement.states', s))} {g.count(s)}"
@@ -72,8 +71,6 @@ def render_markdown(data: ReportData, lang: Language = "nb") -> str:
                  f"{md(t('exception.state.expired'))} {expired}")
     failing = ", ".join(f"{md(f.sink)} ({f.failed_attempts}/{f.attempts})" for f in d.alert_failures)
     lines.append(f"- **{md(t('sec.alerts'))}:** {failing or md(t('alerts.ok'))}")
-    cases = d.dsar_cases
-    dsar = t("c7.summary", cases=len(cases), open=sum(k.status != "closed" for k in cases),
-             overdue=sum(k.overdue for k in cases)) if cases else t("dsar.none")
+    dsar = other_summary(d, t, "C7") if d.dsar_cases else t("dsar.none")
     lines += [f"- **{md(t('sec.dsar'))}:** {md(dsar)}", "", f"_{md(t('md.more'))}_", ""]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from m365_compliance.drift.compare import CLOSED_STATES
 from m365_compliance.dsar.report_view import CaseRow
 
 #: Every control of the policy (CONTROLS.md), in the order the report lists them.
@@ -40,6 +41,10 @@ class Counts:
                    and (status is None or st == status))
 
 
+#: Agreement states in the order the report lists them.
+AGREEMENT_STATES = ("running", "awaiting", "held", "disposed", "unknown")
+
+
 @dataclass(frozen=True)
 class FindingRow:
     """One finding of the latest evaluation (or, when fixed, of the one before) as the report lists it.
@@ -65,6 +70,11 @@ class FindingRow:
     breach_clock: bool = False
     reference: str | None = None  # a register row ("row 5") where there is no item
     path: str | None = None
+
+    @property
+    def on_breach_clock(self) -> bool:
+        """Still open and exposing applicant or customer data to outsiders: GDPR Art. 33's 72 hours."""
+        return self.breach_clock and self.drift_state not in CLOSED_STATES
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ class DriftSummary:
     @property
     def breach(self) -> tuple[FindingRow, ...]:
         """Open findings that expose applicant or customer data to outsiders: GDPR Art. 33's 72 hours."""
-        return tuple(e for e in self.entries if e.breach_clock and e.drift_state not in ("fixed", "unverified"))
+        return tuple(e for e in self.entries if e.on_breach_clock)
 
 
 @dataclass(frozen=True)
@@ -295,8 +305,3 @@ class ReportData:
 
     def findings_of(self, control: str) -> tuple[FindingRow, ...]:
         return tuple(f for f in self.findings if f.control == control)
-
-    @property
-    def open_findings(self) -> tuple[FindingRow, ...]:
-        """What someone has to act on: violations, warnings and what could not be evaluated."""
-        return tuple(f for f in self.findings if f.status != "info")

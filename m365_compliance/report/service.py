@@ -15,6 +15,7 @@ from pathlib import Path
 from m365_compliance.config.schema import Config
 from m365_compliance.errors import StateError
 from m365_compliance.private_files import write_private
+from m365_compliance.report import BASENAME, FORMATS
 from m365_compliance.report.data import build_report_data
 from m365_compliance.report.html import render_html
 from m365_compliance.report.markdown import render_markdown
@@ -22,9 +23,6 @@ from m365_compliance.report.model import ReportData
 from m365_compliance.report.texts import Language
 from m365_compliance.report.xlsx import render_xlsx
 from m365_compliance.state.store import StateStore
-
-FORMATS = ("html", "xlsx", "md")
-BASENAME = "report"
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,11 @@ def write_report(config: Config, out_dir: Path, *, now: datetime, lang: Language
                          hint="Run `m365-compliance inventory` and `m365-compliance check` first (or fix [state] path).")
     with StateStore(path) as store:
         data = build_report_data(store, config, now=now, include_names=include_names, period_days=period_days)
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     written = []
     for fmt in formats:
         content = render_xlsx(data, lang) if fmt == "xlsx" else \
-            (render_html(data, lang) if fmt == "html" else render_markdown(data, lang)).encode("utf-8")
+            render_html(data, lang) if fmt == "html" else render_markdown(data, lang)
         target = out_dir / f"{BASENAME}.{fmt}"
-        write_private(target, content)
+        write_private(target, content)  # the folder too: 0700 when it creates it
         written.append(target)
     return ReportFiles(data, tuple(written))

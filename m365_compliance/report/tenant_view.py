@@ -92,7 +92,7 @@ def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Fin
             folder = dict(f.evidence).get("folder", "")
             due_by_folder[folder] = due_by_folder.get(folder, 0) + 1
     folders: dict[str, tuple[int, int, date | None, str]] = {}  # row id → (files, held, held until, folder id)
-    if (read := lifecycles(snapshot, config)) is not None:
+    if (read := lifecycles(snapshot, config, register)) is not None:
         scope, found = read
         for folder, a in found:
             files = [i for i in scope.descendants(folder.id) if not i.is_folder]

@@ -9,10 +9,10 @@ names, controls and states are translated here.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
-Language = Literal["nb", "en"]
+from m365_compliance.config.schema import Language
+
 LANGUAGES: tuple[Language, ...] = ("nb", "en")
 
 MONTHS = {

@@ -22,7 +22,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from m365_compliance.actions.journal import escape_cell
 from m365_compliance.drift.compare import DRIFT_STATES
-from m365_compliance.report.model import CONTROLS, RULE_CONTROLS, FindingRow, ReportData
+from m365_compliance.report.model import (
+    AGREEMENT_STATES,
+    CONTROLS,
+    RULE_CONTROLS,
+    FindingRow,
+    ReportData,
+)
 from m365_compliance.report.texts import Language, Texts
 
 SHEET_NAMES = {
@@ -105,7 +111,7 @@ def _summary(d: ReportData, t: Texts) -> list[Row]:
     rows += [[f"{t('drift_state')}: {t.label('drift.state', s)}", d.drift.count(s)] for s in DRIFT_STATES]
     if d.agreements.available:
         rows += [[f"{t('agreement')}: {t.label('agreement.states', s)}", d.agreements.count(s)]
-                 for s in ("running", "awaiting", "held", "disposed", "unknown")]
+                 for s in AGREEMENT_STATES]
     if d.applicants.available:
         rows += [[f"{t('applicants.folder')}: {t.label('applicant.state', s)}", d.applicants.count(s)]
                  for s in ("within", "warning", "past", "hired", "no_date")]

@@ -15,18 +15,20 @@ from datetime import datetime, timedelta
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
 from m365_compliance.model import DriveItem
-from m365_compliance.rules.agreement_register import Agreement, read_register
+from m365_compliance.rules.agreement_register import Agreement, Register, read_register
 from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
 from m365_compliance.rules.registry import rule
 from m365_compliance.rules.statutory import hold
 
 
-def lifecycles(snapshot: Snapshot, config: Config) -> tuple[ScopeSnapshot, list[tuple[DriveItem, Agreement]]] | None:
+def lifecycles(snapshot: Snapshot, config: Config, register: Register | None = None
+               ) -> tuple[ScopeSnapshot, list[tuple[DriveItem, Agreement]]] | None:
     """The customer scope and each folder with the agreement that decides its fate (folders without a
-    register row are C4's); None without the scope or the register (coverage reports the gap)."""
+    register row are C4's); None without the scope or the register (coverage reports the gap).
+    ``register``: the snapshot's register when the caller has already read it."""
     scope = snapshot.scopes.get("customers")
-    register = read_register(snapshot, config)
+    register = register if register is not None else read_register(snapshot, config)
     if scope is None or not register.readable:
         return None
     return scope, [(unit, a) for unit in scope.units() if (a := register.governing(unit.name)) is not None]
