@@ -64,8 +64,7 @@ def _breach(alert: Alert, texts: Texts) -> list[str]:
 
 
 def _footer(batch: AlertBatch, texts: Texts) -> str:
-    link = f" · [{texts.open_report}]({batch.report_url})" \
-        if batch.report_url and batch.report_url.startswith(("https://", "http://")) else ""
+    link = f" · [{texts.open_report}]({batch.report_link})" if batch.report_link else ""
     return (f"<sub>m365-compliance · {texts.run} {batch.run_id} · {texts.policy_version} {batch.policy_version} · "
             f"{batch.generated_at.isoformat(timespec='minutes')}{link}</sub>")
 

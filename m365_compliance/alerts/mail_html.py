@@ -52,7 +52,7 @@ def body(batch: AlertBatch, texts: Texts) -> str:
     footer = (f"{texts.run} {batch.run_id} · {texts.policy_version} {batch.policy_version} · "
               f"{batch.generated_at.isoformat(timespec='minutes')}")
     parts.append(f'<p style="color:#605e5c;font-size:12px">{escape(footer)}</p>')
-    if batch.report_url and batch.report_url.startswith(("https://", "http://")):
-        parts.append(f'<p><a href="{escape(batch.report_url, quote=True)}">{escape(texts.open_report)}</a></p>')
+    if batch.report_link:
+        parts.append(f'<p><a href="{escape(batch.report_link, quote=True)}">{escape(texts.open_report)}</a></p>')
     parts.append("</body></html>")
     return "".join(parts)

@@ -56,6 +56,12 @@ class AlertBatch:
     language: Language = "nb"
     report_url: str | None = None  # where the full report is (the job's artifacts), if known
 
+    @property
+    def report_link(self) -> str | None:
+        """``report_url`` when it is a web address a channel may render as a link (never ``javascript:`` etc.)."""
+        url = self.report_url
+        return url if url and url.startswith(("https://", "http://")) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:

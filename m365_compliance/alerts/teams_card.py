@@ -79,8 +79,8 @@ def card(batch: AlertBatch, texts: Texts, alerts: list[Alert], part: tuple[int, 
     content: dict[str, Any] = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                                "type": "AdaptiveCard", "version": CARD_VERSION, "msteams": {"width": "Full"},
                                "body": body}
-    if batch.report_url and batch.report_url.startswith(("https://", "http://")):
-        content["actions"] = [{"type": "Action.OpenUrl", "title": texts.open_report, "url": batch.report_url}]
+    if batch.report_link:
+        content["actions"] = [{"type": "Action.OpenUrl", "title": texts.open_report, "url": batch.report_link}]
     return content
 
 
