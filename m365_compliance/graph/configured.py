@@ -10,16 +10,11 @@ if TYPE_CHECKING:
     from m365_compliance.config.schema import Config
 
 
-#: The per-minute RU budget of an app in a tenant below 1,000 licences (facts §7.2).
-DEFAULT_RU_PER_MINUTE = 1250
-
-
-def gateway_settings(config: Config, *, ru_per_minute: int | None = DEFAULT_RU_PER_MINUTE) -> GatewaySettings:
-    """Settings for the policy file's tenant. A loopback sandbox has no budget unless it is given one
-    (``sandbox serve --ru-per-minute``), so pacing is off there; real Graph is paced to the budget."""
+def gateway_settings(config: Config) -> GatewaySettings:
+    """Settings for the policy file's tenant. A loopback sandbox has no budget (a benchmark that wants one
+    sets ``ru_per_minute`` on these settings), so pacing is off there; real Graph is paced to the app's
+    per-minute budget (``GatewaySettings.ru_per_minute``, facts §7.2)."""
     auth = config.auth
-    if config.tenant.is_loopback and ru_per_minute == DEFAULT_RU_PER_MINUTE:
-        ru_per_minute = None
     return GatewaySettings(
         graph_url=config.tenant.graph_url,
         tenant_id=config.tenant.tenant_id,
@@ -32,5 +27,5 @@ def gateway_settings(config: Config, *, ru_per_minute: int | None = DEFAULT_RU_P
         certificate_password_env=auth.certificate_password_env,
         managed_identity_client_id=auth.managed_identity_client_id,
         user_agent=config.tenant.user_agent,
-        ru_per_minute=ru_per_minute,
+        ru_per_minute=None if config.tenant.is_loopback else GatewaySettings.ru_per_minute,
     )

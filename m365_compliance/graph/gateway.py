@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -74,6 +73,7 @@ from m365_compliance.graph.pacing import Clock, Pacer, Sleep
 from m365_compliance.graph.retry import RetryPolicy
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.graph.stats import GatewayStats
+from m365_compliance.private_files import open_private
 from m365_compliance.model import (
     DriveItem,
     Library,
@@ -362,11 +362,6 @@ class GraphGateway:
         await self._run(calls.SEND_MAIL, lambda: send_mail.post(body))
 
     # ------------------------------------------------------------------ content and search
-    async def download(self, drive_id: str, item_id: str) -> bytes:
-        """A file's bytes in memory: ``GET …/content`` and Graph's 302 to the download URL (small files)."""
-        content = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).content
-        return await self._run(calls.DOWNLOAD, lambda: content.get()) or b""
-
     async def download_to(self, drive_id: str, item_id: str, path: Path) -> int:
         """Stream a file into ``path`` (created 0600) and return its size; it never sits in memory whole.
 
@@ -376,8 +371,8 @@ class GraphGateway:
         """
         item = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id)
         query = DriveItemItemRequestBuilder.DriveItemItemRequestBuilderGetQueryParameters(select=["id", DOWNLOAD_URL])
-        found = _present(await self._run(calls.GET_ITEM, lambda: item.get(_config(query))), calls.GET_ITEM)
-        url = found.additional_data.get(DOWNLOAD_URL)
+        found = _present(await self._get_json(calls.GET_ITEM, item, _config(query)), calls.GET_ITEM)
+        url = found.get(DOWNLOAD_URL)
         if not url:
             raise GraphError(f"Graph gave no download URL for item {item_id}: only files can be downloaded.",
                              code="noDownloadUrl", hint="Download files, not folders.")
@@ -389,7 +384,7 @@ class GraphGateway:
                     await response.aread()
                     raise error_from_response(calls.DOWNLOAD, response.status_code, None, None, response.headers)
                 written = 0
-                with os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as out:
+                with open_private(path) as out:
                     async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
                         out.write(chunk)
                         written += len(chunk)
@@ -405,9 +400,12 @@ class GraphGateway:
                              hint="Upload large files with an upload session (createUploadSession).")
         url = f"{self.settings.graph_url}/drives/{quote(drive_id, safe='!')}/items/{quote(parent_id)}:/{quote(name)}:/content"
         content = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(parent_id).content.with_url(url)
-        answer = _present(await self._run(calls.UPLOAD, lambda: content.put(data)), calls.UPLOAD)
-        # Read back through the JSON path every other item read takes: one mapping of driveItems.
-        return _present(await self.get_item(drive_id, answer.id or ""), calls.UPLOAD)
+
+        async def put() -> dict[str, Any] | None:
+            raw = await send_for_bytes(self._graph.request_adapter, content.to_put_request_information(data))
+            return _decode(raw, calls.UPLOAD)
+
+        return drive_item_from_json(_present(await self._run(calls.UPLOAD, put), calls.UPLOAD), drive_id)
 
     async def search_drive_items(self, query: str, *, region: str, page_size: int = 200,
                                  limit: int = 1000) -> list[SearchHit]:

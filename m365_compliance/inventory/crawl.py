@@ -184,9 +184,9 @@ class LibraryCrawler:
     def _permission_targets(self, drive_id: str, summary: _Staged, kind: str,
                             mode: str) -> tuple[list[str], list[str]]:
         """Which items' permissions to (re-)read, and which former roots now inherit."""
-        # Roots whose read failed on an earlier run are retried until they succeed.
-        retry = self.repo.unread_permission_roots(drive_id, mode) if kind == "incremental" else set()
         if mode == SHARING_DELTA:
+            # Roots whose read failed on an earlier run are retried until they succeed.
+            retry = self.repo.unread_permission_roots(drive_id, mode) if kind == "incremental" else set()
             dropped = summary.inheriting_known
             return sorted((summary.roots | retry) - summary.gone - set(dropped)), dropped
         # Permission-only changes are invisible without sharing deltas: re-read every item, every run.

@@ -7,13 +7,19 @@ The file holds what the inventory read (paths, names, register rows): treat it l
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from m365_compliance.errors import StateError
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
-from m365_compliance.model import Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.model import (
+    Library,
+    LinkScope,
+    Permission,
+    Principal,
+    PrincipalKind,
+)
+from m365_compliance.private_files import write_private
 from m365_compliance.state.inventory_repo import Gap, decode_item, encode_item
 from m365_compliance.state.store import from_text, json_default, to_text
 
@@ -48,10 +54,7 @@ def load_snapshot_json(data: dict[str, Any]) -> Snapshot:
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     """Write the file readable by its owner only (0600): it names applicants and contact persons."""
-    text = json.dumps(dump_snapshot(snapshot), ensure_ascii=False, default=json_default, indent=1)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
+    write_private(path, json.dumps(dump_snapshot(snapshot), ensure_ascii=False, default=json_default, indent=1))
 
 
 def read_snapshot(path: Path) -> Snapshot:
