@@ -37,10 +37,11 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
                       period_days: int = 30, upcoming_days: int = UPCOMING_DAYS) -> ReportData:
     """The report of the latest stored evaluation as of ``now``; StateError when none is stored."""
     repo = FindingsRepository(store)
-    latest = repo.latest_evaluation()
-    if latest is None:
+    history = repo.counts_by_evaluation()  # every evaluation, oldest first, with its counts: the trend
+    if not history:
         raise StateError("The state store holds no evaluation, so there is nothing to report.",
                          hint="Run `m365-compliance inventory` and `m365-compliance check` first.")
+    latest = history[-1][0]
     tz = config.retention.timezone
     today = local_date(now, tz)
     findings = repo.findings_of(latest.id)
@@ -53,12 +54,13 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
     # The journal is stamped with the wall clock; a rehearsal "as of" an earlier instant (the demo's
     # tenant clock) still shows what it just did.
     until = max(now, utc_now())
-    inventory = next((activity.run_info(r) for r in store.runs("inventory") if r["id"] == latest.snapshot_run_id),
-                     None)
+    runs = store.runs()
+    inventory = next((activity.run_info(r) for r in runs if r["kind"] == "inventory"
+                      and r["id"] == latest.snapshot_run_id), None)
     return ReportData(
         policy_name=config.policy.name, policy_version=config.policy_version, tz=tz, generated_at=now,
         include_names=include_names, evaluation=findings_view.evaluation_info(latest), inventory=inventory,
-        findings=rows, counts=findings_view.counts_of(findings), trend=findings_view.trend(repo),
+        findings=rows, counts=findings_view.counts_of(findings), trend=findings_view.trend(history),
         coverage=findings_view.coverage(findings, len(snapshot.gaps) if snapshot is not None else None),
         drift=findings_view.drift_summary(drift, include_names),
         exceptions=activity.exception_rows(ExceptionRepository(store).all(), controls, today),
@@ -67,7 +69,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         agreements=tenant_view.agreements(snapshot, config, findings, today, include_names),
         actions=activity.actions(journal, since, until),
         alert_failures=activity.sink_failures(AlertLog(store).attempts(since), until),
-        evidence=activity.evidence(store.runs(), len(repo.evaluations()), journal),
+        evidence=activity.evidence(runs, len(history), journal),
         dsar_cases=case_rows(store, today, config.dsar.due_soon_days),
     )
 

@@ -6,6 +6,7 @@ the report's figures are the evaluation's figures; nothing re-decides what a rul
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from m365_compliance.report.model import (
     TrendPoint,
 )
 from m365_compliance.rules.findings import Finding
-from m365_compliance.state.findings_repo import Evaluation, FindingsRepository
+from m365_compliance.state.findings_repo import Evaluation
 
 #: Rules whose failures are items past their deletion date ("due since DATE").
 OVERDUE_RULES = frozenset({"c2.applicant-retention", "c5.disposal-due"})
@@ -61,9 +62,10 @@ def counts_of(findings: Iterable[Finding]) -> Counts:
     return Counts.of((f.control, f.severity, f.status) for f in findings)
 
 
-def trend(repo: FindingsRepository) -> tuple[TrendPoint, ...]:
+def trend(history: Sequence[tuple[Evaluation, Counter[tuple[str, str, str]]]]) -> tuple[TrendPoint, ...]:
+    """One point per evaluation (``FindingsRepository.counts_by_evaluation``)."""
     return tuple(TrendPoint(evaluation_info(e), Counts(tuple((*k, n) for k, n in sorted(c.items()))))
-                 for e, c in repo.counts_by_evaluation())
+                 for e, c in history)
 
 
 def coverage(findings: Sequence[Finding], inventory_gaps: int | None) -> Coverage:
