@@ -3,6 +3,7 @@
 ComplianceError
 ├── ConfigError          a policy file that does not validate (names key, value, what is allowed)
 ├── StateError           the state store cannot be opened, read or written
+│   └── StoreLocked      another command holds the store's writer lock (names its pid, host, command)
 ├── GraphError           Microsoft Graph refused or failed (see m365_compliance.graph.errors)
 ├── InventoryError       an inventory could not run at all (a partial failure is a gap, not this)
 ├── PlanError            a plan file that cannot be applied (unreadable, edited, other policy version)
@@ -48,6 +49,27 @@ class ConfigError(ComplianceError):
 
 class StateError(ComplianceError):
     default_hint = "Check the [state] path in the policy file and that the folder is writable."
+
+
+class StoreLocked(StateError):
+    """The store's exclusive writer lock is held by another live command; refused at once, never waited for.
+
+    ``pid``, ``host``, ``command``, ``since`` and ``heartbeat`` describe the holder (None when it has not
+    written them yet), so a caller can act on the parts and not only the message.
+    """
+
+    default_hint = ("Wait for that command to finish, then run this one again. A lock whose process is gone "
+                    "(killed, crashed, or silent for 3 heartbeats on another host) is taken over automatically.")
+
+    def __init__(self, message: str, *, pid: int | None = None, host: str | None = None,
+                 command: str | None = None, since: str | None = None, heartbeat: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.pid = pid
+        self.host = host
+        self.command = command
+        self.since = since
+        self.heartbeat = heartbeat
 
 
 class InventoryError(ComplianceError):

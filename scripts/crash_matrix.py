@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "reliability"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from crash_world import (  # the loop the tests run
     CrashCheck,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,12 +71,14 @@ class Approval:
                                      "actions": sorted(self.action_ids), "classes": sorted(self.classes),
                                      "source": self.source, "note": self.note})
 
-    def covers(self, plan: Plan) -> frozenset[str]:
-        """The ids of the plan's actions this approval allows."""
+    def covers(self, plan: Plan, class_of: Mapping[str, str | None] | None = None) -> frozenset[str]:
+        """The ids of the plan's actions this approval allows. ``class_of`` (action id → approval class) is the
+        class apply derived from the policy file; without it, the class the plan names (for display)."""
         if self.plan_id != plan.id:
             return frozenset()
+        classes = class_of if class_of is not None else {a.action_id: a.approval_class for a in plan.actions}
         return frozenset(a.action_id for a in plan.actions
-                         if a.action_id in self.action_ids or a.approval_class in self.classes)
+                         if a.action_id in self.action_ids or (classes.get(a.action_id) or "") in self.classes)
 
 
 def check_approval(plan: Plan, approval: Approval) -> None:
@@ -87,8 +90,7 @@ def check_approval(plan: Plan, approval: Approval) -> None:
         raise ApprovalError("An approval must say who approves (--by NAME, or `by` in approvals.toml).")
     if not approval.action_ids and not approval.classes:
         raise ApprovalError("The approval names no action and no class: say what is approved.",
-                            hint="Use --action ID (repeatable) and/or --class customer_disposal|applicant_deletion|"
-                                 "dsar_erasure.")
+                            hint=f"Use --action ID (repeatable) and/or --class {'|'.join(APPROVAL_CLASSES)}.")
     unknown_classes = [c for c in approval.classes if c not in APPROVAL_CLASSES]
     if unknown_classes:
         raise ApprovalError(f"Unknown approval class {unknown_classes[0]!r}.",
@@ -130,9 +132,10 @@ def recorded_approvals(store: StateStore, plan_id: str) -> list[Approval]:
             for r in store.db.execute("SELECT * FROM approvals WHERE plan_id=? ORDER BY recorded_at", (plan_id,))]
 
 
-def approved_action_ids(store: StateStore, plan: Plan) -> frozenset[str]:
-    """Every action of the plan that some recorded approval allows."""
-    return frozenset().union(*(a.covers(plan) for a in recorded_approvals(store, plan.id)))
+def approved_action_ids(store: StateStore, plan: Plan,
+                        class_of: Mapping[str, str | None] | None = None) -> frozenset[str]:
+    """Every action of the plan that some recorded approval allows (classes as ``Approval.covers`` says)."""
+    return frozenset().union(*(a.covers(plan, class_of) for a in recorded_approvals(store, plan.id)))
 
 
 def read_approval_file(path: Path) -> list[Approval]:

@@ -25,6 +25,8 @@ class ActionGateway(Protocol):
     async def get_retention_label(self, drive_id: str, item_id: str) -> RetentionLabelInfo | None: ...
     async def batch_get_permissions(self, drive_id: str,
                                     item_ids: Sequence[str]) -> dict[str, list[Permission] | GraphError]: ...
+    async def batch_get_labels(self, drive_id: str,
+                               item_ids: Sequence[str]) -> dict[str, RetentionLabelInfo | None | GraphError]: ...
     async def set_retention_label(self, drive_id: str, item_id: str, name: str) -> RetentionLabelInfo: ...
     async def delete_item(self, drive_id: str, item_id: str, *, if_match: str | None,
                           permanent: bool = False) -> None: ...
@@ -66,6 +68,10 @@ class ReadOnlyGateway:
 
     async def retention_events_described(self, description: str) -> list[str]:
         return await self._inner.retention_events_described(description)
+
+    async def batch_get_labels(self, drive_id: str,
+                               item_ids: Sequence[str]) -> dict[str, RetentionLabelInfo | None | GraphError]:
+        return await self._inner.batch_get_labels(drive_id, item_ids)
 
     async def set_retention_label(self, drive_id: str, item_id: str, name: str) -> RetentionLabelInfo:
         raise WriteRefused("apply a retention label")

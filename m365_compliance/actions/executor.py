@@ -9,6 +9,10 @@ the journal, the one in flight is decided from the tenant's state.
 
 A dry run is the same code over :class:`.ReadOnlyGateway`: its reads happen, its writes raise
 :class:`.WriteRefused`, which becomes a ``dry_run`` outcome saying what apply would do.
+
+Nothing that decides safety is read from the plan (:mod:`.guard`): the plan must be one a planner
+recorded in this store for this tenant; approvals, recycle bin, the share limit's population and
+whether each destructive action's reason still holds come from the policy file and the store.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from datetime import datetime
 
 from m365_compliance.actions.approvals import approved_action_ids
 from m365_compliance.actions.dry_run import ActionGateway, ReadOnlyGateway, WriteRefused
+from m365_compliance.actions.guard import ActionSafety, Current, action_safety, current_evaluation, reason_gone, \
+    trusted_plan
 from m365_compliance.actions.journal import Entry, Journal, Mode
-from m365_compliance.actions.limits import enforce_limits, evaluate_limits, limits_of
-from m365_compliance.actions.outcomes import Outcome, already
-from m365_compliance.actions.plan_model import FIRE_EVENT, Action, Plan
+from m365_compliance.actions.limits import enforce_limits, evaluate_limits
+from m365_compliance.actions.outcomes import Outcome, already, skipped
+from m365_compliance.actions.plan_model import DELETE, FIRE_EVENT, Action, Plan
 from m365_compliance.actions.steps import PermissionReader, event_description, intent, run_step
-from m365_compliance.config.schema import Limits
-from m365_compliance.errors import LimitExceeded, PlanError
+from m365_compliance.config.schema import Config
+from m365_compliance.errors import LimitExceeded
 from m365_compliance.graph.errors import AuthenticationError, GraphError
 from m365_compliance.state.store import StateStore, to_text
 
@@ -49,33 +55,36 @@ class ApplyResult:
 
 
 async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, execute: bool, now: datetime,
-                     limits: Limits | None = None, policy_version: str | None = None, actor: str = DEFAULT_ACTOR,
-                     on_outcome: OutcomeHook | None = None) -> ApplyResult:
+                     config: Config, actor: str = DEFAULT_ACTOR, on_outcome: OutcomeHook | None = None,
+                     wall_now: datetime | None = None, current: Current | None = None) -> ApplyResult:
     """Apply ``plan`` (``execute=True``) or rehearse it (dry run) and journal every attempt.
 
     Args:
-        limits: the policy file's limits now in force; None uses the values the plan was made with.
-        policy_version: the policy file's version; a plan made under another version is refused.
+        config: the policy file in force: its tenant, version, limits and auto-approvals decide, not the plan's.
         actor: who runs the apply, for the journal.
         on_outcome: called after each outcome is journaled (progress; tests interrupt here).
+        wall_now: the wall-clock time the plan's age is measured at (default: now).
+        current: the evaluation reasons are checked against (default: the newest evaluation of the newest
+            inventory in ``store``, :func:`.guard.current_evaluation`).
 
     Raises:
+        PlanError: the plan is not one a planner recorded here, was changed, is for another tenant or policy
+            version, or is older than ``limits.max_plan_age``.
         LimitExceeded: the actions this run would execute cross a limit; nothing was written.
-        PlanError: the plan was made under another policy version.
     """
-    if policy_version is not None and policy_version != plan.policy_version:
-        raise PlanError(f"The plan was made under policy version {plan.policy_version}, the policy file now says "
-                        f"{policy_version}.", hint="Make a new plan under the policy in force and have it approved.")
+    made_by = trusted_plan(store, plan, config, wall_now=wall_now).made_by or ""
+    current = current or current_evaluation(store, config, now)
+    safety = {a.action_id: action_safety(a, made_by, config) for a in plan.actions}
     mode: Mode = "execute" if execute else "dry_run"
     journal = Journal(store)
-    journal.record_plan(plan, actor=actor)
-    approved = approved_action_ids(store, plan)
-    runnable = [a for a in plan.actions if not a.requires_approval or a.action_id in approved]
-    checks = evaluate_limits(runnable, plan.scope_items, limits or limits_of(plan.limits))
+    approved = approved_action_ids(store, plan, {k: v.approval_class for k, v in safety.items()})
+    runnable = [a for a in plan.actions if not safety[a.action_id].requires_approval or a.action_id in approved]
+    checks = evaluate_limits(runnable, current.snapshot.population(), config.limits)
     run_id = store.start_run("apply", plan.policy_version)
     journal.append(Entry("apply_started", plan.id, run_id=run_id, mode=mode, actor=actor,
                          policy_version=plan.policy_version, result="started",
-                         reason=f"as of {to_text(now)}: {len(plan.actions)} actions, {len(approved)} approved"))
+                         reason=f"as of {to_text(now)}: {len(plan.actions)} actions, {len(approved)} approved; "
+                                f"reasons checked against evaluation {current.evaluation_id}"))
     try:
         enforce_limits(checks)
     except LimitExceeded as stop:
@@ -84,7 +93,7 @@ async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, e
         store.finish_run(run_id, "stopped", {"plan": plan.id, "mode": mode, "limit": stop.limit})
         raise
     run = _Run(plan, gateway if execute else ReadOnlyGateway(gateway), journal, run_id, mode, actor, approved,
-               on_outcome)
+               on_outcome, _Checks(made_by, safety, current, config))
     try:
         outcomes, settled = await run.all()
     except Exception as error:  # journaled, then raised unchanged
@@ -101,13 +110,34 @@ async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, e
     return result
 
 
+@dataclass(frozen=True)
+class _Checks:
+    """What apply decided from the policy file and the store before the first action (see :mod:`.guard`)."""
+
+    made_by: str
+    safety: dict[str, ActionSafety]
+    current: Current
+    config: Config
+
+    def refusal(self, action: Action) -> Outcome | None:
+        """A final skip when the action may not be taken any more: its reason is gone, or its asset id is bad."""
+        if action.kind == FIRE_EVENT and not self.config.retention.valid_asset_id(action.asset_id):
+            return skipped(action.action_id, "bad_asset_id", "The event's asset id does not fit "
+                           "retention.asset_id_pattern: it never goes into an event's query.")
+        gone = reason_gone(action, self.made_by, self.current)
+        if gone is not None:
+            return skipped(action.action_id, "reason_gone", f"The reason no longer holds: {gone}.")
+        return None
+
+
 class _Run:
     """One apply run's state: the gateway to use, what is approved, and where outcomes go."""
 
     def __init__(self, plan: Plan, graph: ActionGateway, journal: Journal, run_id: str, mode: Mode, actor: str,
-                 approved: frozenset[str], on_outcome: OutcomeHook | None) -> None:
+                 approved: frozenset[str], on_outcome: OutcomeHook | None, checks: _Checks) -> None:
         self.plan, self.graph, self.journal, self.run_id = plan, graph, journal, run_id
         self.mode, self.actor, self.approved, self.on_outcome = mode, actor, approved, on_outcome
+        self.checks = checks
 
     async def all(self) -> tuple[list[Outcome], int]:
         pending = [a for a in self.plan.actions if self.journal.final_outcome(self.plan.id, a.action_id) is None]
@@ -124,14 +154,26 @@ class _Run:
                 self.on_outcome(action, outcome)
         return outcomes, len(self.plan.actions) - len(pending)
 
+    async def _gone_already(self, action: Action, refused: Outcome) -> Outcome:
+        """A refused deletion whose item is gone anyway (a killed run deleted it) is journaled as such."""
+        if action.kind != DELETE:
+            return refused
+        try:
+            gone = await self.graph.get_item(action.drive_id, action.item_id) is None
+        except GraphError:
+            return refused
+        return already(action.action_id, "gone", "The item no longer exists (deleted already).") if gone else refused
+
     def _approved(self, action: Action) -> bool:
-        return not action.requires_approval or action.action_id in self.approved
+        return not self.checks.safety[action.action_id].requires_approval or action.action_id in self.approved
 
     async def _one(self, action: Action, reader: PermissionReader) -> Outcome:
         aid = action.action_id
+        safety = self.checks.safety[aid]
         if not self._approved(action):
-            return Outcome(aid, "awaiting_approval", action.approval_class or "approval",
-                           f"Needs approval ({action.approval_class}) before it can be executed.")
+            what = safety.approval_class or "an approval naming this action"
+            return Outcome(aid, "awaiting_approval", safety.approval_class or "approval",
+                           f"Needs approval ({what}) before it can be executed.")
         if action.kind == FIRE_EVENT:
             # An event cannot be read back from Graph: the journal is the only memory that it was fired.
             earlier = self.journal.done_in_any_plan(aid)
@@ -147,17 +189,26 @@ class _Run:
             if landed:
                 return already(aid, "fired", f"Retention event {landed[0]} was fired by run {interrupted}, "
                                              "which was interrupted before it journaled the outcome.")
+        refused = self.checks.refusal(action)
+        if refused is not None:
+            return _resumed(await self._gone_already(action, refused), interrupted)
         if self.mode == "execute":
             self.journal.attempt(self.run_id, self.plan, action, actor=self.actor)
         try:
-            outcome = await run_step(self.graph, action, reader)
+            outcome = await run_step(self.graph, action, reader, permanent=safety.permanent)
         except WriteRefused:
-            return Outcome(aid, "dry_run", "would_" + action.kind, intent(action).capitalize() + ".")
+            return Outcome(aid, "dry_run", "would_" + action.kind,
+                           intent(action, permanent=safety.permanent).capitalize() + ".")
         except AuthenticationError:
             raise  # every later action would fail the same way: stop, the journal says where
         except GraphError as error:
             return Outcome(aid, "failed", type(error).__name__, f"{error.message} {error.hint}")
-        if interrupted is not None:
-            outcome = Outcome(aid, outcome.result, outcome.code,
-                              f"{outcome.reason} (resumed after run {interrupted} was interrupted mid-action)")
+        return _resumed(outcome, interrupted)
+
+
+def _resumed(outcome: Outcome, interrupted: str | None) -> Outcome:
+    """The outcome of an action a killed run had started: it says so."""
+    if interrupted is None:
         return outcome
+    return Outcome(outcome.action_id, outcome.result, outcome.code,
+                   f"{outcome.reason} (resumed after run {interrupted} was interrupted mid-action)")

@@ -15,6 +15,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,7 @@ from m365_compliance.actions.outcomes import FINAL, Outcome
 from m365_compliance.actions.plan_json import plan_to_json
 from m365_compliance.actions.plan_model import Action, Plan
 from m365_compliance.private_files import write_private
-from m365_compliance.state.store import StateStore, to_text, utc_now
+from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS plans (
     snapshot_run_id TEXT NOT NULL,
     actions INTEGER NOT NULL,
     skipped INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    made_by TEXT
 );
 
 CREATE TABLE IF NOT EXISTS journal (
@@ -60,10 +62,23 @@ Event = Literal["plan", "approval", "apply_started", "apply_finished", "apply_st
                 "dsar_opened", "dsar_found", "dsar_confirmed", "dsar_rejected", "dsar_extended", "dsar_exported",
                 "dsar_erasure_planned", "dsar_noted", "dsar_closed"]
 Mode = Literal["execute", "dry_run"]
+#: Who made a plan: only these record plans, and apply trusts only a plan recorded by one of them.
+Maker = Literal["plan", "dsar_erasure"]
+MAKERS: tuple[Maker, ...] = ("plan", "dsar_erasure")
 COLUMNS = ("seq", "at", "event", "plan_id", "action_id", "run_id", "mode", "kind", "target", "result", "code",
            "reason", "actor", "policy_version")
 #: A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPlan:
+    """A plan as its maker recorded it: the exact file content, when (wall time) and by which command."""
+
+    plan_id: str
+    body: str
+    recorded_at: datetime
+    made_by: str | None  # None: recorded by an older version, before plans were bound to their maker
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +101,9 @@ class Journal:
     def __init__(self, store: StateStore) -> None:
         self.store = store
         store.db.executescript(TABLES)
+        columns = {r["name"] for r in store.db.execute("PRAGMA table_info(plans)")}
+        if "made_by" not in columns:  # a store from before plans were bound to their maker
+            store.db.execute("ALTER TABLE plans ADD COLUMN made_by TEXT")
 
     def append(self, entry: Entry, db: sqlite3.Connection | None = None) -> None:
         """One row, committed before this returns (or inside the caller's transaction ``db``)."""
@@ -98,20 +116,31 @@ class Journal:
             tx.execute(sql, values)
 
     # ------------------------------------------------------------------ plans
-    def record_plan(self, plan: Plan, *, actor: str) -> bool:
-        """Keep the plan (once per id) and journal it; False when it was recorded before."""
+    def record_plan(self, plan: Plan, *, actor: str, made_by: Maker) -> bool:
+        """Keep the plan (once per id) as its maker wrote it, and journal it; False when recorded before.
+
+        Only the planners call this: apply and approve look a plan up here and never record one."""
+        if made_by not in MAKERS:
+            raise ValueError(f"unknown plan maker {made_by!r}")
         with self.store.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO plans(plan_id, created_at, recorded_at, policy_version, snapshot_run_id, "
-                "actions, skipped, body) VALUES (?,?,?,?,?,?,?,?)",
+                "actions, skipped, body, made_by) VALUES (?,?,?,?,?,?,?,?,?)",
                 (plan.id, to_text(plan.created_at), to_text(utc_now()), plan.policy_version, plan.snapshot_run_id,
-                 len(plan.actions), len(plan.skipped), plan_to_json(plan)))
+                 len(plan.actions), len(plan.skipped), plan_to_json(plan), made_by))
             if cursor.rowcount == 0:
                 return False
             self.append(Entry("plan", plan.id, actor=actor, policy_version=plan.policy_version, result="recorded",
                               reason=f"{len(plan.actions)} actions, {len(plan.skipped)} skipped, snapshot "
                                      f"{plan.snapshot_run_id}"), db)
         return True
+
+    def stored_plan(self, plan_id: str) -> StoredPlan | None:
+        row = self.store.db.execute("SELECT plan_id, body, recorded_at, made_by FROM plans WHERE plan_id=?",
+                                    (plan_id,)).fetchone()
+        if row is None:
+            return None
+        return StoredPlan(row["plan_id"], row["body"], from_text(row["recorded_at"]) or utc_now(), row["made_by"])
 
     # ------------------------------------------------------------------ attempts
     def attempt(self, run_id: str, plan: Plan, action: Action, *, actor: str) -> None:

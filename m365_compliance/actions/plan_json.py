@@ -21,7 +21,7 @@ from m365_compliance.actions.plan_model import (
 )
 from m365_compliance.errors import PlanError
 
-FORMAT = "m365-compliance/plan@1"
+FORMAT = "m365-compliance/plan@2"  # @2: the tenant is part of the plan
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -74,4 +74,5 @@ def _decode(body: dict[str, Any]) -> Plan:
                               tuple(str(f) for f in s.get("findings") or ())) for s in body.get("skipped") or ()),
         limits=tuple(LimitCheck(c["limit"], float(c["allowed"]), int(c["selected"]), int(c["population"]))
                      for c in body.get("limits") or ()),
+        tenant_id=str(body.get("tenant") or ""),
     )

@@ -23,12 +23,13 @@ ActionKind = Literal["remove_permission", "fire_retention_event", "apply_statuto
                      "delete_item"]
 #: Execution order: grants first (they expose data now), deletions last (after every label is in place).
 KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
-ApprovalClass = Literal["customer_disposal", "applicant_deletion", "dsar_erasure"]
+ApprovalClass = Literal["customer_disposal", "applicant_deletion", "dsar_erasure", "retention_event"]
 APPROVAL_CLASSES: tuple[ApprovalClass, ...] = get_args(ApprovalClass)
 LimitName = Literal["max_deletions", "max_deletion_share", "max_permission_removals"]
 #: Why the planner did not plan what a finding asked for (docs/plan-and-apply.md explains each).
-SkipCode = Literal["statutory_hold", "record_label", "retention_label", "hired_applicant", "remediation_off",
-                   "group_member", "library_root", "no_asset_id", "not_in_snapshot", "no_etag", "outside_scopes"]
+SkipCode = Literal["statutory_hold", "record_label", "retention_label", "label_unknown", "holds_protected",
+                   "hired_applicant", "remediation_off", "group_member", "library_root", "no_asset_id",
+                   "bad_asset_id", "stale_picture", "not_in_snapshot", "no_etag", "outside_scopes"]
 SKIP_CODES: tuple[SkipCode, ...] = get_args(SkipCode)
 
 DELETE: Final = "delete_item"
@@ -132,7 +133,9 @@ class LimitCheck:
 class Plan:
     """Actions in execution order, what was skipped, and the limits evaluated over all deletions.
 
-    ``scope_items`` is the population of the share limit: the items in the snapshot's scopes.
+    ``scope_items`` is the population of the share limit when the plan was made: the items below the
+    configured scope folders. ``tenant_id`` is the tenant it was made for. Neither is trusted at apply
+    time: apply recomputes what decides safety from the policy file and the state store.
     """
 
     created_at: datetime
@@ -142,6 +145,7 @@ class Plan:
     actions: tuple[Action, ...]
     skipped: tuple[Skipped, ...] = ()
     limits: tuple[LimitCheck, ...] = ()
+    tenant_id: str = ""
     id: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -162,6 +166,7 @@ class Plan:
 def plan_content(plan: Plan) -> dict[str, object]:
     """Everything in plan.json except ``id`` and ``createdAt``: the input of the plan's id."""
     return {
+        "tenant": plan.tenant_id,
         "policyVersion": plan.policy_version,
         "snapshotRunId": plan.snapshot_run_id,
         "scopeItems": plan.scope_items,

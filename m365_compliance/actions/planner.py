@@ -1,4 +1,4 @@
-"""The planner: findings + snapshot + policy file + now → a :class:`Plan`. Pure: no Graph, no store.
+"""The planner: findings + snapshot + policy file + labels + now → a :class:`Plan`. Pure: no Graph, no store.
 
 What becomes an action:
 
@@ -7,13 +7,20 @@ What becomes an action:
   approved in advance only by ``limits.auto_approve_applicant_deletions``).
 * C5: each file of an ended agreement that is due is deleted after approval (``customer_disposal``,
   always); with ``retention.event_based`` the agreement's end fires a Purview retention event
-  (asset id = the agreement id).
+  (asset id = the agreement id, only when it fits ``retention.asset_id_pattern``; class
+  ``retention_event`` unless ``limits.auto_approve_retention_events``).
 * C6: material under a statutory hold gets its statutory label, with the keep-until date.
 * C1/C3: an offending grant or link is removed only for controls in ``remediation.remove_grants``.
 
-What always wins: a statutory hold, a record label or a retaining label known in the snapshot
-anywhere in what a deletion would remove skips the deletion, with the reason. Hired applicants are
-never deleted or labelled. Every finding that asked for something not done is in ``skipped``.
+What always wins: a statutory hold, a retention label that keeps the item, or a label that could
+not be read, anywhere in what a deletion would remove (:mod:`.protection`): the protected items
+stay, and a folder holding one is deleted only in its unprotected parts. Hired applicants are never
+deleted or labelled. A scope the newest inventory could not read, or whose picture is older than
+``limits.max_snapshot_age``, gets no action at all. Every finding that asked for something not done
+is in ``skipped``.
+
+Labels come from Graph (:func:`.labels.read_labels`) for exactly the items :func:`deletion_targets`
+names, so their cost follows the planned deletions.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from m365_compliance.actions.labels import LabelReading
 from m365_compliance.actions.limits import evaluate_limits
 from m365_compliance.actions.plan_model import (
     DELETE,
@@ -34,6 +42,7 @@ from m365_compliance.actions.plan_model import (
     SkipCode,
     Skipped,
 )
+from m365_compliance.actions.protection import Protected, Protections
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
 from m365_compliance.model import DriveItem
@@ -49,28 +58,48 @@ ACCESS_RULES = {"c1.recruitment-access": "C1", "c3.customer-access": "C3"}
 HIRED_REASON = "A hired applicant's data is moved to the personnel file; it is never labelled for deletion or deleted."
 
 
-def build_plan(findings: Iterable[Finding], snapshot: Snapshot, config: Config, now: datetime) -> Plan:
-    """The plan for these findings; the same inputs give the same plan, id included."""
-    planner = _Planner(findings, snapshot, config, local_date(now, config.retention.timezone))
+def build_plan(findings: Iterable[Finding], snapshot: Snapshot, config: Config, now: datetime, *,
+               labels: LabelReading, checked_at: datetime) -> Plan:
+    """The plan for these findings; the same inputs give the same plan, id included.
+
+    ``labels``: the retention labels read for :func:`deletion_targets`; ``checked_at``: the wall-clock time
+    against which each scope's picture is measured (``limits.max_snapshot_age``)."""
+    planner = _Planner(findings, snapshot, config, local_date(now, config.retention.timezone), labels, checked_at)
     planner.applicant_deletions()
     planner.customer_disposals()
     planner.applicant_labels()
     planner.statutory_labels()
     planner.grant_removals()
     planner.contract_events()
+    planner.unusable_scopes()
     return assemble_plan(planner.actions.values(),
                          tuple(sorted(planner.skipped.values(), key=lambda s: (s.code, s.subject))),
                          snapshot, config, now)
 
 
+def deletion_targets(findings: Iterable[Finding], snapshot: Snapshot) -> list[DriveItem]:
+    """Every item a deletion of these findings could remove — each item and all below it — whose
+    retention label must therefore be read before planning."""
+    scopes = {s.library.id: s for s in snapshot.scopes.values()}
+    found: list[DriveItem] = []
+    for f in findings:
+        if f.status != "fail" or f.rule_id not in (APPLICANT_RETENTION, DISPOSAL_DUE):
+            continue
+        scope = snapshot.scopes.get(f.scope or "") or scopes.get(f.drive_id or "")
+        item = scope.items.get(f.item_id or "") if scope is not None else None
+        if scope is not None and item is not None:
+            found.extend((item, *scope.descendants(item.id)))
+    return found
+
+
 def assemble_plan(actions: Iterable[Action], skipped: tuple[Skipped, ...], snapshot: Snapshot, config: Config,
                   now: datetime) -> Plan:
-    """The plan of ``actions`` in execution order, with the scope's population and the limits it meets."""
+    """The plan of ``actions`` in execution order, with the scopes' population and the limits it meets."""
     ordered = tuple(sorted(actions, key=execution_order(snapshot)))
-    population = sum(1 for s in snapshot.scopes.values() for i in s.items.values() if not i.is_root)
+    population = snapshot.population()
     return Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
                 scope_items=population, actions=ordered, skipped=skipped,
-                limits=evaluate_limits(ordered, population, config.limits))
+                limits=evaluate_limits(ordered, population, config.limits), tenant_id=config.tenant.tenant_id)
 
 
 def execution_order(snapshot: Snapshot) -> Callable[[Action], tuple[object, ...]]:
@@ -100,7 +129,8 @@ def delete_action(scope: ScopeSnapshot, item: DriveItem, reason: str, refs: tupl
 
 
 class _Planner:
-    def __init__(self, findings: Iterable[Finding], snapshot: Snapshot, config: Config, today: date) -> None:
+    def __init__(self, findings: Iterable[Finding], snapshot: Snapshot, config: Config, today: date,
+                 labels: LabelReading, checked_at: datetime) -> None:
         self.snapshot, self.config, self.today = snapshot, config, today
         self.by_rule: dict[str, list[Finding]] = defaultdict(list)
         for f in sorted(findings, key=lambda f: f.id):
@@ -113,17 +143,33 @@ class _Planner:
         self.skipped: dict[tuple[str, str], Skipped] = {}
         self.deletion_considered: set[str] = set()
         self.scope_of_drive = {s.library.id: s for s in snapshot.scopes.values()}
+        self.protections = Protections(self.hold_of, labels)
+        self.unusable = {name: why for name, s in snapshot.scopes.items()
+                         if (why := picture_problem(s, config, checked_at)) is not None}
 
     # ------------------------------------------------------------------ helpers
     def locate(self, finding: Finding, item_id: str | None = None) -> tuple[ScopeSnapshot, DriveItem] | None:
-        """The finding's item (or ``item_id`` in its scope) in the snapshot; a skip when it is not there."""
+        """The finding's item (or ``item_id`` in its scope) in the snapshot; a skip when it is not there, or
+        when the scope's picture may not be acted on."""
         scope = self.snapshot.scopes.get(finding.scope or "") or self.scope_of_drive.get(finding.drive_id or "")
         wanted = item_id or finding.item_id
         if scope is None or wanted is None or wanted not in scope.items:
             self.skip(f"{finding.scope}/{wanted}", "not_in_snapshot", "The item is not in the snapshot's scopes; "
                       "take a new inventory.", (finding.id,))
             return None
+        if scope.scope in self.unusable:
+            self.skip(f"{scope.library.id}/{wanted}", "stale_picture", self.unusable[scope.scope], (finding.id,))
+            return None
         return scope, scope.items[wanted]
+
+    def hold_of(self, node: DriveItem) -> Protected | None:
+        hold = self.holds.get(node.id)
+        if hold is None:
+            return None
+        assert hold.keep_until is not None
+        return Protected("statutory_hold", f"C6: item {node.id} is kept by bookkeeping law until "
+                                           f"{hold.keep_until.isoformat()} ({dict(hold.evidence).get('class', '')}).",
+                         hold.keep_until)
 
     def add(self, action: Action) -> None:
         existing = self.actions.get(action.action_id)
@@ -138,37 +184,36 @@ class _Planner:
         ids = tuple(sorted({*(earlier.finding_ids if earlier else ()), *finding_ids}))
         self.skipped[key] = Skipped(subject, code, earlier.reason if earlier else reason, ids)
 
-    def protection(self, scope: ScopeSnapshot, item: DriveItem) -> tuple[SkipCode, str] | None:
-        """Why nothing in ``item``'s subtree may be deleted: a statutory hold or a label that keeps it."""
-        for node in (item, *scope.descendants(item.id)):
-            hold = self.holds.get(node.id)
-            if hold is not None:
-                assert hold.keep_until is not None
-                return "statutory_hold", (f"C6: item {node.id} is kept by bookkeeping law until "
-                                          f"{hold.keep_until.isoformat()} ({dict(hold.evidence).get('class', '')}).")
-            kept = label_protection(node)
-            if kept is not None:
-                return kept
-        return None
-
     def deletion(self, finding: Finding, approval_class: str, reason: str, *, auto: bool) -> None:
         located = self.locate(finding)
         if located is None:
             return
         scope, item = located
         self.deletion_considered.add(item.id)
-        subject = f"{scope.library.id}/{item.id}"
-        protected = self.protection(scope, item)
-        if protected is not None:
-            self.skip(subject, *protected, (finding.id,))
-            return
-        action = delete_action(scope, item, reason, (finding.id,), self.config, requires_approval=not auto,
-                               approval_class=approval_class)
-        if action is None:
-            self.skip(subject, "no_etag", "The snapshot has no eTag to check before deleting; take a new "
-                      "inventory.", (finding.id,))
-        else:
-            self.add(action)
+        split = self.protections.split(scope, item)
+        for node, why in split.kept:
+            self.skip(f"{scope.library.id}/{node.id}", why.code, why.reason, (finding.id,))
+        for folder in split.holding:
+            kept_below = sum(1 for n, _ in split.kept if folder.id in {a.id for a in scope.ancestors(n)})
+            self.skip(f"{scope.library.id}/{folder.id}", "holds_protected", f"Folder {folder.id} stays: {kept_below} "
+                      "item(s) in it are kept (see their own entries); what else is in it is deleted item by item.",
+                      (finding.id,))
+        for part in split.parts:
+            why = reason if split.whole else f"{reason} Part {part.id} of folder {item.id}, which keeps " \
+                                             f"{len(split.kept)} protected item(s)."
+            action = delete_action(scope, part, why, (finding.id,), self.config, requires_approval=not auto,
+                                   approval_class=approval_class)
+            if action is None:
+                self.skip(f"{scope.library.id}/{part.id}", "no_etag", "The snapshot has no eTag to check before "
+                          "deleting; take a new inventory.", (finding.id,))
+            else:
+                self.add(action)
+
+    def unusable_scopes(self) -> None:
+        """One entry per scope nothing was planned in, whatever its findings asked for."""
+        for name, why in self.unusable.items():
+            scope = self.snapshot.scopes[name]
+            self.skip(scope.library.id, "stale_picture", why, ())
 
     # ------------------------------------------------------------------ C2
     def applicant_deletions(self) -> None:
@@ -188,8 +233,8 @@ class _Planner:
 
     def applicant_labels(self) -> None:
         scope = self.snapshot.scopes.get("recruitment")
-        if scope is None:
-            return
+        if scope is None or scope.scope in self.unusable:
+            return  # labelling from a picture that may be wrong waits for a fresh one (nothing lost: next night)
         label = self.config.retention.applicant_label
         warned = {f.item_id: f.id for f in self.by_rule[APPLICANT_RETENTION] if f.status == "warn"}
         for hired in self.by_rule[HIRED_APPLICANT]:
@@ -210,8 +255,10 @@ class _Planner:
             if f.status != "fail":
                 continue
             agreement = self.ended.get(dict(f.evidence).get("folder", ""), {})
-            self.deletion(f, "customer_disposal", f"C5: agreement {agreement.get('agreement') or '(no id)'} ended "
-                          f"{agreement.get('ended', '?')}; due for disposal since {_day(f.due)}.", auto=False)
+            named = agreement.get("agreement")
+            shown = named if self.config.retention.valid_asset_id(named) else "(no valid id)"
+            self.deletion(f, "customer_disposal", f"C5: agreement {shown} ended {agreement.get('ended', '?')}; due "
+                          f"for disposal since {_day(f.due)}.", auto=False)
 
     def statutory_labels(self) -> None:
         for f in self.holds.values():
@@ -241,10 +288,17 @@ class _Planner:
                 self.skip(f"{scope.library.id}/{folder.id}", "no_asset_id", "The register row has no agreement id "
                           "to use as the documents' asset id; fill it in to fire the contract-end event.", (f.id,))
                 continue
+            if not retention.valid_asset_id(agreement):
+                self.skip(f"{scope.library.id}/{folder.id}", "bad_asset_id", f"Register row {evidence.get('row')}: the "
+                          "agreement id does not fit retention.asset_id_pattern, so it never goes into an event's "
+                          "query (a register cell must not widen which documents an event reaches).", (f.id,))
+                continue
+            auto = self.config.limits.auto_approve_retention_events
             self.add(Action(FIRE_EVENT, scope.library.id, folder.id, f"C5: agreement {agreement} ended {ended}; the "
                             "event starts event-based retention in Purview.", (f.id,), scope.scope,
                             event_type=retention.contract_end_event_type, asset_id=agreement,
-                            event_date=date.fromisoformat(ended)))
+                            event_date=date.fromisoformat(ended), requires_approval=not auto,
+                            approval_class=None if auto else "retention_event"))
 
     # ------------------------------------------------------------------ C1, C3
     def grant_removals(self) -> None:
@@ -276,12 +330,17 @@ class _Planner:
                                     permission_id=permission))
 
 
-def label_protection(node: DriveItem) -> tuple[SkipCode, str] | None:
-    """A label the snapshot shows that keeps the item: a record, or a label that forbids deletion."""
-    if node.label is not None and node.label.is_record:
-        return "record_label", f"Item {node.id} is a record ('{node.label.name}'); records are never deleted."
-    if node.label is not None and node.label.delete_allowed is False:
-        return "retention_label", f"The retention label '{node.label.name}' on item {node.id} forbids deletion."
+def picture_problem(scope: ScopeSnapshot, config: Config, checked_at: datetime) -> str | None:
+    """Why no action may be planned from this scope's picture: the newest inventory could not read it, or it
+    is older than ``limits.max_snapshot_age`` (wall time). None when it may be acted on."""
+    if scope.stale is not None:
+        since = scope.stale.since.isoformat() if scope.stale.since else "never"
+        return f"The newest inventory could not read this scope (picture from {since}: {scope.stale.reason}); " \
+               "nothing is planned from a stale picture."
+    if scope.picture_at is None or checked_at - scope.picture_at > config.limits.max_snapshot_age:
+        when = scope.picture_at.isoformat() if scope.picture_at else "an unknown time"
+        return f"The scope's picture was taken at {when}, longer ago than limits.max_snapshot_age allows; run the " \
+               "inventory again."
     return None
 
 

@@ -1,11 +1,13 @@
 """Plan, approve, apply and export from a policy file: what each CLI command calls (one function each).
 
-These open the state store and, for apply only, the Graph gateway; everything they decide is in
-the modules they call. ``gateway`` may be given (tests, the demo) and is then not closed here.
+These open the state store and, for plan (labels of what it would delete) and apply, the Graph
+gateway; everything they decide is in the modules they call. ``gateway`` may be given (tests, the
+demo) and is then not closed here.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,14 +21,19 @@ from m365_compliance.actions.approvals import (
 )
 from m365_compliance.actions.dry_run import ActionGateway
 from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
+from m365_compliance.actions.guard import trusted_plan
 from m365_compliance.actions.journal import Journal
+from m365_compliance.actions.labels import LabelGateway, LabelReading, read_labels
 from m365_compliance.actions.plan_json import read_plan, write_plan
 from m365_compliance.actions.plan_model import Plan
-from m365_compliance.actions.planner import build_plan
+from m365_compliance.actions.planner import build_plan, deletion_targets
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.model import DriveItem
 from m365_compliance.rules.findings import Finding
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.store import utc_now
+from m365_compliance.state.lock import StoreLock
+from m365_compliance.state.tenancy import open_store
 
 
 @dataclass(frozen=True)
@@ -48,25 +55,42 @@ class PlanOutcome:
         return found
 
 
-def plan_from_config(config: Config, out: Path, *, now: datetime) -> PlanOutcome:
-    """Evaluate the latest inventory with the rules (as ``check`` does), plan, write plan.json, journal it."""
+async def plan_from_config(config: Config, out: Path, *, now: datetime,
+                           gateway: LabelGateway | None = None) -> PlanOutcome:
+    """Evaluate the latest inventory with the rules (as ``check`` does), read the retention labels of what
+    deletions would remove (Graph, only when there are any), plan, write plan.json and record it."""
     from m365_compliance.rules.service import check_from_config
 
     checked = check_from_config(config, now)
-    plan = build_plan(checked.findings, checked.snapshot, config, now)
+    targets = deletion_targets(checked.findings, checked.snapshot)
+    labels = await _labels_of(config, targets, gateway)
+    plan = build_plan(checked.findings, checked.snapshot, config, now, labels=labels, checked_at=utc_now())
     write_plan(plan, out)
-    with StateStore(config.state.path) as store:
-        Journal(store).record_plan(plan, actor="m365-compliance plan")
+    with open_store(config) as store:
+        Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
     return PlanOutcome(plan, checked.snapshot, out, checked.evaluation_id, checked.findings)
+
+
+async def _labels_of(config: Config, targets: list[DriveItem], gateway: LabelGateway | None) -> LabelReading:
+    """Labels of ``targets`` through ``gateway``, or a gateway opened for the purpose (none when nothing to read)."""
+    if not targets:
+        return LabelReading()
+    if gateway is not None:
+        return await read_labels(gateway, targets)
+    from m365_compliance.graph.configured import gateway_settings
+    from m365_compliance.graph.gateway import GraphGateway
+
+    async with GraphGateway(gateway_settings(config)) as graph:
+        return await read_labels(graph, targets)
 
 
 def approve_plan(config: Config, plan_path: Path, *, by: str, action_ids: tuple[str, ...] = (),
                  classes: tuple[str, ...] = (), note: str = "", on: date) -> tuple[Plan, Approval, bool]:
-    """Record an approval given on the command line; returns whether it was new."""
+    """Record an approval given on the command line for a plan a planner recorded; returns whether it was new."""
     plan = read_plan(plan_path)
     approval = Approval(plan.id, by, on, action_ids, classes, "cli", note)  # type: ignore[arg-type]  # checked next
-    with StateStore(config.state.path) as store:
-        Journal(store).record_plan(plan, actor=by)
+    with open_store(config) as store:
+        trusted_plan(store, plan, config)
         new = record_approval(store, plan, approval)
     return plan, approval, new
 
@@ -80,19 +104,20 @@ async def apply_from_config(config: Config, plan_path: Path, *, execute: bool, n
 
     plan = read_plan(plan_path)
     approvals_file = approvals_file or plan_path.parent / FILE_NAME
-    with StateStore(config.state.path) as store:
-        Journal(store).record_plan(plan, actor=actor)
+    writer = StoreLock(config.state.path, "apply --execute") if execute else nullcontext()
+    with writer, open_store(config) as store:
+        trusted_plan(store, plan, config)  # before its approvals are read: a refused plan records nothing
         if approvals_file.exists():
             for approval in read_approval_file(approvals_file):
                 record_approval(store, plan, approval)
         if gateway is not None:
-            return await apply_plan(plan, gateway, store, execute=execute, now=now, limits=config.limits,
-                                    policy_version=config.policy_version, actor=actor, on_outcome=on_outcome)
+            return await apply_plan(plan, gateway, store, execute=execute, now=now, config=config, actor=actor,
+                                    on_outcome=on_outcome)
         async with GraphGateway(gateway_settings(config)) as graph:
-            return await apply_plan(plan, graph, store, execute=execute, now=now, limits=config.limits,
-                                    policy_version=config.policy_version, actor=actor, on_outcome=on_outcome)
+            return await apply_plan(plan, graph, store, execute=execute, now=now, config=config, actor=actor,
+                                    on_outcome=on_outcome)
 
 
 def export_journal(config: Config, out: Path, fmt: Literal["csv", "json"], plan_id: str | None = None) -> int:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return Journal(store).export(out, fmt, plan_id)

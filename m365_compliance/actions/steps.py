@@ -33,10 +33,10 @@ from m365_compliance.model import Permission
 CHANGED = "changed since the plan"
 
 
-def intent(action: Action) -> str:
+def intent(action: Action, *, permanent: bool = False) -> str:
     """What the write would do, for a dry run's journal."""
     if action.kind == DELETE:
-        where = "permanently" if action.permanent else "to the recycle bin"
+        where = "permanently" if permanent else "to the recycle bin"
         return f"would delete {action.items} item(s) {where}"
     if action.kind in LABEL_KINDS:
         until = f" (keep until {action.keep_until.isoformat()})" if action.keep_until else ""
@@ -65,11 +65,12 @@ class PermissionReader:
         return self._lists.get(key, NotFound("The item's permissions were not returned.", status=404))
 
 
-async def run_step(graph: ActionGateway, action: Action, reader: PermissionReader) -> Outcome:
+async def run_step(graph: ActionGateway, action: Action, reader: PermissionReader, *, permanent: bool) -> Outcome:
+    """``permanent``: skip the recycle bin, as the policy file says now (never as the plan says)."""
     if action.kind in LABEL_KINDS:
         return await apply_label(graph, action)
     if action.kind == DELETE:
-        return await delete_item(graph, action)
+        return await delete_item(graph, action, permanent=permanent)
     if action.kind == REMOVE_PERMISSION:
         return await remove_permission(graph, action, reader)
     if action.kind == FIRE_EVENT:
@@ -103,7 +104,7 @@ async def apply_label(graph: ActionGateway, action: Action) -> Outcome:
     return done(aid, "labelled", f"Label '{action.label}' applied{until}.")
 
 
-async def delete_item(graph: ActionGateway, action: Action) -> Outcome:
+async def delete_item(graph: ActionGateway, action: Action, *, permanent: bool) -> Outcome:
     aid = action.action_id
     gone = already(aid, "gone", "The item no longer exists (deleted already).")
     item = await graph.get_item(action.drive_id, action.item_id)
@@ -114,16 +115,20 @@ async def delete_item(graph: ActionGateway, action: Action) -> Outcome:
     label = await graph.get_retention_label(action.drive_id, action.item_id)
     if label is not None and label.is_record:
         return skipped(aid, "record_label", f"The item is a record ('{label.name}'): never deleted.")
-    if label is not None and label.delete_allowed is False:
-        return skipped(aid, "retention_label", f"The retention label '{label.name}' forbids deletion: not deleted.")
+    if label is not None and label.protects:
+        return skipped(aid, "retention_label", f"The retention label '{label.name}' keeps the item: not deleted.")
     if item.is_folder:
-        changed = _content_changes(await folder_contents(graph, action.drive_id, action.item_id),
-                                   dict(action.expected_contents))
+        inside = await folder_contents(graph, action.drive_id, action.item_id)
+        changed = _content_changes(inside, dict(action.expected_contents))
         if changed:
             return skipped(aid, "changed_since_plan", f"The folder's content was {CHANGED} ({changed}): not deleted.")
+        kept = await _protected_inside(graph, action.drive_id, list(inside))
+        if kept:
+            return skipped(aid, "retention_label", f"Item {kept} in the folder is kept by its retention label (or its "
+                                                   "label could not be read): the folder is not deleted.")
     try:
         await graph.delete_item(action.drive_id, action.item_id, if_match=action.expected_etag,
-                                permanent=action.permanent)
+                                permanent=permanent)
     except PreconditionFailed:
         return skipped(aid, "changed_since_plan", f"The item was {CHANGED} (412 on delete): not deleted.")
     except NotFound:
@@ -131,8 +136,20 @@ async def delete_item(graph: ActionGateway, action: Action) -> Outcome:
     except RetentionBlocked:
         return skipped(aid, "retention_blocked", "A retention label on the item or inside the folder blocks "
                                                  "deletion (403): not deleted.")
-    where = "permanently" if action.permanent else "to the recycle bin"
+    where = "permanently" if permanent else "to the recycle bin"
     return done(aid, "deleted", f"Deleted {action.items} item(s) {where}.")
+
+
+async def _protected_inside(graph: ActionGateway, drive_id: str, item_ids: list[str]) -> str | None:
+    """The first item below a folder whose label keeps it or cannot be read (labels read 20 per ``$batch``)."""
+    if not item_ids:
+        return None
+    answers = await graph.batch_get_labels(drive_id, item_ids)
+    for item_id in item_ids:
+        answer = answers.get(item_id)
+        if isinstance(answer, GraphError) or (answer is not None and answer.protects) or item_id not in answers:
+            return item_id
+    return None
 
 
 async def folder_contents(graph: ActionGateway, drive_id: str, folder_id: str) -> dict[str, str | None]:

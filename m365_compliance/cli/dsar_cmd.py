@@ -290,7 +290,7 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
     try:
         if plan_path is None:
             target = out or Path(f"{case_id}-erasure-plan.json")
-            erasure = plan_erasure(config, case_id, out=target, by=actor, now=now)
+            erasure = asyncio.run(plan_erasure(config, case_id, out=target, by=actor, now=now))
         else:
             applied = asyncio.run(apply_erasure(config, case_id, plan_path, execute=execute, by=actor, now=now,
                                                 out_dir=out_dir))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from m365_compliance.actions.plan_model import APPROVAL_CLASSES
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
     config_option,
@@ -27,7 +28,9 @@ from m365_compliance.errors import (
 )
 
 EXIT_FAILED_ACTIONS = 4
-CLASSES = ("customer_disposal", "applicant_deletion", "dsar_erasure")
+#: What a deletion left in place because a label (or one that could not be read) or the law keeps it.
+KEPT_CODES = ("record_label", "retention_label", "label_unknown", "statutory_hold")
+KEPT_SHOWN = 20
 
 
 @cli.command("plan")
@@ -38,11 +41,13 @@ CLASSES = ("customer_disposal", "applicant_deletion", "dsar_erasure")
 @click.option("--show-paths", is_flag=True, help="Also list each action's item path (may name applicants: terminal "
                                                  "only, never paste into a pull request).")
 def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) -> None:
-    """Plan what to change: evaluate the latest inventory and write plan.json. Never calls Graph.
+    """Plan what to change: evaluate the latest inventory and write plan.json (recorded in the state store).
 
     The plan lists each action (label, delete, remove a grant, fire a retention event) with the
-    preconditions apply will check, what was skipped and why, and the blast-radius limits. It holds
-    ids, dates and counts only, so it can be reviewed in a pull request.
+    preconditions apply will check, what was skipped and why, and the blast-radius limits. Before
+    it is written, the retention labels of everything a deletion would remove are read from Graph:
+    what a label keeps is listed as skipped. It holds ids, dates and counts only, so it can be
+    reviewed in a pull request; apply accepts only a plan file exactly as it was recorded.
 
     \b
     Example:
@@ -56,7 +61,7 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
 
     config = load_policy(config_path)
     try:
-        outcome = plan_from_config(config, out, now=now)
+        outcome = asyncio.run(plan_from_config(config, out, now=now))
     except ComplianceError as error:
         fail_action(error)
     plan = outcome.plan
@@ -68,6 +73,11 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
         click.echo("  need approval: " + ", ".join(f"{c} {n}" for c, n in sorted(needing.items())))
     if plan.skipped:
         click.echo("  skipped: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(s.code for s in plan.skipped).items())))
+    kept = [s for s in plan.skipped if s.code in KEPT_CODES]
+    for entry in kept[:KEPT_SHOWN]:
+        click.echo(f"  kept ({entry.code}): {entry.reason}")
+    if len(kept) > KEPT_SHOWN:
+        click.echo(f"  … and {len(kept) - KEPT_SHOWN} more kept (see `skipped` in {out.name})")
     for check in plan.limits:
         mark = "OVER" if check.exceeded else "ok"
         click.echo(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected of {check.population} [{mark}]")
@@ -86,7 +96,7 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
 @config_option
 @click.option("--by", "by", required=True, help="Who approves (recorded in the journal).")
 @click.option("--action", "action_ids", multiple=True, metavar="ID", help="An action id to approve (repeatable).")
-@click.option("--class", "classes", multiple=True, type=click.Choice(CLASSES),
+@click.option("--class", "classes", multiple=True, type=click.Choice(APPROVAL_CLASSES),
               help="Approve every action of this class in the plan (repeatable).")
 @click.option("--note", default="", help="Why, e.g. the customer dialogue or ticket reference.")
 def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tuple[str, ...],

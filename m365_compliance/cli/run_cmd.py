@@ -16,7 +16,8 @@ from m365_compliance.cli.options import (
     now_option,
     verbose_option,
 )
-from m365_compliance.cli.output import Progress, configure_logging
+from m365_compliance.cli.output import Progress, configure_logging, fail
+from m365_compliance.errors import ComplianceError
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
 from m365_compliance.private_files import write_private
 
@@ -52,8 +53,12 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
     config = load_policy(config_path)
     chosen = mode or config.run.mode
     progress = Progress("run")
-    outcome = asyncio.run(run_nightly(config, out_dir=out_dir, mode=chosen, now=now, full=full,  # type: ignore[arg-type]
-                                      progress=progress, report_url=report_url))
+    try:
+        outcome = asyncio.run(run_nightly(config, out_dir=out_dir, mode=chosen, now=now,  # type: ignore[arg-type]
+                                          full=full, progress=progress, report_url=report_url))
+    except ComplianceError as error:  # before any stage: the store is another writer's, or another tenant's
+        progress.close()
+        fail(error)
     progress.close()
     render(outcome)
     write_private(out_dir / SUMMARY_FILE, json.dumps(outcome.summary(), indent=2, default=str) + "\n")

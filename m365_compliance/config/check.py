@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from m365_compliance.config.schema import (
@@ -84,7 +85,11 @@ def summary_lines(config: Config) -> list[str]:
         f"limits: at most {lim.max_deletions} deletions and {lim.max_deletion_share:.0%} of a scope per run, "
         f"{lim.max_permission_removals} permission removals; applicant deletions "
         + ("auto-approved" if lim.auto_approve_applicant_deletions else "need approval")
-        + ("; deletions go to the recycle bin" if lim.recycle_bin else "; deletions are permanent"),
+        + ("; retention events auto-approved" if lim.auto_approve_retention_events else
+           "; retention events need approval")
+        + ("; deletions go to the recycle bin" if lim.recycle_bin else "; deletions are permanent")
+        + f"; nothing planned from a picture older than {_duration(lim.max_snapshot_age)}, no plan applied "
+          f"after {_duration(lim.max_plan_age)}",
         f"remediation: {remediation}",
         "alerts: " + (", ".join(_sink_text(s) for s in config.alerts.sinks) or "none")
         + (f"; written in {_LANGUAGES[config.alerts.language]}" if config.alerts.sinks else ""),
@@ -131,9 +136,17 @@ def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
     if lim.auto_approve_applicant_deletions:
         found.append("limits.auto_approve_applicant_deletions = true: expired applicant data is deleted "
                      "without a person approving the plan")
+    if lim.auto_approve_retention_events:
+        found.append("limits.auto_approve_retention_events = true: a contract-end event starts disposal in Purview "
+                     "without a person approving it")
     if not config.alerts.sinks:
         found.append("no [[alerts.sinks]]: findings and drift reach nobody until someone reads a report")
     return found
+
+
+def _duration(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours // 24} days" if hours % 24 == 0 else f"{hours} hours"
 
 
 def _secret_variables(config: Config) -> list[tuple[str, str]]:

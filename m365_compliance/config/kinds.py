@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ _MONTH_DAY = re.compile(r"^(\d\d)-(\d\d)$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 _SITE_PATH = re.compile(r"^/(sites|teams)/[^/]+$")
 _ORGANIZATION = re.compile(r"^[\x20-\x7b\x7d\x7e]+$")  # printable ASCII except "|"
+_DURATION = re.compile(r"^(\d{1,5})\s*([hd])$")
 
 
 class Invalid(ValueError):
@@ -139,6 +140,39 @@ REPO: Kind[str] = Kind('a GitHub repository as "owner/name"', lambda v: _matchin
 GLOB: Kind[str] = Kind('a non-empty glob pattern such as "*faktura*"', _nonempty)
 ORGANIZATION: Kind[str] = Kind("an organisation name in plain ASCII without '|' (it goes into the "
                                "User-Agent header), such as \"TRETOEN AS\"", lambda v: _matching(_ORGANIZATION, v))
+
+
+def duration(minimum: timedelta, maximum: timedelta) -> Kind[timedelta]:
+    """A span of time written with its unit, ``"36h"`` or ``"7d"``: a bare number could mean either."""
+    def parse(value: object) -> timedelta:
+        match = _DURATION.match(_nonempty(value).lower())
+        if not match:
+            raise Invalid
+        span = timedelta(hours=int(match[1])) if match[2] == "h" else timedelta(days=int(match[1]))
+        if not minimum <= span <= maximum:
+            raise Invalid
+        return span
+    return Kind(f'a duration in hours or days such as "36h" or "7d" (from {_span(minimum)} to {_span(maximum)})',
+                parse)
+
+
+def _span(value: timedelta) -> str:
+    return f"{value.days}d" if not value.seconds else f"{int(value.total_seconds() // 3600)}h"
+
+
+def _pattern(value: object) -> re.Pattern[str]:
+    text = _nonempty(value)
+    try:
+        compiled = re.compile(text)
+    except re.error as exc:
+        raise Invalid(f"not a regular expression: {exc}") from exc
+    if compiled.fullmatch("") is not None:
+        raise Invalid("it matches the empty string")
+    return compiled
+
+
+PATTERN: Kind[re.Pattern[str]] = Kind("a regular expression (matched against the whole value) that no empty "
+                                      "value matches", _pattern)
 
 
 def _scalar(value: object) -> str | int | float | bool:

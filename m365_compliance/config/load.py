@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast, get_args
 
@@ -28,6 +29,7 @@ from m365_compliance.config.kinds import (
     MAIL,
     MONTH_DAY,
     ORGANIZATION,
+    PATTERN,
     PRINCIPAL,
     REPO,
     SCALAR,
@@ -37,6 +39,7 @@ from m365_compliance.config.kinds import (
     VERSION,
     Kind,
     choice,
+    duration,
     file_path,
     integer,
     number,
@@ -278,7 +281,7 @@ def _retention(t: Table) -> Retention:
                      applicant_warning_days=integer(0, _MAX_DAYS), timezone=TIMEZONE,
                      fiscal_year_end=MONTH_DAY)
     label = t.get("applicant_label", TEXT)
-    values |= t.given(event_based=FLAG, contract_end_event_type=TEXT)
+    values |= t.given(event_based=FLAG, contract_end_event_type=TEXT, asset_id_pattern=PATTERN)
     statutory = tuple(_statutory(s) for s in t.tables("statutory"))
     t.close()
     retention = Retention(applicant_label=label, statutory=statutory, **values)
@@ -289,6 +292,10 @@ def _retention(t: Table) -> Retention:
         if cls.name.casefold() in seen:
             raise t.invalid(f"statutory[{index}].name", cls.name, "a name no other statutory class uses")
         seen.add(cls.name.casefold())
+    for index, cls in enumerate(statutory):
+        unknown = [n for n in cls.follows or () if n.casefold() not in seen or n.casefold() == cls.name.casefold()]
+        if unknown:
+            raise t.invalid(f"statutory[{index}].follows", unknown[0], "the name of another statutory class")
     return retention
 
 
@@ -301,6 +308,8 @@ def _statutory(t: Table) -> StatutoryClass:
                                 "name_patterns": t.items("name_patterns", GLOB, ()),
                                 "content_types": t.items("content_types", TEXT, ())}
     date_column = t.given(date_column=TEXT)
+    if t.has("follows"):
+        date_column["follows"] = t.items("follows", TEXT, ())
     column_table = t.table("column", required=False)
     if t.has("column"):
         matchers["column"] = ColumnMatch(name=column_table.get("name", TEXT),
@@ -318,7 +327,9 @@ def _statutory(t: Table) -> StatutoryClass:
 def _limits(t: Table) -> Limits:
     limits = Limits(**t.given(max_deletions=integer(0), max_deletion_share=number(minimum=0, maximum=1),
                               max_permission_removals=integer(0), auto_approve_applicant_deletions=FLAG,
-                              recycle_bin=FLAG))
+                              auto_approve_retention_events=FLAG, recycle_bin=FLAG,
+                              max_snapshot_age=duration(timedelta(hours=1), timedelta(days=30)),
+                              max_plan_age=duration(timedelta(hours=1), timedelta(days=90))))
     t.close()
     return limits
 

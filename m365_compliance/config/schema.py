@@ -8,7 +8,9 @@ folders without surrounding slashes, paths absolute).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -165,6 +167,21 @@ class StatutoryClass:
     content_types: tuple[str, ...] = ()
     column: ColumnMatch | None = None
     date_column: str | None = None  # the document's date (e.g. an invoice date); else its creation
+    #: Classes whose holds in the same customer folder this class's items are kept at least as long as.
+    #: None (the default): every class with a longer period, because without a documented link between an
+    #: invoice and its agreement, any agreement in the folder may be the one the invoices refer to — and an
+    #: agreement that primary documentation refers to is itself primary documentation (CONTROLS.md C6).
+    follows: tuple[str, ...] | None = None
+
+    def followed(self, classes: tuple[StatutoryClass, ...]) -> frozenset[str]:
+        """The names of the classes whose folder holds extend this class's (see ``follows``)."""
+        if self.follows is not None:
+            return frozenset(name.casefold() for name in self.follows)
+        return frozenset(c.name.casefold() for c in classes if c.years > self.years)
+
+
+#: Letters, digits and ``-_./``, at most 64: enough for "321-2017-002", nothing a query language reads.
+DEFAULT_ASSET_ID_PATTERN = r"[A-Za-z0-9_./-]{1,64}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +196,12 @@ class Retention:
     fiscal_year_end: MonthDay = MonthDay(12, 31)
     event_based: bool = False
     contract_end_event_type: str | None = None  # required when event_based
+    #: What an agreement id must look like to become a retention event's asset id: it goes into the
+    #: event's query, so a register cell must never be able to widen it (``x OR ComplianceAssetID:*``).
+    asset_id_pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_ASSET_ID_PATTERN))
+
+    def valid_asset_id(self, value: str | None) -> bool:
+        return value is not None and self.asset_id_pattern.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +212,12 @@ class Limits:
     max_deletion_share: float = 0.10
     max_permission_removals: int = 25
     auto_approve_applicant_deletions: bool = False
+    auto_approve_retention_events: bool = False  # a contract-end event starts disposal in Purview
     recycle_bin: bool = True
+    #: No action is planned from a scope whose picture is older than this (wall time since its crawl).
+    max_snapshot_age: timedelta = timedelta(hours=36)
+    #: Apply refuses a plan recorded longer ago than this: the tenant has moved on since.
+    max_plan_age: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)

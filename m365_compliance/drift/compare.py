@@ -3,7 +3,9 @@
 Only open findings (a violation, or a gap that may hide one) drift. A finding that was open and is
 gone is "fixed" only when its control was evaluated this time in its scope; when a coverage finding
 says that control was not evaluated there, it is "unverified" — an unreadable site must never read
-as a fixed one (DESIGN principle 2). A finding with an exception in force is "accepted"; once the
+as a fixed one (DESIGN principle 2). A stale finding (judged on a picture the newest inventory could
+not refresh) is not a current verdict: it drifts like a finding gone from sight, and the gap's own
+coverage finding is what is new; once the scope is read again, it compares with what it said then. A finding with an exception in force is "accepted"; once the
 exception has expired it is "expired" until someone decides again.
 """
 
@@ -64,8 +66,8 @@ def classify(current: Iterable[Finding], previous: Iterable[Finding] | None, *, 
              first_seen: Mapping[str, date], exceptions: Mapping[str, AcceptedException],
              evaluation_id: str, previous_evaluation_id: str | None) -> Drift:
     """The drift of ``current`` against ``previous`` (None: the first evaluation, everything open is new)."""
-    now_open = {f.id: f for f in current if f.is_open}
-    before_open = {f.id: f for f in (previous or ()) if f.is_open}
+    now_open = {f.id: f for f in current if f.is_open and not f.is_stale}
+    before_open = {f.id: f for f in (previous or ()) if f.open_when_read}
     unevaluated = {(f.control, f.scope) for f in now_open.values() if f.rule_id == COVERAGE_RULE}
     entries: list[DriftEntry] = []
     for finding in now_open.values():

@@ -14,28 +14,28 @@ from m365_compliance.drift.history import load_drift
 from m365_compliance.drift.notify import AlertOutcome, Channel, send_alerts
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.rules.dates import policy_today
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.tenancy import open_store
 
 
 def drift_from_config(config: Config, now: datetime, *, evaluation_id: str | None = None) -> Drift:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return load_drift(store, today=policy_today(config, now), evaluation_id=evaluation_id)
 
 
 def accept_exception(config: Config, finding_id: str, *, owner: str, reason: str, expires: date, now: datetime,
                      accepted_by: str | None = None) -> AcceptedException:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return ExceptionRepository(store).accept(finding_id, owner=owner, reason=reason, expires=expires,
                                                  today=policy_today(config, now), accepted_by=accepted_by)
 
 
 def revoke_exception(config: Config, finding_id: str) -> bool:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return ExceptionRepository(store).revoke(finding_id)
 
 
 def list_exceptions(config: Config) -> list[AcceptedException]:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return ExceptionRepository(store).all()
 
 
@@ -51,7 +51,7 @@ async def alert_from_config(config: Config, now: datetime, *, gateway: GraphGate
             return await alert_from_config(config, now, gateway=graph, dry_run=dry_run, report_url=report_url)
     channels = [Channel(sink, configured.reminder_days)
                 for sink, configured in zip(build_sinks(config, gateway=gateway), config.alerts.sinks, strict=True)]
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         drift = load_drift(store, today=policy_today(config, now))
         outcome = await send_alerts(store, drift, channels, now=now, policy_version=config.policy_version,
                                     language=config.alerts.language, min_severity=config.alerts.min_severity,

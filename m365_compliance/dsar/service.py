@@ -21,7 +21,7 @@ from m365_compliance.actions.plan_json import write_plan
 from m365_compliance.config.kinds import MAIL, Invalid
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.closing import closing_for
-from m365_compliance.dsar.erase import ErasurePlan, build_erasure_plan
+from m365_compliance.dsar.erase import ErasurePlan, build_erasure_plan, erasure_targets
 from m365_compliance.dsar.export import ExportResult, export_case
 from m365_compliance.dsar.listing import CaseState, case_states
 from m365_compliance.dsar.matching import find_matches
@@ -42,7 +42,9 @@ from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.rules.dates import policy_today
 from m365_compliance.state.findings_repo import FindingsRepository
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.lock import StoreLock
+from m365_compliance.state.store import utc_now
+from m365_compliance.state.tenancy import open_store
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ def open_case(config: Config, *, email: str, kind: str, name: str | None, receiv
     case_kind: Kind = kind  # type: ignore[assignment]  # checked above
     case = Case(f"dsar-{received:%Y%m%d}-{secrets.token_hex(3)}", case_kind, mail, (name or "").strip() or None,
                 received, "open", now, config.policy_version)
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         CaseRepository(store).create(case, actor=by)
     log.info("dsar case opened", extra={"fields": {"case": case.case_id, "kind": kind}})
     return case
@@ -93,7 +95,7 @@ def open_case(config: Config, *, email: str, kind: str, name: str | None, receiv
 async def find_case(config: Config, case_id: str, *, by: str, now: datetime, out_dir: Path,
                     gateway: Any = None) -> FindOutcome:
     """Match the latest inventory (and, when configured, search the tenant); close when nothing is there."""
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case = _open(repo, case_id)
         snapshot = load_snapshot(store, inventory_spec(config))
@@ -117,7 +119,7 @@ async def find_case(config: Config, case_id: str, *, by: str, now: datetime, out
 
 
 def decide(config: Config, case_id: str, match_id: str, *, reject: bool, by: str, now: datetime) -> Case:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case = _open(repo, case_id)
         matches = repo.matches(case_id)
@@ -136,7 +138,7 @@ def decide(config: Config, case_id: str, match_id: str, *, reject: bool, by: str
 
 def extend_case(config: Config, case_id: str, *, months: int, reason: str, by: str, now: datetime) -> Case:
     """Art. 12(3): at most two further months, with the reasons, told to the subject within the first month."""
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case = _open(repo, case_id)
         if not reason.strip():
@@ -157,7 +159,7 @@ def extend_case(config: Config, case_id: str, *, months: int, reason: str, by: s
 
 
 def add_note(config: Config, case_id: str, *, text: str, by: str, now: datetime) -> Case:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case = _open(repo, case_id)
         if not text.strip():
@@ -169,7 +171,7 @@ def add_note(config: Config, case_id: str, *, text: str, by: str, now: datetime)
 
 async def export(config: Config, case_id: str, *, out_dir: Path, by: str, now: datetime,
                  gateway: Any = None) -> ExportResult:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case, matches = _ready(repo, case_id, "access")
         snapshot = load_snapshot(store, inventory_spec(config))
@@ -181,14 +183,23 @@ async def export(config: Config, case_id: str, *, out_dir: Path, by: str, now: d
         return result
 
 
-def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now: datetime) -> ErasurePlan:
-    with StateStore(config.state.path) as store:
+async def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now: datetime,
+                       gateway: Any = None) -> ErasurePlan:
+    """The erasure plan, after the retention labels of everything it could delete were read from Graph."""
+    from m365_compliance.actions.labels import LabelReading, read_labels
+
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case, matches = _ready(repo, case_id, "erasure")
         snapshot: Snapshot = load_snapshot(store, inventory_spec(config))
-        erasure = build_erasure_plan(case, matches, snapshot, config, now)
+        targets = erasure_targets(matches, snapshot)
+        labels = LabelReading()
+        if targets:
+            async with _graph(config, gateway, needed=True) as graph:
+                labels = await read_labels(graph, targets)
+        erasure = build_erasure_plan(case, matches, snapshot, config, now, labels=labels, checked_at=utc_now())
         write_plan(erasure.plan, out)
-        repo.journal.record_plan(erasure.plan, actor=by)
+        repo.journal.record_plan(erasure.plan, actor=by, made_by="dsar_erasure")
         kept = [{"drive": k.drive_id, "item": k.item_id, "code": k.code, "reason": k.reason, "items": k.items,
                  "keepUntil": k.keep_until.isoformat() if k.keep_until else None} for k in erasure.kept]
         case = replace(case, plan_ids=(*[p for p in case.plan_ids if p != erasure.plan.id], erasure.plan.id))
@@ -203,19 +214,29 @@ async def apply_erasure(config: Config, case_id: str, plan_path: Path, *, execut
                         out_dir: Path, gateway: Any = None) -> ErasureApplied:
     """Apply the case's plan exactly as ``m365-compliance apply`` does (same code: approvals, limits, eTags,
     dry run unless ``execute``); after an executed run that settled every action, close the case."""
+    if execute:  # the deletions and the closing statement are one writer's work
+        with StoreLock(config.state.path, "dsar erase --execute"):
+            return await _apply_erasure(config, case_id, plan_path, execute=True, by=by, now=now, out_dir=out_dir,
+                                        gateway=gateway)
+    return await _apply_erasure(config, case_id, plan_path, execute=False, by=by, now=now, out_dir=out_dir,
+                                gateway=gateway)
+
+
+async def _apply_erasure(config: Config, case_id: str, plan_path: Path, *, execute: bool, by: str, now: datetime,
+                         out_dir: Path, gateway: Any) -> ErasureApplied:
     from m365_compliance.actions.plan_json import read_plan
     from m365_compliance.actions.service import apply_from_config
 
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         case, _ = _ready(CaseRepository(store), case_id, "erasure")
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path)  # apply checks it is the plan `dsar erase` recorded
     if plan.id not in case.plan_ids:
         raise DsarError(f"{plan_path.name} holds plan {plan.id}, which is not an erasure plan of case {case_id}.",
                         usage=True, hint=f"Apply the plan `dsar erase {case_id} --out …` wrote for this case.")
     result = await apply_from_config(config, plan_path, execute=execute, now=now, actor=by, gateway=gateway)
     if not execute:
         return ErasureApplied(result, None, "This was a dry run: nothing was deleted.")
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case = repo.get(case_id)
         try:
@@ -226,7 +247,7 @@ async def apply_erasure(config: Config, case_id: str, plan_path: Path, *, execut
 
 
 def close_case(config: Config, case_id: str, *, out_dir: Path, note: str | None, by: str, now: datetime) -> Closed:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         case, matches = _ready(repo, case_id, None)
         if note and note.strip():
@@ -236,12 +257,12 @@ def close_case(config: Config, case_id: str, *, out_dir: Path, note: str | None,
 
 
 def list_states(config: Config, today: date, *, include_closed: bool) -> list[CaseState]:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         return case_states(CaseRepository(store), today, config.dsar.due_soon_days, include_closed=include_closed)
 
 
 def matches_of(config: Config, case_id: str) -> tuple[Case, list[Match]]:
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         repo = CaseRepository(store)
         return repo.get(case_id), repo.matches(case_id)
 

@@ -8,7 +8,6 @@ national cloud or the sandbox differ only in :class:`GatewaySettings`.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -50,7 +49,7 @@ from msgraph.generated.users.item.send_mail.send_mail_post_request_body import S
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from m365_compliance.graph import calls, mapping
-from m365_compliance.graph.batch import PermissionBatcher
+from m365_compliance.graph.batch import ItemBatcher
 from m365_compliance.graph.calls import Call
 from m365_compliance.graph.client import (
     build_graph_client,
@@ -63,6 +62,7 @@ from m365_compliance.graph.json_records import (
     GROUP_TYPE,
     USER_TYPE,
     drive_item_from_json,
+    json_object,
     library_from_json,
     permission_from_json,
     principal_from_json,
@@ -121,9 +121,9 @@ class GraphGateway:
         self._graph = build_graph_client(settings, self._credential, self._http)
         self._retry = RetryPolicy(max_retries=settings.max_retries, max_wait_seconds=settings.max_wait_seconds,
                                   pacer=self._pacer, stats=self.stats, sleep=sleep)
-        self._batcher = PermissionBatcher(self._graph.request_adapter, self._retry, self._pacer, self.stats,
-                                          sleep=sleep, max_rounds=settings.max_retries,
-                                          max_wait_seconds=settings.max_wait_seconds)
+        self._batcher = ItemBatcher(self._graph.request_adapter, self._retry, self._pacer, self.stats,
+                                    sleep=sleep, max_rounds=settings.max_retries,
+                                    max_wait_seconds=settings.max_wait_seconds)
         self._drive_sites: dict[str, str] = {}  # drive id → site id, to qualify site-group ids
         self._transport = transport
         self._download_http: httpx.AsyncClient | None = None
@@ -185,6 +185,8 @@ class GraphGateway:
         builder = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
         fields = list(dict.fromkeys((*DELTA_SELECT, *select)))
         call = calls.delta_call(link)
+        if link is not None:
+            self._own_link({"@odata.deltaLink": link}, "@odata.deltaLink", call)  # a stored link: same origin only
         url = link
         while True:
             seen = HeadersInspectionHandlerOption(inspect_request_headers=False, inspect_response_headers=True)
@@ -195,7 +197,7 @@ class GraphGateway:
                 cfg = _config(query, prefer=prefer, options=[seen], exclude_parents=True)
                 info = (builder.with_url(url) if url else builder).to_get_request_information(cfg)
                 raw = await send_for_bytes(self._graph.request_adapter, info)
-                return _decode(raw, call)
+                return json_object(raw, call)
 
             response = _present(await self._run(call, fetch), call)
             applied = ",".join(seen.response_headers.get("preference-applied"))
@@ -238,6 +240,13 @@ class GraphGateway:
         """Permissions of many items through ``$batch`` (20 per envelope); per-item errors as values."""
         return await self._batcher.get_permissions(drive_id, item_ids, self._drive_sites.get(drive_id),
                                                    lambda item_id: self.list_permissions(drive_id, item_id))
+
+    async def batch_get_labels(self, drive_id: str,
+                               item_ids: Sequence[str]) -> dict[str, RetentionLabelInfo | None | GraphError]:
+        """Retention labels (own or inherited) of many items through ``$batch``, 20 per envelope, 1 RU
+        per item. None: no label (an empty answer, or 404 — also an item deleted meanwhile); a
+        GraphError value: that item could not be read. Only an AuthenticationError is raised."""
+        return await self._batcher.get_labels(drive_id, item_ids)
 
     # ------------------------------------------------------------------ directory
     async def transitive_members(self, group_id: str, *, first_page_only: bool = False) -> list[Principal]:
@@ -333,7 +342,7 @@ class GraphGateway:
         event = RetentionEvent(
             odata_type="#microsoft.graph.security.retentionEvent", display_name=display_name,
             description=description or None, event_trigger_date_time=trigger_at,
-            event_queries=[EventQuery(query_type=QueryType.Files, query=f"ComplianceAssetID:{a}") for a in asset_ids])
+            event_queries=[EventQuery(query_type=QueryType.Files, query=asset_query(a)) for a in asset_ids])
         event.additional_data["retentionEventType@odata.bind"] = (
             f"{self.settings.graph_url}/security/triggerTypes/retentionEventTypes/{event_type_id}")
         events = self._graph.security.triggers.retention_events
@@ -403,7 +412,7 @@ class GraphGateway:
 
         async def put() -> dict[str, Any] | None:
             raw = await send_for_bytes(self._graph.request_adapter, content.to_put_request_information(data))
-            return _decode(raw, calls.UPLOAD)
+            return json_object(raw, calls.UPLOAD)
 
         return drive_item_from_json(_present(await self._run(calls.UPLOAD, put), calls.UPLOAD), drive_id)
 
@@ -449,7 +458,7 @@ class GraphGateway:
             info = builder.with_url(link).to_get_request_information() if link \
                 else builder.to_get_request_information(cfg)
             raw = await send_for_bytes(self._graph.request_adapter, info)
-            return _decode(raw, call)
+            return json_object(raw, call)
 
         return await self._run(call, fetch)
 
@@ -481,22 +490,6 @@ class GraphGateway:
                              "it was not followed.", code="foreignLink",
                              hint="Check what answers at tenant.graph_url (a proxy rewriting links?); run again.")
         return link
-
-
-def _decode(raw: bytes | None, call: Call) -> dict[str, Any] | None:
-    """An answer's JSON object; anything else (HTML, a cut-off body, a bare list) is a GraphError, so
-    the data it should have held is "not evaluated" rather than empty."""
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, dict):
-        raise GraphError(f"Graph answered something that is not a JSON object ({len(raw):,} bytes, starting "
-                         f"{bytes(raw[:16])!r}) when asked to {call.name}.", code="malformedResponse",
-                         hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
-    return value
 
 
 def _records(page: Mapping[str, Any], record: Callable[[Any], T], call: Call) -> list[T]:
@@ -538,6 +531,14 @@ def _present(value: T | None, call: Call) -> T:
     if value is None:
         raise GraphError(f"Graph answered without a body when asked to {call.name}.", code="emptyResponse")
     return value
+
+
+def asset_query(asset_id: str) -> str:
+    """``ComplianceAssetID:"<id>"`` (facts §4.4), quoted so the value is one term whatever it holds; a value that
+    could end the quotes is refused (the planner only passes ids fitting ``retention.asset_id_pattern``)."""
+    if not asset_id or any(c in asset_id for c in '"\\') or not asset_id.isprintable():
+        raise ValueError("an asset id must be printable and hold no quote or backslash")
+    return f'ComplianceAssetID:"{asset_id}"'
 
 
 def site_key(url: str) -> str:

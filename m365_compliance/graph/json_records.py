@@ -11,12 +11,25 @@ directory objects.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind, SiteInfo
+from m365_compliance.graph.calls import Call
+from m365_compliance.graph.errors import GraphError
+from m365_compliance.model import (
+    DriveItem,
+    Library,
+    LinkScope,
+    Permission,
+    Principal,
+    PrincipalKind,
+    RetentionLabelInfo,
+    SiteInfo,
+)
+from m365_compliance.model.content import RECORD_BEHAVIOURS
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +41,22 @@ ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "People in 
 USER_TYPE = "#microsoft.graph.user"
 GROUP_TYPE = "#microsoft.graph.group"
 SERVICE_PRINCIPAL_TYPE = "#microsoft.graph.servicePrincipal"
+
+
+def json_object(raw: bytes | None, call: Call) -> dict[str, Any] | None:
+    """An answer's JSON object (None for no body); anything else (HTML, a cut-off body, a bare list)
+    is a GraphError, so the data it should have held is "not evaluated" rather than empty."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        raise GraphError(f"Graph answered something that is not a JSON object ({len(raw):,} bytes, starting "
+                         f"{bytes(raw[:16])!r}) when asked to {call.name}.", code="malformedResponse",
+                         hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
+    return value
 
 
 def site_from_json(d: Json) -> SiteInfo:
@@ -92,6 +121,26 @@ def permission_from_json(d: Json, site_id: str | None) -> Permission:
     )
 
 
+def retention_label_from_json(d: Json | None) -> RetentionLabelInfo | None:
+    """An itemRetentionLabel (facts §4.1, §4.2); None for no body, ``{}`` or a label without a name
+    (Graph's answer for an unlabelled item is undocumented). Booleans Graph did not send stay None."""
+    if not isinstance(d, Mapping) or not d.get("name"):
+        return None
+    settings = d.get("retentionSettings")
+    settings = settings if isinstance(settings, Mapping) else {}
+    behavior = settings.get("behaviorDuringRetentionPeriod")
+    behavior = str(behavior) if behavior is not None else None
+    return RetentionLabelInfo(
+        name=str(d["name"]),
+        applied_at=instant(d.get("labelAppliedDateTime")),
+        explicit=d.get("isLabelAppliedExplicitly") is not False,
+        delete_allowed=_flag(settings.get("isDeleteAllowed")),
+        is_record=behavior in RECORD_BEHAVIOURS,
+        behavior=behavior,
+        record_locked=_flag(settings.get("isRecordLocked")),
+    )
+
+
 def principal_from_json(d: Json, default_type: str) -> Principal | None:
     """A directory object (``@odata.type``, else ``default_type`` — a ``/users`` page names none).
 
@@ -111,6 +160,10 @@ def principal_from_json(d: Json, default_type: str) -> Principal | None:
 
 def instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None  # 3.11 reads "Z" and 7 fraction digits
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _actor(identities: Json | None) -> str | None:

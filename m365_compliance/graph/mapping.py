@@ -15,8 +15,7 @@ from msgraph.generated.models.drive_item import DriveItem as SdkDriveItem
 from msgraph.generated.models.search_hit import SearchHit as SdkSearchHit
 
 from m365_compliance.model import DriveItem, RetentionLabelInfo, SearchHit
-
-RECORD_BEHAVIOURS = frozenset({"retainAsRecord", "retainAsRegulatoryRecord"})
+from m365_compliance.model.content import RECORD_BEHAVIOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +45,15 @@ def retention_label(label: ItemRetentionLabel | None) -> RetentionLabelInfo | No
         return None
     settings = label.retention_settings
     behaviour = settings.behavior_during_retention_period if settings else None
+    behavior = None if behaviour is None else str(getattr(behaviour, "value", behaviour))
     return RetentionLabelInfo(
         name=label.name,
         applied_at=label.label_applied_date_time,
         explicit=label.is_label_applied_explicitly is not False,
         delete_allowed=settings.is_delete_allowed if settings else None,
-        is_record=behaviour is not None and getattr(behaviour, "value", behaviour) in RECORD_BEHAVIOURS,
+        is_record=behavior in RECORD_BEHAVIOURS,
+        behavior=behavior,
+        record_locked=settings.is_record_locked if settings else None,
     )
 
 

@@ -11,7 +11,8 @@ from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.run import InventoryResult, ProgressFn, run_inventory
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.state.inventory_repo import InventoryRepository
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.lock import StoreLock
+from m365_compliance.state.tenancy import open_store
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class InventoryOutcome:
 
 async def inventory_from_config(config: Config, *, full: bool = False, progress: ProgressFn | None = None,
                                 gateway: GraphGateway | None = None) -> InventoryOutcome:
-    """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo)."""
-    with StateStore(config.state.path) as store:
+    """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo).
+    Holds the store's writer lock: a second writer is refused at once."""
+    with StoreLock(config.state.path, "inventory"), open_store(config) as store:
         owned = gateway is None
         graph = gateway or GraphGateway(gateway_settings(config))
         try:

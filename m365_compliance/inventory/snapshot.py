@@ -46,6 +46,15 @@ class Access:
         return "direct"
 
 
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """Why a scope's picture is not the newest inventory's: the run could not read it (a 403, an unreachable
+    site, a missing library or folder), so what is known of it dates from ``since``."""
+
+    since: datetime | None  # when the picture in the store was taken; None: never
+    reason: str  # the newest run's gap: operation and message, ids only
+
+
 @dataclass(frozen=True)
 class ScopeSnapshot:
     scope: str  # "recruitment" or "customers"
@@ -57,33 +66,49 @@ class ScopeSnapshot:
     permissions: Mapping[str, tuple[Permission, ...]]  # by permission root id
     unreadable: frozenset[str] = frozenset()  # roots whose permissions could not be read
     _children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    picture_at: datetime | None = None  # when the inventory that last read this library finished
+    stale: Staleness | None = None  # set when the newest inventory could not refresh this scope
+    #: Items whose parent chain does not reach the library root: not counted, not evaluated (a gap).
+    orphans: frozenset[str] = frozenset()
 
     @staticmethod
     def build(scope: str, site_url: str, library: Library, base_folder_id: str | None, unit_depth: int,
               items: Mapping[str, DriveItem], permissions: Mapping[str, tuple[Permission, ...]],
-              unreadable: frozenset[str] = frozenset()) -> ScopeSnapshot:
+              unreadable: frozenset[str] = frozenset(), *, picture_at: datetime | None = None,
+              stale: Staleness | None = None) -> ScopeSnapshot:
         children: dict[str, list[str]] = {}
         for item in items.values():
             if item.parent_id is not None:
                 children.setdefault(item.parent_id, []).append(item.id)
         frozen = {k: tuple(sorted(v, key=lambda i: items[i].name)) for k, v in children.items()}
+        reached = _reachable([i.id for i in items.values() if i.is_root or i.parent_id is None], frozen)
+        orphans = frozenset(i for i in items if i not in reached)
         return ScopeSnapshot(scope, site_url, library, base_folder_id, unit_depth, dict(items), dict(permissions),
-                             unreadable, frozen)
+                             unreadable, frozen, picture_at, stale, orphans)
 
     # ------------------------------------------------------------------ tree
     def children(self, item_id: str) -> tuple[str, ...]:
         return self._children.get(item_id, ())
 
     def ancestors(self, item: DriveItem) -> Iterator[DriveItem]:
-        current = item
-        while current.parent_id is not None and current.parent_id in self.items:
+        """Parent, grandparent, … up to the root; stops at a cycle (a hostile answer), which is an orphan."""
+        current, seen = item, {item.id}
+        while current.parent_id is not None and current.parent_id in self.items and current.parent_id not in seen:
             current = self.items[current.parent_id]
+            seen.add(current.id)
             yield current
 
     def path(self, item: DriveItem) -> str:
         names = [a.name for a in self.ancestors(item) if not a.is_root]
         names.reverse()
         return "/" + "/".join([*names, item.name]) if not item.is_root else "/"
+
+    def in_scope_count(self) -> int:
+        """Items below the configured folder, reached from the library root: the population that deletion
+        shares are measured against. Items whose chain does not reach the root are never counted."""
+        if self.base_folder_id is None or self.base_folder_id in self.orphans:
+            return 0
+        return sum(1 for _ in self.descendants(self.base_folder_id))
 
     def descendants(self, item_id: str) -> Iterator[DriveItem]:
         stack = list(reversed(self.children(item_id)))
@@ -133,6 +158,17 @@ class ScopeSnapshot:
         return root is not None and root.id not in self.unreadable
 
 
+def _reachable(roots: list[str], children: Mapping[str, tuple[str, ...]]) -> set[str]:
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
 @dataclass(frozen=True)
 class Snapshot:
     run_id: str
@@ -167,6 +203,10 @@ class Snapshot:
                         if member is not None:
                             result.append(Access(member, via_group=grantee, **base))
         return result
+
+    def population(self) -> int:
+        """Items in every scope below its configured folder: the denominator of ``max_deletion_share``."""
+        return sum(s.in_scope_count() for s in self.scopes.values())
 
     def group_expanded(self, group_id: str) -> bool:
         return group_id in self.group_members

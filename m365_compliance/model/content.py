@@ -34,13 +34,57 @@ class Library:
     web_url: str
 
 
+#: ``retentionSettings.behaviorDuringRetentionPeriod`` values Graph documents (facts §4.1).
+DO_NOT_RETAIN = "doNotRetain"
+RETAIN = "retain"
+RETAIN_AS_RECORD = "retainAsRecord"
+RETAIN_AS_REGULATORY_RECORD = "retainAsRegulatoryRecord"
+RECORD_BEHAVIOURS = frozenset({RETAIN_AS_RECORD, RETAIN_AS_REGULATORY_RECORD})
+KNOWN_BEHAVIOURS = frozenset({DO_NOT_RETAIN, RETAIN, *RECORD_BEHAVIOURS})  # not "unknownFutureValue"
+
+
 @dataclass(frozen=True, slots=True)
 class RetentionLabelInfo:
+    """An item's retention label as Graph reports it (own or inherited from its folder).
+
+    ``behavior`` is ``behaviorDuringRetentionPeriod`` as Graph spells it (None: the answer did not
+    say, e.g. a label read back from an older inventory); ``record_locked`` is ``isRecordLocked``.
+    """
+
     name: str
     applied_at: datetime | None = None
     explicit: bool = True
     delete_allowed: bool | None = None  # None: not known from the answer
     is_record: bool = False
+    behavior: str | None = None
+    record_locked: bool | None = None  # None: not known from the answer
+
+    @property
+    def protects(self) -> bool:
+        """Whether the label keeps the item from being deleted. Strict: a behaviour this code does
+        not know (``unknownFutureValue``, a new value), or no behaviour and no ``isDeleteAllowed``
+        at all, counts as protecting."""
+        return self.kind is not None
+
+    @property
+    def kind(self) -> str | None:
+        """The protection in words, for messages: "regulatory record", "record (locked)",
+        "record (unlocked)", "record" (lock state unknown), "retain", "delete not allowed",
+        "unknown behaviour …"; None exactly when the label does not protect the item."""
+        behavior = self.behavior
+        if behavior == RETAIN_AS_REGULATORY_RECORD:
+            return "regulatory record"
+        if self.is_record or behavior == RETAIN_AS_RECORD:
+            return {True: "record (locked)", False: "record (unlocked)", None: "record"}[self.record_locked]
+        if behavior == RETAIN:
+            return "retain"
+        if behavior is not None and behavior not in KNOWN_BEHAVIOURS:
+            return f"unknown behaviour '{behavior}'"
+        if self.delete_allowed is False:
+            return "delete not allowed"
+        if behavior is None and self.delete_allowed is None:
+            return "unknown behaviour"
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
 from m365_compliance.private_files import private_dir
 from m365_compliance.rules.findings import Finding
+from m365_compliance.state.lock import StoreLock
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +81,19 @@ async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetim
     from m365_compliance.graph.configured import gateway_settings
 
     private_dir(out_dir)  # the report and the run summary are evidence
-    if gateway is None:
-        async with GraphGateway(gateway_settings(config)) as graph:
-            return await run_nightly(config, out_dir=out_dir, mode=mode, now=now, full=full, gateway=graph,
-                                     progress=progress, report_url=report_url)
+    with StoreLock(config.state.path, "run"):  # held across every stage; they take it again inside
+        if gateway is None:
+            async with GraphGateway(gateway_settings(config)) as graph:
+                return await _stages(config, out_dir, mode, now, full, graph, progress, report_url)
+        return await _stages(config, out_dir, mode, now, full, gateway, progress, report_url)
+
+
+async def _stages(config: Config, out_dir: Path, mode: Mode, now: datetime, full: bool, gateway: GraphGateway,
+                  progress: ProgressFn | None, report_url: str | None) -> NightlyOutcome:
     outcome = NightlyOutcome(mode, out_dir)
     inventoried = await _inventory(config, gateway, full, progress, outcome)
     if inventoried:
-        plan_path = _plan(config, out_dir, now, outcome)
+        plan_path = await _plan(config, out_dir, now, gateway, outcome)
         if plan_path is not None:
             await _apply(config, plan_path, mode, now, gateway, outcome)
     else:
@@ -116,12 +122,13 @@ async def _inventory(config: Config, gateway: GraphGateway, full: bool, progress
     return True
 
 
-def _plan(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome) -> Path | None:
+async def _plan(config: Config, out_dir: Path, now: datetime, gateway: GraphGateway,
+                outcome: NightlyOutcome) -> Path | None:
     from m365_compliance.actions.service import plan_from_config
 
     path = out_dir / PLAN_FILE
     try:
-        planned = plan_from_config(config, path, now=now)  # evaluates (check) first, and stores the evaluation
+        planned = await plan_from_config(config, path, now=now, gateway=gateway)  # evaluates (check) first
     except ComplianceError as error:
         outcome.stages.append(Stage("plan", "failed", error.message, error.hint))
         return None

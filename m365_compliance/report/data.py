@@ -1,10 +1,10 @@
 """``build_report_data``: everything the management report shows, read from the state store in one go.
 
 The latest evaluation's findings, the trend over every evaluation, the drift against the one before,
-accepted exceptions, the evaluated snapshot (for applicant ages and agreement states), the journal
-and the alert log. Building a report adds nothing to the store (the repositories it opens may create
-their empty tables). Figures from the snapshot
-are as of ``now`` in the policy's time zone; findings are as the evaluation stored them.
+accepted exceptions, the evaluated snapshot (for applicant ages and agreement states), the journal,
+the alert log, and what the newest nightly plan kept because of a retention label or the law. Building
+a report adds nothing to the store (the repositories it opens may create their empty tables). Figures
+from the snapshot are as of ``now`` in the policy's time zone; findings are as the evaluation stored them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from m365_compliance.errors import StateError
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
-from m365_compliance.report import activity, findings_view, tenant_view
+from m365_compliance.report import activity, findings_view, plan_view, tenant_view
 from m365_compliance.report.model import ReportData
 from m365_compliance.rules.dates import local_date
 from m365_compliance.state.findings_repo import FindingsRepository
@@ -71,6 +71,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         alert_failures=activity.sink_failures(AlertLog(store).attempts(since), until),
         evidence=activity.evidence(runs, len(history), journal),
         dsar_cases=case_rows(store, today, config.dsar.due_soon_days),
+        kept=plan_view.kept_by_label(store),  # after Journal(store): it creates the plans table of a new store
     )
 
 

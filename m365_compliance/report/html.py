@@ -32,8 +32,9 @@ table.data td.day, table.data td[data-col="agreement"], table.data td[data-col="
   white-space: nowrap; overflow-wrap: normal; }
 table.data.compact { width: auto; min-width: 24rem; }
 table.data td[data-col="message"] { color: #444; min-width: 16rem; }
-table.data td[data-col="id"], table.data td[data-col="reference"], table.data td[data-col="folder"] {
-  font-family: monospace; font-size: .78rem; }
+table.data td[data-col="id"], table.data td[data-col="reference"], table.data td[data-col="folder"],
+table.data td[data-col="item"] { font-family: monospace; font-size: .78rem; }
+table.data td[data-col="reason"] { color: #444; min-width: 16rem; }
 figure { margin: .6rem 0; }
 svg.chart { max-width: 100%; height: auto; }
 .note { color: #555; font-size: .9rem; }

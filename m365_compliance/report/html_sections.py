@@ -226,6 +226,40 @@ def deletions(d: ReportData, t: Texts) -> str:
             + _deletion_table("upcoming", x.upcoming, d, t, overdue=False))
 
 
+#: More kept entries than this are listed in a collapsed ``<details>`` (the counts stay in view).
+KEPT_OPEN_ROWS = 20
+
+
+def kept_summary(d: ReportData, t: Texts, *, detail: bool = True) -> str:
+    """The kept entries of the newest plan counted by code in words, or why there are none (HTML and Markdown;
+    without ``detail`` an unreadable plan is not named, nor its error quoted)."""
+    k = d.kept
+    if k.plan_id is None:
+        return t("kept.no_plan")
+    if k.unreadable is not None:
+        return t("kept.unreadable", plan=k.plan_id, error=k.unreadable) if detail else t("kept.unreadable_short")
+    return ", ".join(f"{t.label('kept.code', code)} {n}" for code, n in k.counts)
+
+
+def kept(d: ReportData, t: Texts) -> str:
+    k = d.kept
+    if not k.available:
+        return para(kept_summary(d, t), "" if k.plan_id is None else "warn")
+    counts = table("kept-counts", [("code", t("kept.why")), ("count", t("count"))],
+                   [[t.label("kept.code", code), n] for code, n in k.counts], row_keys=[code for code, _ in k.counts],
+                   total=[t("total"), len(k.rows)], compact=True)
+    parts = [para(t("kept.text", plan=k.plan_id, created=t.moment(k.created_at), n=len(k.rows))), counts]
+    if not k.rows:
+        return "".join(parts)
+    columns = [("item", t("item")), ("why", t("kept.why")), ("reason", t("kept.reason")),
+               ("findings", t("kept.findings"))]
+    listing = table("kept", columns, [[r.item_id, t.label("kept.code", r.code), r.reason, ", ".join(r.finding_ids)]
+                                      for r in k.rows], row_keys=[f"{r.item_id}:{r.code}" for r in k.rows])
+    if len(k.rows) > KEPT_OPEN_ROWS:
+        listing = f"<details><summary>{esc(t('kept.all', n=len(k.rows)))}</summary>{listing}</details>"
+    return "".join(parts) + para(t("kept.note"), "note") + listing
+
+
 def agreement_state(state: str, held_until: object, t: Texts) -> str:
     return t("agreement.state.held", date=held_until) if state == "held" else t.label("agreement.state", state)
 
@@ -337,6 +371,7 @@ SECTIONS: tuple[tuple[str, str, Section], ...] = (
     ("exceptions", "sec.exceptions", exceptions),
     ("applicants", "sec.applicants", applicants),
     ("deletions", "sec.deletions", deletions),
+    ("kept", "sec.kept", kept),
     ("agreements", "sec.agreements", agreements),
     ("holds", "sec.holds", holds),
     ("actions", "sec.actions", actions),

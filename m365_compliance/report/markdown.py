@@ -13,6 +13,7 @@ from m365_compliance.drift.compare import DRIFT_STATES
 from m365_compliance.report.html_sections import (
     applicants_text,
     coverage_text,
+    kept_summary,
     other_summary,
 )
 from m365_compliance.report.model import CONTROLS, ReportData
@@ -53,6 +54,7 @@ def render_markdown(data: ReportData, lang: Language = "nb") -> str:
     x = d.deletions
     lines.append(f"- **{md(t('sec.deletions'))}:** {md(t('deletions.overdue', n=len(x.overdue)))} "
                  f"{md(t('deletions.upcoming', n=len(x.upcoming), days=x.horizon_days))}")
+    lines.append(f"- **{md(t('sec.kept'))}:** " + md(kept_summary(d, t, detail=False)))  # counts only, no id
     if d.applicants.available:
         lines.append(f"- **{md(t('sec.applicants'))}:** " + md(applicants_text(d, t)))
     g = d.agreements

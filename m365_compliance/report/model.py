@@ -255,6 +255,53 @@ class Actions:
         return sum(c.count for c in self.counts if mode is None or c.mode == mode)
 
 
+#: Skip codes of what a plan keeps because of a retention label or the law, in the order the report lists them:
+#: a record (or regulatory record) label, a label that forbids deletion, a label that could not be read (kept
+#: until it can be), a folder that stays because items in it are kept, and bookkeeping law (C6).
+KEPT_CODES = ("record_label", "retention_label", "label_unknown", "holds_protected", "statutory_hold")
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    """One entry of the newest plan's ``skipped`` list with a code of :data:`KEPT_CODES`.
+
+    ``reason`` is the planner's text as it wrote it (item ids, label names and dates only): it names the
+    label, or the keep-until date, where there is one.
+    """
+
+    drive_id: str
+    item_id: str  # the item part of the plan's ``driveId/itemId`` subject
+    code: str
+    reason: str
+    finding_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeptByLabel:
+    """What the newest nightly plan (``made_by = 'plan'``) kept because of a retention label or the law.
+
+    ``plan_id`` is None when no plan is stored; ``unreadable`` says why a stored plan could not be read.
+    """
+
+    plan_id: str | None = None
+    created_at: datetime | None = None
+    recorded_at: datetime | None = None
+    rows: tuple[KeptRow, ...] = ()
+    unreadable: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.plan_id is not None and self.unreadable is None
+
+    def count(self, code: str) -> int:
+        return sum(r.code == code for r in self.rows)
+
+    @property
+    def counts(self) -> tuple[tuple[str, int], ...]:
+        """(code, n) for every code of :data:`KEPT_CODES`, in that order, zeros included."""
+        return tuple((c, self.count(c)) for c in KEPT_CODES)
+
+
 @dataclass(frozen=True)
 class SinkFailure:
     """An alert sink that failed to deliver in the period (its alerts are offered again next run)."""
@@ -302,6 +349,7 @@ class ReportData:
     alert_failures: tuple[SinkFailure, ...]
     evidence: Evidence
     dsar_cases: tuple[CaseRow, ...] = ()  # C7, from the DSAR case records: no subject, only ids and counts
+    kept: KeptByLabel = KeptByLabel()  # what the newest nightly plan kept because of a label or the law
 
     def findings_of(self, control: str) -> tuple[FindingRow, ...]:
         return tuple(f for f in self.findings if f.control == control)

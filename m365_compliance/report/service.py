@@ -22,7 +22,7 @@ from m365_compliance.report.markdown import render_markdown
 from m365_compliance.report.model import ReportData
 from m365_compliance.report.texts import Language
 from m365_compliance.report.xlsx import render_xlsx
-from m365_compliance.state.store import StateStore
+from m365_compliance.state.tenancy import open_store
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def write_report(config: Config, out_dir: Path, *, now: datetime, lang: Language
     if not path.exists():  # opening it would create an empty store and hide the mistake
         raise StateError(f"There is no state store at {path}, so there is nothing to report.",
                          hint="Run `m365-compliance inventory` and `m365-compliance check` first (or fix [state] path).")
-    with StateStore(path) as store:
+    with open_store(config) as store:
         data = build_report_data(store, config, now=now, include_names=include_names, period_days=period_days)
     written = []
     for fmt in formats:

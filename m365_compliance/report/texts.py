@@ -55,6 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sec.exceptions": ("Godkjente unntak", "Accepted exceptions"),
     "sec.applicants": ("Søkerdata etter alder", "Applicant data by age"),
     "sec.deletions": ("Forfalte og kommende slettinger", "Overdue and upcoming deletions"),
+    "sec.kept": ("Beholdt på grunn av oppbevaringsetikett eller lov", "Kept because of a retention label or the law"),
     "sec.agreements": ("Avtaler etter status", "Agreements by state"),
     "sec.holds": ("Lovpålagt oppbevaring (C6)", "Statutory retention (C6)"),
     "sec.actions": ("Tiltak i perioden", "Actions taken in the period"),
@@ -188,6 +189,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deletions.overdue": ("Forfalt: {n} elementer skulle vært slettet.", "Overdue: {n} items should have been deleted."),
     "deletions.upcoming": ("Kommende: {n} frister de neste {days} dagene.", ("Upcoming: {n} deadlines in the next {days} "
                            "days.")),
+    # kept because of a retention label or the law (the newest nightly plan's skipped entries)
+    "kept.no_plan": ("Ingen plan er lagret ennå: avsnittet fylles når m365-compliance plan (eller nattkjøringen) "
+                     "har laget en.",
+                     "No plan is stored yet: this section fills once m365-compliance plan (or the nightly run) has "
+                     "made one."),
+    "kept.unreadable": ("Den nyeste planen ({plan}) kunne ikke leses: {error}",
+                        "The newest plan ({plan}) could not be read: {error}"),
+    "kept.unreadable_short": ("Den nyeste planen kunne ikke leses.", "The newest plan could not be read."),
+    "kept.text": (("Den nyeste planen ({plan}, laget {created}) lar {n} oppføringer stå fordi en oppbevaringsetikett "
+                  "eller loven beholder dem."),
+                  ("The newest plan ({plan}, made {created}) leaves {n} entries in place because a retention label "
+                  "or the law keeps them.")),
+    "kept.note": (("Begrunnelsen er planens egen tekst (id-er, etikettnavn og datoer). En mappe som beholdes, "
+                  "slettes ikke som helhet; resten av innholdet slettes element for element."),
+                  ("The reason is the plan's own text (ids, label names and dates). A folder that is kept is not "
+                  "deleted whole; the rest of its contents is deleted item by item.")),
+    "kept.all": ("Alle {n} oppføringer", "All {n} entries"),
+    "kept.why": ("Hvorfor beholdt", "Why kept"),
+    "kept.code": ("Kode", "Code"),
+    "kept.reason": ("Begrunnelse i planen", "Reason in the plan"),
+    "kept.findings": ("Funn", "Findings"),
+    "kept.plan": ("Plan", "Plan"),
+    "kept.code.record_label": ("registrert som post (record)", "record label"),
+    "kept.code.retention_label": ("oppbevaringsetikett", "retention label"),
+    "kept.code.label_unknown": ("etikett kunne ikke leses", "label could not be read"),
+    "kept.code.holds_protected": ("mappe beholdt: inneholder beskyttet innhold", "folder kept: holds protected items"),
+    "kept.code.statutory_hold": ("bokføringsloven", "bookkeeping law"),
     # agreements
     "agreement": ("Avtale", "Agreement"),
     "agreement.row": ("Rad", "Row"),

@@ -1,5 +1,6 @@
 """The management report as an XLSX workbook: a summary, one sheet per control C1–C9, and the tables
-behind each section (trend, agreements, applicants by age, deletions, actions, exceptions, …).
+behind each section (trend, agreements, applicants by age, deletions, what the newest plan kept because of
+a retention label or the law, actions, exceptions, …).
 
 Every sheet is one table: a bold header row that stays frozen, an auto-filter over the whole table,
 column widths that fit, dates as real dates. Every text cell goes through the journal's
@@ -22,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from m365_compliance.actions.journal import escape_cell
 from m365_compliance.drift.compare import DRIFT_STATES
+from m365_compliance.report.html_sections import kept_summary
 from m365_compliance.report.model import (
     AGREEMENT_STATES,
     CONTROLS,
@@ -35,7 +37,8 @@ SHEET_NAMES = {
     "summary": ("Sammendrag", "Summary"), "controls": ("Kontroller", "Controls"), "trend": ("Utvikling", "Trend"),
     "coverage": ("Dekning", "Coverage"), "agreements": ("Avtaler", "Agreements"),
     "holds": ("Lovpålagt oppbevaring", "Statutory holds"), "applicants": ("Søkere etter alder", "Applicants by age"),
-    "deletions": ("Slettinger", "Deletions"), "actions": ("Tiltak", "Actions"), "exceptions": ("Unntak", "Exceptions"),
+    "deletions": ("Slettinger", "Deletions"), "kept": ("Beholdt – etikett eller lov", "Kept – label or law"),
+    "actions": ("Tiltak", "Actions"), "exceptions": ("Unntak", "Exceptions"),
     "alerts": ("Varslingsfeil", "Alert failures"),
 }
 MIN_WIDTH, MAX_WIDTH = 8, 60  # the minimum leaves room for the filter button
@@ -77,6 +80,7 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
           [[g.year, g.cls, g.count, g.first, g.last] for g in data.agreements.holds])
     sheet("applicants", *_applicants(data, t))
     sheet("deletions", *_deletions(data, t))
+    sheet("kept", *_kept(data, t))
     sheet("actions", [t("actions.mode"), t("actions.kind"), t("actions.result"), t("count")],
           [[t.label("mode", c.mode), t.label("kind", c.kind), t.label("result", c.result), c.count]
            for c in data.actions.counts])
@@ -115,6 +119,10 @@ def _summary(d: ReportData, t: Texts) -> list[Row]:
     if d.applicants.available:
         rows += [[f"{t('applicants.folder')}: {t.label('applicant.state', s)}", d.applicants.count(s)]
                  for s in ("within", "warning", "past", "hired", "no_date")]
+    if d.kept.available:
+        rows += [[f"{t('sec.kept')}: {t.label('kept.code', code)}", n] for code, n in d.kept.counts]
+    else:
+        rows.append([t("sec.kept"), kept_summary(d, t)])
     rows.append([t("sec.dsar"), len(d.dsar_cases)])
     return rows
 
@@ -172,6 +180,13 @@ def _deletions(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
             for label, group in ((t("due_since"), d.deletions.overdue), (t("due"), d.deletions.upcoming))
             for f in group]
     return header, rows
+
+
+def _kept(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
+    """What the newest nightly plan kept because of a label or the law; the reason as the planner wrote it."""
+    header = [t("item"), t("kept.why"), t("kept.code"), t("kept.reason"), t("kept.findings"), t("kept.plan")]
+    return header, [[r.item_id, t.label("kept.code", r.code), r.code, r.reason, ", ".join(r.finding_ids),
+                     d.kept.plan_id] for r in d.kept.rows]
 
 
 def _value(value: Any, d: ReportData) -> Any:

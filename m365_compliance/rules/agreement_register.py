@@ -81,11 +81,13 @@ class Register:
 def read_register(snapshot: Snapshot, config: Config) -> Register:
     columns, tz = config.register.columns, config.retention.timezone
     by_name = config.customers.folder_match == "register_folder_column"
-    agreements = tuple(_agreement(row, columns, tz, by_name) for row in snapshot.register_rows)
+    agreements = tuple(_agreement(row, columns, tz, by_name, config.retention.valid_asset_id)
+                       for row in snapshot.register_rows)
     return Register(agreements, not any(g.scope == "register" for g in snapshot.gaps))
 
 
-def _agreement(row: Mapping[str, Any], c: RegisterColumns, tz: ZoneInfo, by_folder_column: bool) -> Agreement:
+def _agreement(row: Mapping[str, Any], c: RegisterColumns, tz: ZoneInfo, by_folder_column: bool,
+               valid_id: Callable[[str | None], bool]) -> Agreement:
     problems: list[tuple[str, str]] = []
 
     def read(column: str | None, reader: Callable[[Any], T], what: str) -> T | None:
@@ -117,11 +119,15 @@ def _agreement(row: Mapping[str, Any], c: RegisterColumns, tz: ZoneInfo, by_fold
     if c.contact_emails:
         more, _ = cells.people(row.get(c.contact_emails))
         contacts += more
+    agreement_id = cells.text(row.get(c.agreement_id))
+    if agreement_id is not None and not valid_id(agreement_id):
+        # It would become a retention event's asset id: never one a query language could read as more.
+        problems.append((c.agreement_id, "is not a valid agreement id (see retention.asset_id_pattern)"))
     stored = read(c.stored_by_agreement, cells.flag, "yes or no")
     deletion_days = read(c.dpa_deletion_days, cells.whole_number, "a whole number of days")
     return Agreement(
         row_id=str(row.get("id", "")), customer=customer, folder=folder,
-        agreement_id=cells.text(row.get(c.agreement_id)), start=start, end=end,
+        agreement_id=agreement_id, start=start, end=end,
         contacts=tuple(sorted(set(contacts))), unmatched_contacts=unmatched,
         dpa_reference=cells.text(row.get(c.dpa_reference)),
         dpa_deletion_days=deletion_days,

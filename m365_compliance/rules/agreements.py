@@ -19,7 +19,7 @@ from m365_compliance.rules.agreement_register import Agreement, Register, read_r
 from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
 from m365_compliance.rules.registry import rule
-from m365_compliance.rules.statutory import hold
+from m365_compliance.rules.statutory import statutory_holds
 
 
 def lifecycles(snapshot: Snapshot, config: Config, register: Register | None = None
@@ -76,11 +76,13 @@ def agreement_ended(snapshot: Snapshot, config: Config, now: datetime) -> Iterat
 def disposal_due(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
     """Each file in the folder of an ended agreement on or after its disposal date: the DPA's deletion days
     after the end, or for material bookkeeping law keeps (C6) the day after its hold ends, whichever is
-    later ("due since DATE")."""
+    later ("due since DATE"); an agreement held with its folder's primary documentation is due only after
+    that hold."""
     if (read := lifecycles(snapshot, config)) is None:
         return
     scope, found = read
     today = local_date(now, config.retention.timezone)
+    holds = statutory_holds(scope, config)
     for folder, a in found:
         start = a.disposal_date
         if not a.ended(today) or start is None:
@@ -88,7 +90,7 @@ def disposal_due(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[
         for item in scope.descendants(folder.id):
             if item.is_folder:
                 continue
-            kept = hold(scope, item, config)
+            kept = holds.get(item.id)
             due = max(start, kept.keep_until + timedelta(days=1)) if kept is not None else start
             if today >= due:
                 yield disposal_due.about(
@@ -96,4 +98,5 @@ def disposal_due(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[
                     f"disposal since {due.isoformat()}.", due=due,
                     evidence={"folder": folder.id, "agreement": a.agreement_id,
                               "statutory": kept.cls.name if kept is not None else None,
-                              "keptUntil": kept.keep_until if kept is not None else None})
+                              "keptUntil": kept.keep_until if kept is not None else None,
+                              "heldWith": kept.follows_item if kept is not None else None})

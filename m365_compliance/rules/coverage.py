@@ -1,5 +1,9 @@
 """Gaps are findings: whatever the inventory could not read is "not evaluated", per control that needed it.
 
+Items whose parent chain does not reach the library root are a gap too: they lie in no scope folder
+anyone configured, so they are neither counted (a deletion share measured against them would be
+diluted) nor judged.
+
 In compliance silence reads as "compliant" (DESIGN principle 2), so every gap in the snapshot is
 reported against the controls that depended on it: an unreadable site, library or folder → every
 control of that scope; the register → C3, C4 and C5; a role's group → that role's control; the user
@@ -83,3 +87,15 @@ def not_evaluated(snapshot: Snapshot, config: Config, now: datetime) -> Iterator
                 status="info" if degraded else "not_evaluated", severity="low" if degraded else None,
                 control=control, scope=gap.scope,
                 evidence={"operation": gap.operation, "target": gap.target, "status": gap.status, "hint": gap.hint})
+    for name, scope in snapshot.scopes.items():
+        if not scope.orphans:
+            continue
+        for control in SCOPE_CONTROLS.get(name, ()):
+            yield not_evaluated.finding(
+                (control, name, "parent chain", scope.library.id),
+                f"{control} is not evaluated for {len(scope.orphans)} item(s) of library {scope.library.id} whose "
+                "parent chain does not reach the library root: they are neither counted nor judged.",
+                status="not_evaluated", control=control, scope=name,
+                evidence={"operation": "parent chain", "target": scope.library.id, "items": len(scope.orphans),
+                          "hint": "Run a full inventory (--full); if it repeats, Graph (or a proxy in front of it) "
+                                  "answers items without their parents."})

@@ -53,6 +53,19 @@ class Finding:
         """A violation, or a gap that may hide one: what ``--fail-on`` and alerts count."""
         return self.status in ("fail", "not_evaluated")
 
+    @property
+    def is_stale(self) -> bool:
+        """Judged on a scope's older picture, which the newest inventory could not refresh (then "not evaluated",
+        with the verdict of that picture in ``statusWhenRead``): the coverage finding of the gap speaks for now."""
+        return any(k == "staleSince" for k, _ in self.evidence)
+
+    @property
+    def open_when_read(self) -> bool:
+        """Open in the picture it was judged on, however old: what drift compares a later night against."""
+        if not self.is_stale:
+            return self.is_open
+        return dict(self.evidence).get("statusWhenRead") in ("fail", "not_evaluated")
+
     def at_least(self, severity: Severity) -> bool:
         return SEVERITIES.index(self.severity) >= SEVERITIES.index(severity)
 

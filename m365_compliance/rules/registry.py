@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -98,4 +98,22 @@ def evaluate(snapshot: Snapshot, config: Config, now: datetime) -> list[Finding]
             earlier = found.setdefault(f.id, f)
             if earlier != f:
                 raise ValueError(f"rule {r.id} gave two different findings with id {f.id}")
-    return sorted(found.values(), key=lambda f: (f.control, f.rule_id, f.scope or "", f.path or "", f.id))
+    return sorted((as_of_picture(f, snapshot) for f in found.values()),
+                  key=lambda f: (f.control, f.rule_id, f.scope or "", f.path or "", f.id))
+
+
+#: Rules about the newest run itself (what it could not read), never about a scope's older picture.
+NEWEST_RUN_RULES = ("coverage.not-evaluated",)
+
+
+def as_of_picture(finding: Finding, snapshot: Snapshot) -> Finding:
+    """A finding judged on a scope's stale picture is not a current verdict: "not evaluated", saying since when
+    and why, with what it said then kept in the evidence. Nothing is planned from it, nothing reads it as fixed."""
+    scope = snapshot.scopes.get(finding.scope or "")
+    if scope is None or scope.stale is None or finding.rule_id in NEWEST_RUN_RULES:
+        return finding
+    since = scope.stale.since.date().isoformat() if scope.stale.since is not None else "never read"
+    evidence = {**dict(finding.evidence), "staleSince": since, "staleReason": scope.stale.reason,
+                "statusWhenRead": finding.status}
+    return replace(finding, status="not_evaluated", message=f"Stale since {since} ({scope.stale.reason}): "
+                   f"{finding.message}", evidence=evidence_pairs(evidence))

@@ -31,9 +31,9 @@ def check_from_config(config: Config, now: datetime, *, snapshot: Snapshot | Non
     from m365_compliance.inventory.snapshot_load import load_snapshot
     from m365_compliance.inventory.spec import inventory_spec
     from m365_compliance.state.findings_repo import FindingsRepository
-    from m365_compliance.state.store import StateStore
+    from m365_compliance.state.tenancy import open_store
 
-    with StateStore(config.state.path) as store:
+    with open_store(config) as store:
         if snapshot is None:
             snapshot = load_snapshot(store, inventory_spec(config))
         findings = evaluate(snapshot, config, now)

@@ -29,6 +29,8 @@ from m365_compliance.errors import StateError
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.model import DriveItem
 from m365_compliance.state.store import StateStore, to_text, utc_now
+from m365_compliance.state.lock import StoreLock
+from m365_compliance.state.tenancy import bind, graph_origin
 
 RECEIPT_SUFFIX = ".remote.json"
 
@@ -55,7 +57,13 @@ def _remote(config: Config) -> RemoteState:
 
 
 async def restore(config: Config, gateway: GraphGateway) -> Transfer:
-    """Fetch the remote state file into ``[state] path`` (checked first); none yet → a first run."""
+    """Fetch the remote state file into ``[state] path`` (checked first); none yet → a first run.
+    Never under a running writer: it replaces the store."""
+    with StoreLock(config.state.path, "state restore"):
+        return await _restore(config, gateway)
+
+
+async def _restore(config: Config, gateway: GraphGateway) -> Transfer:
     remote = _remote(config)
     where = _where(remote)
     drive_id, folder_id = await _locate(gateway, remote)
@@ -70,7 +78,7 @@ async def restore(config: Config, gateway: GraphGateway) -> Transfer:
     temp = Path(temp_name)
     try:
         size = await gateway.download_to(drive_id, found.id, temp)
-        _check_store(temp)
+        _check_store(temp, config)
         for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
             stale.unlink(missing_ok=True)
         os.replace(temp, target)
@@ -131,7 +139,7 @@ async def _file_in(gateway: GraphGateway, drive_id: str, folder_id: str, name: s
     return next((c for c in children if not c.is_folder and c.name.lower() == name.lower()), None)
 
 
-def _check_store(path: Path) -> None:
+def _check_store(path: Path, config: Config) -> None:
     """A downloaded file replaces the store only if SQLite reads it whole and this version understands it."""
     try:
         with sqlite3.connect(path) as db:
@@ -142,7 +150,8 @@ def _check_store(path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         raise StateError(f"The remote state file is not a SQLite database: {exc}",
                          hint="Restore an earlier version from the library's version history.") from exc
-    StateStore(path).close()  # refuses a store written by a newer version
+    with StateStore(path) as store:  # refuses a store written by a newer version
+        bind(store, config.tenant.tenant_id, graph_origin(config.tenant.graph_url))  # and another tenant's
 
 
 def _consistent_copy(path: Path) -> bytes:

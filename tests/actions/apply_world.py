@@ -2,6 +2,9 @@
 
 Actions are built from what the sandbox holds right now (eTags included), exactly as a planner
 would have built them from a fresh snapshot; tests then change the tenant to break preconditions.
+``apply`` records the plan as the planner does (apply trusts nothing else) and checks each action's
+reason against a newest evaluation that holds exactly the findings the actions name, open, over the
+tenant as it is now (docs/safety.md has the end-to-end tests of those checks).
 """
 
 from __future__ import annotations
@@ -11,14 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dataclasses import replace
+
 from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
+from m365_compliance.actions.guard import Current
+from m365_compliance.actions.planner import AGREEMENT_ENDED
+from m365_compliance.actions.journal import Journal
 from m365_compliance.actions.limits import evaluate_limits
-from m365_compliance.actions.plan_model import Action, Plan
+from m365_compliance.actions.plan_model import FIRE_EVENT, Action, Plan
 from m365_compliance.config.demo import demo_config_text
-from m365_compliance.config.load import load_config
-from m365_compliance.config.schema import Config, Limits
+from m365_compliance.config.load import load_config, parse_config
+from m365_compliance.config.schema import Config, Limits, PolicyInfo
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.graph.settings import GatewaySettings
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.model import DriveItem, Library
+from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.model import Drive, Item, RetentionLabelDef
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.tenant import Tenant
@@ -29,7 +40,9 @@ APPLICANT_LABEL = "Søknad 12 mnd"
 RECORD_LABEL = "Avtale record"
 RETAIN_LABEL = "Bokføring primær 5 år"
 POLICY = "test-1"
-LOOSE = Limits(max_deletions=1000, max_deletion_share=1.0, max_permission_removals=1000)
+#: Wide limits; applicant deletions and retention events approved in advance (customer disposal never is).
+LOOSE = Limits(max_deletions=1000, max_deletion_share=1.0, max_permission_removals=1000,
+               auto_approve_applicant_deletions=True, auto_approve_retention_events=True)
 
 
 @dataclass
@@ -80,8 +93,10 @@ def contents(world: World, folder: Item) -> tuple[tuple[str, str], ...]:
 
 
 def delete(world: World, key: str, *, approval: str | None = None, permanent: bool = False) -> Action:
+    """A deletion as the planner writes it; whether it needs approval is decided by apply from the policy."""
     item = world.item(key)
-    return Action("delete_item", item.drive_id, item.id, f"test: delete {key}", (f"F-{key}",), "test",
+    scope = "recruitment" if item.drive_id == world.rec.id else "customers"
+    return Action("delete_item", item.drive_id, item.id, f"test: delete {key}", (f"F-{key}",), scope,
                   permanent=permanent, expected_etag=item.etag,
                   expected_contents=contents(world, item) if item.is_folder else (),
                   requires_approval=approval is not None, approval_class=approval)  # type: ignore[arg-type]
@@ -89,38 +104,93 @@ def delete(world: World, key: str, *, approval: str | None = None, permanent: bo
 
 def label(world: World, key: str, name: str = APPLICANT_LABEL) -> Action:
     item = world.item(key)
-    return Action("apply_label", item.drive_id, item.id, f"test: label {key}", (f"F-{key}",), "test", label=name,
+    scope = "recruitment" if item.drive_id == world.rec.id else "customers"
+    return Action("apply_label", item.drive_id, item.id, f"test: label {key}", (f"F-{key}",), scope, label=name,
                   expected_etag=item.etag)
 
 
 def remove_link(world: World, item_key: str, grant_id: str) -> Action:
     item = world.item(item_key)
-    return Action("remove_permission", item.drive_id, item.id, "test: remove link", ("F-link",), "test",
+    return Action("remove_permission", item.drive_id, item.id, "test: remove link", ("F-link",), "recruitment",
                   permission_id=grant_id)
 
 
 def event(world: World, asset: str = "321-2020-001") -> Action:
     folder = world.item("customer")
-    return Action("fire_retention_event", folder.drive_id, folder.id, "test: contract ended", ("F-end",), "test",
+    return Action("fire_retention_event", folder.drive_id, folder.id, "test: contract ended", ("F-end",), "customers",
                   event_type="Kontraktslutt", asset_id=asset, event_date=datetime(2025, 6, 30).date())
+
+
+TENANT_ID = "3f2a3210-0000-4000-8000-000000000321"  # the demo policy file's
 
 
 def make_plan(world: World, actions: list[Action], *, limits: Limits = LOOSE, run: str = "run-1",
               policy: str = POLICY) -> Plan:
-    population = sum(1 for d in (world.rec, world.cus) for i in world.tenant.walk(d) if i.parent_id is not None)
-    return Plan(NOW, policy, run, population, tuple(actions), (), evaluate_limits(actions, population, limits))
+    population = snapshot_of(world.tenant).population()
+    return Plan(NOW, policy, run, population, tuple(actions), (), evaluate_limits(actions, population, limits),
+                tenant_id=TENANT_ID)
 
 
 def gateway_for(server: SandboxServer) -> GraphGateway:
     return GraphGateway(GatewaySettings(graph_url=server.base_url, auth_method="none", ru_per_minute=None))
 
 
+def config_for(server: SandboxServer, limits: Limits | None = LOOSE) -> Config:
+    """The demo policy file pointed at this sandbox, with the test plans' version and these limits."""
+    config = parse_config(demo_config_text(server.base_url, "state.sqlite"), "/tests/policy.toml")
+    return replace(config, policy=PolicyInfo(config.policy.name, POLICY), limits=limits or Limits())
+
+
+def snapshot_of(tenant: Tenant) -> Snapshot:
+    """The newest inventory as exactly what the tenant holds now (recruitment below Søkere, customers at the root)."""
+    scopes = {}
+    for name, drive_name, folder in (("recruitment", "Dokumenter", "Søkere"), ("customers", "Avtaler", None)):
+        drive = next(d for d in tenant.drives.values() if d.name == drive_name)
+        items = {i.id: DriveItem(i.id, drive.id, i.name, i.parent_id, i.is_folder, etag=i.etag,
+                                 is_root=i.parent_id is None) for i in tenant.walk(drive)}
+        base = next((i.id for i in items.values() if i.name == folder), None) if folder else drive.root_id
+        scopes[name] = ScopeSnapshot.build(name, "https://tretoen.sharepoint.com/sites/x",
+                                           Library(drive.id, drive.site_id, drive_name, ""), base, 1, items, {},
+                                           picture_at=NOW)
+    return Snapshot("run-now", NOW, POLICY, scopes, {}, {}, {}, (), ())
+
+
+def justified(tenant: Tenant, plan: Plan) -> Current:
+    """A newest evaluation in which every finding the plan's actions name is still open."""
+    findings = []
+    for action in plan.actions:
+        for finding_id in action.finding_ids:
+            event = action.kind == FIRE_EVENT
+            evidence = (("agreement", action.asset_id or ""), ("ended", action.event_date.isoformat())) \
+                if event and action.event_date else ()
+            findings.append(Finding(finding_id, AGREEMENT_ENDED if event else "test.rule", "C2", "high", "fail",
+                                    "t", "m", "r", scope=action.scope, item_id=action.item_id, evidence=evidence))
+    return Current.of("eval-now", snapshot_of(tenant), findings, NOW.date())
+
+
+def as_planned(config: Config, world: World, plan: Plan) -> None:
+    """The store of ``config`` as the planner leaves it: a real inventory of the sandbox, an evaluation in which
+    the plan's findings are open, and the plan recorded (what a separate ``apply`` process then trusts)."""
+    from m365_compliance.inventory.service import inventory_from_config
+    from m365_compliance.state.findings_repo import FindingsRepository
+    from m365_compliance.state.tenancy import open_store
+
+    asyncio.run(inventory_from_config(config))
+    with open_store(config) as store:
+        run_id = store.runs("inventory")[-1]["id"]
+        FindingsRepository(store).save(run_id, plan.policy_version, justified(world.tenant, plan).findings.values())
+        Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
+
+
 def apply(server: SandboxServer, store: StateStore, plan: Plan, *, execute: bool, limits: Limits | None = LOOSE,
-          on_outcome: OutcomeHook | None = None) -> ApplyResult:
+          on_outcome: OutcomeHook | None = None, current: Current | None = None) -> ApplyResult:
+    Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")  # as `plan` does
+
     async def go() -> ApplyResult:
         async with gateway_for(server) as graph:
-            return await apply_plan(plan, graph, store, execute=execute, now=NOW, limits=limits,
-                                    policy_version=POLICY, actor="tester", on_outcome=on_outcome)
+            return await apply_plan(plan, graph, store, execute=execute, now=NOW, config=config_for(server, limits),
+                                    actor="tester", on_outcome=on_outcome,
+                                    current=current or justified(server.tenant, plan))
 
     return asyncio.run(go())
 
@@ -133,10 +203,13 @@ def requests(server: SandboxServer) -> int:
     return int(server.app.meter.snapshot()["requests"])
 
 
-def policy_file(path: Path, graph_url: str, *, loose: bool = True) -> Config:
-    """The demo policy pointed at this sandbox; ``loose`` widens the share limit for a tenant this small."""
+def policy_file(path: Path, graph_url: str, *, loose: bool = True, auto_approve: bool = False) -> Config:
+    """The demo policy pointed at this sandbox; ``loose`` widens the share limit for a tenant this small,
+    ``auto_approve`` approves applicant deletions in advance (customer disposal always waits for a person)."""
     text = demo_config_text(graph_url, "state.sqlite")
     if loose:
         text = text.replace("max_deletion_share = 0.10", "max_deletion_share = 1.0")
+    if auto_approve:
+        text = text.replace("auto_approve_applicant_deletions = false", "auto_approve_applicant_deletions = true")
     path.write_text(text, encoding="utf-8")
     return load_config(path)

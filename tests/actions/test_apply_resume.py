@@ -17,6 +17,7 @@ from apply_world import (
     event,
     label,
     make_plan,
+    as_planned,
     policy_file,
     requests,
     writes,
@@ -78,16 +79,17 @@ class _DiesAfterDeleting:
 def test_a_write_that_landed_before_the_process_died_is_not_repeated(world, server, store):
     import asyncio
 
-    from apply_world import LOOSE, POLICY, gateway_for
+    from apply_world import config_for, gateway_for, justified
 
     from m365_compliance.actions.executor import apply_plan
 
     plan = make_plan(world, [delete(world, "old1"), delete(world, "old2")])
+    Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
 
     async def dying():
         async with gateway_for(server) as graph:
-            await apply_plan(plan, _DiesAfterDeleting(graph), store, execute=True, now=NOW, limits=LOOSE,
-                             policy_version=POLICY)
+            await apply_plan(plan, _DiesAfterDeleting(graph), store, execute=True, now=NOW, config=config_for(server),
+                             current=justified(world.tenant, plan))
 
     with pytest.raises(Killed):
         asyncio.run(dying())
@@ -101,7 +103,7 @@ def test_an_action_interrupted_mid_write_is_decided_from_the_tenant(world, serve
     plan = make_plan(world, [delete(world, "old1"), label(world, "new"), delete(world, "old2")])
     journal = Journal(store)
     killed_run = store.start_run("apply", plan.policy_version)
-    journal.record_plan(plan, actor="tester")
+    journal.record_plan(plan, actor="tester", made_by="plan")
     for action in plan.actions[:2]:  # both writes reached Graph, then the process died before the outcome
         journal.attempt(killed_run, plan, action, actor="tester")
     world.tenant.delete_item(world.item("old1"))
@@ -138,10 +140,11 @@ def test_a_sigkilled_apply_process_resumes_exactly_once(world, tmp_path):
     """The real thing: `apply --execute` in its own process, SIGKILLed mid-run, then run again."""
     slow = SandboxOptions(faults=FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.15))
     with SandboxServer(world.tenant, slow) as server:
-        config = policy_file(tmp_path / "policy.toml", server.base_url)
+        config = policy_file(tmp_path / "policy.toml", server.base_url, auto_approve=True)
         files = [k for k in world.items if k.startswith("old") and ".f" in k]
         plan = make_plan(world, [delete(world, k) for k in files], policy=config.policy_version)
         write_plan(plan, tmp_path / "plan.json")
+        as_planned(config, world, plan)
         command = [sys.executable, "-m", "m365_compliance", "apply", str(tmp_path / "plan.json"), "--config",
                    str(tmp_path / "policy.toml"), "--execute"]
         process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -190,7 +193,7 @@ def test_an_event_fired_by_a_killed_run_is_found_and_not_fired_again(world, serv
     plan = make_plan(world, [event(world), event(world, "321-2020-002")])
     journal = Journal(store)
     killed_run = store.start_run("apply", plan.policy_version)
-    journal.record_plan(plan, actor="tester")
+    journal.record_plan(plan, actor="tester", made_by="plan")
     landed = plan.actions[0]  # the POST reached Graph, then the process died before the outcome
     journal.attempt(killed_run, plan, landed, actor="tester")
     world.tenant.add_retention_event(f"Contract {landed.asset_id} ended",

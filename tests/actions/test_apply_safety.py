@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -46,12 +47,13 @@ def test_dry_run_sends_no_write_and_reports_what_apply_would_do(world, server, s
 def test_a_plan_over_a_limit_stops_before_its_first_request(world, server, store):
     plan = make_plan(world, [label(world, "new"), delete(world, "old1"), delete(world, "old2")])
     with pytest.raises(LimitExceeded) as stop:
-        apply(server, store, plan, execute=True, limits=Limits(max_deletions=5))
+        apply(server, store, plan, execute=True, limits=Limits(max_deletions=5, auto_approve_applicant_deletions=True))
     assert (stop.value.limit, stop.value.selected, stop.value.allowed) == ("max_deletions", 6, 5)
     assert stop.value.population == plan.scope_items
     assert requests(server) == 0 and world.alive("old1") and world.item("new").label is None
     with pytest.raises(LimitExceeded) as share:
-        apply(server, store, plan, execute=True, limits=Limits(max_deletions=100, max_deletion_share=0.2))
+        apply(server, store, plan, execute=True, limits=Limits(max_deletions=100, max_deletion_share=0.2,
+                                                                  auto_approve_applicant_deletions=True))
     assert share.value.limit == "max_deletion_share" and "stopped before any change" in share.value.message
     runs = store.runs("apply")
     assert [r["status"] for r in runs] == ["stopped", "stopped"]
@@ -66,8 +68,9 @@ def test_removing_permissions_has_its_own_limit(world, server, store):
 
 
 def test_unapproved_deletions_do_not_count_against_the_limits(world, server, store):
-    plan = make_plan(world, [delete(world, "old1", approval="applicant_deletion"), delete(world, "old2")])
-    result = apply(server, store, plan, execute=True, limits=Limits(max_deletions=3, max_deletion_share=1.0))
+    plan = make_plan(world, [delete(world, "offer", approval="customer_disposal"), delete(world, "old2")])
+    result = apply(server, store, plan, execute=True, limits=Limits(max_deletions=3, max_deletion_share=1.0,
+                                                                     auto_approve_applicant_deletions=True))
     assert [o.result for o in result.outcomes] == ["awaiting_approval", "done"]
 
 
@@ -95,9 +98,11 @@ def test_items_removed_from_a_folder_since_the_plan_do_not_stop_its_deletion(wor
 
 def test_records_and_retained_items_are_never_deleted(world, server, store):
     plan = make_plan(world, [delete(world, "signed"), delete(world, "invoice"), delete(world, "customer")])
+    record_approval(store, plan, Approval(plan.id, "Marte", date(2026, 11, 25), classes=("customer_disposal",)))
     result = apply(server, store, plan, execute=True)
+    # The folder's contents are read with their labels before its deletion is sent: refused before any write.
     assert [(o.result, o.code) for o in result.outcomes] == [
-        ("skipped", "record_label"), ("skipped", "retention_label"), ("skipped", "retention_blocked")]
+        ("skipped", "record_label"), ("skipped", "retention_label"), ("skipped", "retention_label")]
     assert all(world.alive(k) for k in ("signed", "invoice", "customer", "offer"))
     assert writes(server) == 0
 
@@ -151,12 +156,14 @@ def test_a_changed_plan_needs_a_new_approval(world, server, store):
     assert [o.result for o in apply(server, store, replanned, execute=True).outcomes] == ["awaiting_approval"] * 2
 
 
-def test_permanent_deletion_only_when_the_plan_says_so(world, server, store):
+def test_permanent_deletion_only_when_the_policy_file_says_so_whatever_the_plan_says(world, server, store):
     plan = make_plan(world, [delete(world, "old1"), delete(world, "old2", permanent=True)])
-    apply(server, store, plan, execute=True)
+    apply(server, store, plan, execute=True)  # the policy keeps the recycle bin: the plan's "permanent" is ignored
     binned = {e.item_id for e in world.tenant.recycle_bin.values()}
-    assert world.item("old1").id in binned and world.item("old2").id not in binned
-    assert not world.alive("old2")
+    assert {world.item("old1").id, world.item("old2").id} <= binned
+    permanent = make_plan(world, [delete(world, "old3")], run="run-2")
+    apply(server, store, permanent, execute=True, limits=replace(LOOSE, recycle_bin=False))
+    assert not world.alive("old3") and world.item("old3").id not in {e.item_id for e in world.tenant.recycle_bin.values()}
 
 
 def test_a_plan_made_under_another_policy_version_is_refused(world, server, store):
@@ -197,16 +204,19 @@ class _ChangesTheItemMidway:
 def test_a_change_between_the_check_and_the_delete_is_refused_by_if_match(world, server, store):
     import asyncio
 
-    from apply_world import NOW, POLICY, gateway_for
+    from apply_world import NOW, config_for, gateway_for, justified
 
     from m365_compliance.actions.executor import apply_plan
+    from m365_compliance.actions.journal import Journal
 
     plan = make_plan(world, [delete(world, "old1.f0")])
+    Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
 
     async def go():
         async with gateway_for(server) as graph:
             racing = _ChangesTheItemMidway(graph, world, "old1.f0")
-            return await apply_plan(plan, racing, store, execute=True, now=NOW, limits=LOOSE, policy_version=POLICY)
+            return await apply_plan(plan, racing, store, execute=True, now=NOW, config=config_for(server),
+                                    current=justified(world.tenant, plan))
 
     outcome = asyncio.run(go()).outcomes[0]
     assert (outcome.result, outcome.code) == ("skipped", "changed_since_plan") and "412" in outcome.reason

@@ -63,7 +63,8 @@ def cycle(tmp_path_factory):
         steps["dry"] = _cli("apply", tmp_path / "plan.json", *cfg, "--now", now)
         steps["dry_writes"] = server.app.meter.snapshot()["writes"]
         steps["approve"] = _cli("approve", tmp_path / "plan.json", *cfg, "--by", "Marte Olsen", "--class",
-                                "customer_disposal", "--class", "applicant_deletion", "--note", "DPA dialogue done")
+                                "customer_disposal", "--class", "applicant_deletion", "--class", "retention_event",
+                                "--note", "DPA dialogue done")
         steps["apply"] = _cli("apply", tmp_path / "plan.json", *cfg, "--execute", "--now", now, "--by", "nightly")
         steps["writes"] = server.app.meter.snapshot()["writes"]
         steps["again"] = _cli("apply", tmp_path / "plan.json", *cfg, "--execute", "--now", now)
@@ -92,9 +93,11 @@ def test_the_next_inventory_shows_the_controls_satisfied(cycle):
     failing = Counter(f.rule_id for f in after if f.status == "fail")
     assert failing["c2.applicant-retention"] == 0
     assert failing["c1.recruitment-access"] == 0 and failing["c3.customer-access"] == 0
-    # What is left for disposal is exactly what the law or a record label keeps: records are never deleted.
+    # What is left for disposal is exactly what a record label keeps (records are never deleted); a record the
+    # law still keeps (held with its folder's primary documentation) is not even due.
     left = {f.item_id for f in after if f.rule_id == "c5.disposal-due" and f.status == "fail"}
-    assert left == set(m.record_labelled)
+    held = {f.item_id for f in after if f.rule_id == "c6.statutory-hold"}
+    assert left == set(m.record_labelled) - held and left
     assert all(t.item(m.customers_drive, r) for r in m.record_labelled)
     for applicant in m.applicants:
         if applicant.hired:  # never deleted, never labelled for deletion
@@ -105,12 +108,12 @@ def test_labels_events_and_statutory_holds_are_in_place(cycle):
     demo, config, plan, _steps, after, _journal = cycle
     t, m = demo.tenant, demo.manifest
     for action in plan.actions:
-        if action.kind == "apply_statutory_label":
+        if action.kind == "apply_statutory_label" and action.item_id not in m.record_labelled:
             assert t.effective_label(t.item(action.drive_id, action.item_id)).name == action.label
         if action.kind == "apply_label":
             assert t.effective_label(t.item(action.drive_id, action.item_id)).name == config.retention.applicant_label
     assets = sorted(q for e in t.retention_events for _, q in e.queries)
-    assert assets == sorted(f"ComplianceAssetID:{a.asset_id}" for a in plan.actions
+    assert assets == sorted(f'ComplianceAssetID:"{a.asset_id}"' for a in plan.actions
                             if a.kind == "fire_retention_event")
     held = {f.item_id for f in after if f.rule_id == "c6.statutory-hold"}
     assert held and all(i in t.drive(m.customers_drive).items for i in held)
@@ -127,8 +130,11 @@ def test_the_journal_tells_the_story(cycle):
                        if e["event"] == "outcome" and e["mode"] == "execute")
     assert dry["awaiting_approval"] == sum(a.requires_approval for a in plan.actions)
     deletions = [a for a in plan.actions if a.kind == "delete_item"]
-    assert executed[("delete_item", "skipped", "record_label")] == len(demo.manifest.record_labelled)
-    assert executed[("delete_item", "done", "deleted")] == len(deletions) - len(demo.manifest.record_labelled)
+    # Records were never planned (their labels were read before planning): every planned deletion was made.
+    assert not {a.item_id for a in deletions} & set(demo.manifest.record_labelled)
+    assert {s.subject.rsplit("/", 1)[1] for s in plan.skipped if s.code == "record_label"} <= \
+        set(demo.manifest.record_labelled)
+    assert executed[("delete_item", "done", "deleted")] == len(deletions)
     assert sum(executed.values()) == len(plan.actions)  # one outcome per action, the re-run added none
     assert {e["policy_version"] for e in mine} == {plan.policy_version}
     approval = next(e for e in mine if e["event"] == "approval")
@@ -146,6 +152,7 @@ def test_the_demo_policys_limits_stop_a_large_disposal_before_any_write(tmp_path
         assert "Søkere" not in (tmp_path / "plan.json").read_text(encoding="utf-8")
         _cli("approve", tmp_path / "plan.json", *cfg, "--by", "Marte Olsen", "--class", "customer_disposal",
              "--class", "applicant_deletion")
+        server.app.meter.reset()  # the plan read labels; apply must send nothing at all
         stopped = _cli("apply", tmp_path / "plan.json", *cfg, "--execute", "--now", now)
         assert stopped.exit_code == 3 and "stopped before any change" in stopped.output
         assert server.app.meter.snapshot()["requests"] == 0

@@ -51,7 +51,7 @@ def test_ordinary_cells_are_left_alone():
 
 
 def test_export_escapes_what_a_person_typed_and_keeps_json_exact(store, plan, tmp_path):
-    Journal(store).record_plan(plan, actor="tester")
+    Journal(store).record_plan(plan, actor="tester", made_by="plan")
     record_approval(store, plan, Approval(plan.id, "@ola", date(2026, 11, 25), classes=("applicant_deletion",),
                                           note="=HYPERLINK(\"http://x.example\")"))
     journal = Journal(store)

@@ -6,11 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from datetime import timedelta
+
+from m365_compliance.actions.labels import LabelReading
 from m365_compliance.actions.plan_json import plan_to_json
-from m365_compliance.actions.planner import build_plan
+from m365_compliance.actions.planner import build_plan as plan_with, deletion_targets
 from m365_compliance.config.demo import demo_config_text
 from m365_compliance.config.load import parse_config
-from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot, Staleness
 from m365_compliance.model import DriveItem, Library, RetentionLabelInfo
 from m365_compliance.rules.findings import Finding
 
@@ -28,7 +31,14 @@ def _item(drive, item_id, parent, *, folder=False, label=None, name=None):
                      is_root=parent is None, label=label)
 
 
-def _snapshot(*, record_in_old=False):
+def build_plan(findings, snapshot, config, now, *, labels=None, checked_at=NOW):
+    """The planner with every label as the hand-built snapshot carries it, read just now."""
+    every = [i for s in snapshot.scopes.values() for i in s.items.values()]
+    return plan_with(findings, snapshot, config, now, labels=labels or LabelReading.from_items(every),
+                     checked_at=checked_at)
+
+
+def _snapshot(*, record_in_old=False, stale=None, extra=()):
     rec = [_item(REC, "root", None, folder=True), _item(REC, "base", "root", folder=True, name="Søkere")]
     for unit in ("old", "kept", "hired", "young", "labelled"):
         label = RetentionLabelInfo("Søknad 12 mnd") if unit == "labelled" else None
@@ -38,10 +48,12 @@ def _snapshot(*, record_in_old=False):
                          if record_in_old and unit == "old" else None))
     cus = [_item(CUS, "root", None, folder=True), _item(CUS, "acme", "root", folder=True),
            _item(CUS, "offer", "acme"), _item(CUS, "invoice", "acme"), _item(CUS, "nota", "root", folder=True)]
+    rec.extend(extra)
 
     def scope(name, drive, items, base):
         return ScopeSnapshot.build(name, "https://x/sites/s", Library(drive, "site", "lib", "url"), base, 1,
-                                   {i.id: i for i in items}, {})
+                                   {i.id: i for i in items}, {}, picture_at=NOW - timedelta(hours=2),
+                                   stale=stale if name == "recruitment" else None)
 
     return Snapshot("run-7", NOW, "2022-07-04", {"recruitment": scope("recruitment", REC, rec, "base"),
                                                   "customers": scope("customers", CUS, cus, "root")},
@@ -91,7 +103,8 @@ def _by(plan, kind):
 
 
 def _skips(plan):
-    return {(s.subject.split("/")[1], s.code) for s in plan.skipped}
+    """(item, code) of each skip; a skip of a whole scope names its library."""
+    return {((s.subject.split("/") + [""])[1] or s.subject, s.code) for s in plan.skipped}
 
 
 def test_past_deadline_applicants_are_deleted_after_approval_with_their_content_as_precondition(plan):
@@ -111,9 +124,77 @@ def test_auto_approval_and_permanent_deletion_come_from_the_policy_file():
 def test_statutory_holds_and_record_labels_win_over_deletion():
     plan = build_plan(FINDINGS, _snapshot(record_in_old=True), _config(), NOW)
     assert "old" not in _by(plan, "delete_item") and "kept" not in _by(plan, "delete_item")
-    assert {("old", "record_label"), ("kept", "statutory_hold")} <= _skips(plan)
+    assert not {"old.cv", "kept.cv"} & set(_by(plan, "delete_item"))
+    assert {("old.cv", "record_label"), ("kept.cv", "statutory_hold"), ("old", "holds_protected"),
+            ("kept", "holds_protected")} <= _skips(plan)
     reason = next(s.reason for s in plan.skipped if s.code == "statutory_hold")
     assert "2030-12-31" in reason
+    record = next(s.reason for s in plan.skipped if s.code == "record_label")
+    assert "'Avtale record'" in record and "record" in record
+
+
+RECORD = RetentionLabelInfo("Avtale record", is_record=True, behavior="retainAsRecord", record_locked=False)
+SPLIT = (_item(REC, "old.letter", "old", name="Søknadsbrev.docx"), _item(REC, "old.refs", "old", folder=True),
+         _item(REC, "old.refs.a", "old.refs"), _item(REC, "old.certs", "old", folder=True),
+         _item(REC, "old.certs.rec", "old.certs", label=RECORD), _item(REC, "old.certs.b", "old.certs"))
+
+
+def test_a_folder_with_a_protected_item_is_deleted_in_its_unprotected_parts_only():
+    plan = build_plan(FINDINGS, _snapshot(extra=SPLIT), _config(), NOW)
+    deletions = _by(plan, "delete_item")
+    # The folder and the sub-folder holding the record stay; everything else goes, the largest whole subtrees.
+    assert not {"old", "old.certs", "old.certs.rec"} & set(deletions)
+    assert {"old.cv", "old.letter", "old.refs", "old.certs.b"} <= set(deletions)
+    assert "old.refs.a" not in deletions  # inside old.refs, which goes whole with it as precondition
+    assert deletions["old.refs"].expected_contents == (("old.refs.a", '"{old.refs.a},1"'),)
+    assert all(deletions[k].finding_ids == ("C2-old",) and deletions[k].approval_class == "applicant_deletion"
+               for k in ("old.cv", "old.letter", "old.refs", "old.certs.b"))
+    assert {("old.certs.rec", "record_label"), ("old", "holds_protected"), ("old.certs", "holds_protected")} \
+        <= _skips(plan)
+    assert "unlocked" in next(s.reason for s in plan.skipped if s.code == "record_label")
+
+
+def test_a_label_that_could_not_be_read_protects_like_a_record():
+    snapshot = _snapshot(extra=SPLIT[:3])
+    targets = deletion_targets(FINDINGS, snapshot)
+    assert {"old", "old.cv", "old.letter", "old.refs", "old.refs.a", "offer"} <= {i.id for i in targets}
+    read = {(i.drive_id, i.id): None for i in targets if i.id != "old.refs.a"}
+    labels = LabelReading(read, {(REC, "old.refs.a"): "503 after 3 retries"})
+    deletions = _by(build_plan(FINDINGS, snapshot, _config(), NOW, labels=labels), "delete_item")
+    assert {"old.cv", "old.letter", "offer"} <= set(deletions) and not {"old", "old.refs", "old.refs.a"} & set(deletions)
+    plan = build_plan(FINDINGS, snapshot, _config(), NOW, labels=labels)
+    unknown = next(s for s in plan.skipped if s.code == "label_unknown")
+    assert unknown.subject.endswith("/old.refs.a") and "503 after 3 retries" in unknown.reason
+    # A label never read at all (not among the targets) protects too: nothing unread is deleted.
+    nothing = build_plan(FINDINGS, snapshot, _config(), NOW, labels=LabelReading({(CUS, "offer"): None}))
+    assert set(_by(nothing, "delete_item")) == {"offer"}
+
+
+def test_no_action_is_planned_from_a_stale_or_old_picture():
+    stale = Staleness(NOW - timedelta(days=3), "resolve site and library: 403 accessDenied")
+    plan = build_plan(FINDINGS, _snapshot(stale=stale), _config(**{"remediation.remove_grants": ["C1"]}), NOW)
+    assert not [a for a in plan.actions if a.scope == "recruitment"]
+    assert {(REC, "stale_picture"), ("old", "stale_picture")} <= _skips(plan)  # the scope, and what was asked
+    assert "403 accessDenied" in next(s.reason for s in plan.skipped if s.code == "stale_picture")
+    assert "offer" in _by(plan, "delete_item")  # the customer scope was read: it is planned as usual
+    later = build_plan(FINDINGS, _snapshot(), _config(), NOW, checked_at=NOW + timedelta(hours=33))
+    assert "offer" in _by(later, "delete_item")  # 35 h old: within 36 h
+    late = build_plan(FINDINGS, _snapshot(), _config(), NOW, checked_at=NOW + timedelta(hours=39))
+    assert not late.actions and ("offer", "stale_picture") in _skips(late)
+    shorter = build_plan(FINDINGS, _snapshot(), _config(**{"limits.max_snapshot_age": "1h"}), NOW)
+    assert not shorter.actions
+
+
+def test_an_agreement_id_that_could_widen_the_event_query_is_never_an_asset_id():
+    hostile = "321-2017-002 OR ComplianceAssetID:* OR Path:*"
+    bad = _finding("C5-end", "c5.agreement-ended", "C5", "fail", "customers", "acme", due=date(2025, 9, 28),
+                   agreement=hostile, ended="2025-06-30", row="7")
+    plan = build_plan((*[f for f in FINDINGS if f.id != "C5-end"], bad), _snapshot(), _config(), NOW)
+    assert not _by(plan, "fire_retention_event") and ("acme", "bad_asset_id") in _skips(plan)
+    assert hostile not in plan_to_json(plan)
+    auto = build_plan(FINDINGS, _snapshot(), _config(**{"limits.auto_approve_retention_events": True}), NOW)
+    event = _by(auto, "fire_retention_event")["acme"]
+    assert not event.requires_approval and event.approval_class is None
 
 
 def test_hired_applicants_are_never_deleted_or_labelled(plan):
@@ -147,6 +228,7 @@ def test_contract_end_fires_an_event_with_the_agreement_as_asset_id(plan):
     events = _by(plan, "fire_retention_event")
     assert set(events) == {"acme"} and events["acme"].asset_id == "321-2019-002"
     assert events["acme"].event_date == date(2025, 6, 30) and events["acme"].event_type == "Kontraktslutt"
+    assert events["acme"].requires_approval and events["acme"].approval_class == "retention_event"
     assert ("nota", "no_asset_id") in _skips(plan)
     off = build_plan(FINDINGS, _snapshot(), _config(**{"retention.event_based": False}), NOW)
     assert not _by(off, "fire_retention_event")
@@ -164,8 +246,9 @@ def test_the_plan_is_deterministic_ordered_and_free_of_names(plan):
 
 def test_limits_are_evaluated_over_every_deletion_in_the_plan(plan):
     limits = {c.limit: c for c in plan.limits}
-    assert limits["max_deletions"].selected == 3 and limits["max_deletions"].population == 15  # non-root items
-    assert limits["max_deletion_share"].exceeded and plan.over_limits  # 3 of 15 > 10 %
+    # The population is what lies below the configured folders: 10 below Søkere, 4 below the customer root.
+    assert limits["max_deletions"].selected == 3 and limits["max_deletions"].population == 14
+    assert limits["max_deletion_share"].exceeded and plan.over_limits  # 3 of 14 > 10 %
     assert not limits["max_permission_removals"].exceeded
 
 

@@ -335,6 +335,13 @@ def test_wrong_type_names_key_value_and_what_is_allowed() -> None:
     ("limits", "max_deletions", -1, "limits.max_deletions"),
     ("limits", "max_deletion_share", 1.5, "limits.max_deletion_share"),
     ("limits", "recycle_bin", "yes", "limits.recycle_bin"),
+    ("limits", "max_snapshot_age", 36, "limits.max_snapshot_age"),  # a bare number: hours or days?
+    ("limits", "max_snapshot_age", "0h", "limits.max_snapshot_age"),
+    ("limits", "max_snapshot_age", "31d", "limits.max_snapshot_age"),
+    ("limits", "max_plan_age", "1 week", "limits.max_plan_age"),
+    ("limits", "auto_approve_retention_events", "yes", "limits.auto_approve_retention_events"),
+    ("retention", "asset_id_pattern", "[a-z", "retention.asset_id_pattern"),
+    ("retention", "asset_id_pattern", "[0-9]*", "retention.asset_id_pattern"),  # matches the empty value
     ("policy", "language", "no", "policy.language"),
     ("tenant", "tenant_id", "not-a-guid", "tenant.tenant_id"),
     ("tenant", "cloud", "germany", "tenant.cloud"),
@@ -355,6 +362,22 @@ def test_wrong_values_are_refused(section: str, key: str, value: Any, expected_k
     raw.setdefault(section, {})[key] = value
     error = error_of(raw)
     assert error.key == expected_key and f"`{expected_key}`" in str(error) and "expected " in str(error)
+
+
+def test_the_safety_limits_and_the_asset_id_pattern_are_read() -> None:
+    from datetime import timedelta
+
+    raw = minimal()
+    raw["limits"] = {"max_snapshot_age": "12h", "max_plan_age": "3d", "auto_approve_retention_events": True}
+    raw.setdefault("retention", {})["asset_id_pattern"] = "321-[0-9]{4}-[0-9]{3}"
+    config = build(raw)
+    assert config.limits.max_snapshot_age == timedelta(hours=12) and config.limits.max_plan_age == timedelta(days=3)
+    assert config.limits.auto_approve_retention_events
+    assert config.retention.valid_asset_id("321-2017-002") and not config.retention.valid_asset_id("321-2017-002x")
+    defaults = build(minimal())
+    assert defaults.limits.max_snapshot_age == timedelta(hours=36) and defaults.limits.max_plan_age == timedelta(days=7)
+    assert not defaults.limits.auto_approve_retention_events
+    assert not defaults.retention.valid_asset_id("321 OR ComplianceAssetID:*") and not defaults.retention.valid_asset_id("")
 
 
 def test_unknown_key_is_named_with_the_allowed_keys_and_a_suggestion() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from moved_store import move_to
 
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.config.demo import write_demo_config
@@ -52,7 +53,7 @@ class World:
                                         + (["--now", self.now] if _takes_now(words) else []))
         assert "Traceback" not in result.output, result.output
         if ok:
-            assert result.exit_code == 0, result.output
+            assert result.exit_code == 0, result.output or repr(result.exception)
         return result
 
     def open(self, email: str, kind: str, *, name: str | None = None, received: str | None = None) -> str:
@@ -81,6 +82,9 @@ def _takes_now(words: list[str]) -> bool:
 
 
 def world_from(demo: DemoTenant, server: SandboxServer, pristine: Path, where: Path) -> World:
+    """A copy of the pristine store for the same demo tenant, now served at ``server``'s address: the copy is
+    moved to that origin (a store refuses any origin but its own, docs/safety.md)."""
     shutil.copy(pristine, where / STATE)
+    move_to(where / STATE, server.base_url)
     write_demo_config(where / "policy.toml", graph_url=server.base_url, state_path=STATE)
     return World(demo, server, where, where / "policy.toml")

@@ -87,7 +87,7 @@ async def test_fire_retention_event(gateway: GraphGateway, world: World) -> None
                                                   asset_ids=("4815", "4816"), trigger_at=when)
     (event,) = world.tenant.retention_events
     assert event.id == event_id and event.event_type_id == "contract-end" and event.trigger_at == when
-    assert event.queries == (("files", "ComplianceAssetID:4815"), ("files", "ComplianceAssetID:4816"))
+    assert event.queries == (("files", "ComplianceAssetID:\"4815\""), ("files", "ComplianceAssetID:\"4816\""))
 
 
 async def test_retention_events_need_records_management(gateway: GraphGateway, world: World) -> None:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moved_store import move_to
+
 from m365_compliance.actions.plan_json import read_plan
 from m365_compliance.actions.plan_model import Plan
 from m365_compliance.config.demo import write_demo_config
@@ -40,7 +42,7 @@ CLI = (sys.executable, "-m", "m365_compliance")
 #: The demo policy made to act (as tests/actions/test_demo_cycle.py does): grants removed, limits widened.
 ACTING = (("remove_grants = []", 'remove_grants = ["C1", "C3"]'), ("max_deletion_share = 0.10", "max_deletion_share = 0.5"),
           ("max_deletions = 50", "max_deletions = 200"))
-APPROVED_CLASSES = ("customer_disposal", "applicant_deletion")
+APPROVED_CLASSES = ("customer_disposal", "applicant_deletion", "retention_event")
 TIMEOUT = 120
 
 
@@ -231,6 +233,7 @@ def _apply(prepared: PreparedApply, workdir: Path, *, kill_at: int | None) -> Cr
     with SandboxServer(demo.tenant) as server:
         (workdir / "policy.toml").write_text(prepared.policy_text.replace(prepared.graph_url, server.base_url),
                                              encoding="utf-8")
+        move_to(workdir / "state.sqlite", server.base_url)
         switch = KillSwitch(server, writes=True)
         if kill_at is None:
             check.killed = True

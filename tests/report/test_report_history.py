@@ -45,8 +45,8 @@ def history(tmp_path_factory):
                       .replace("max_deletions = 50", "max_deletions = 200"), encoding="utf-8")
     config = load_config(policy)
     port = int(config.tenant.graph_url.rsplit(":", 1)[1].split("/")[0])
-    plan_from_config(config, tmp / "plan.json", now=t.clock)  # night 2: a plan (and its evaluation) ...
     with SandboxServer(t, port=port):
+        asyncio.run(plan_from_config(config, tmp / "plan.json", now=t.clock))  # night 2: a plan (and its evaluation)
         asyncio.run(apply_from_config(config, tmp / "plan.json", execute=False, now=t.clock, actor="nightly"))
         # ... rehearsed; then before night 3 a guest grant is removed and an applicant folder shared with anyone.
         guest = next(s for s in m.stray if s.scope == "recruitment" and s.kind == "guest")

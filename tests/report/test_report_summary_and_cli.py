@@ -46,7 +46,7 @@ def test_markdown_is_short_has_the_figures_and_never_names(demo_state):
     assert int(cells[2]) == sum(f.control == "C2" and f.severity == "high" and f.status == "fail" for f in findings)
     assert int(cells[5]) == sum(f.control == "C2" and f.status == "warn" for f in findings)
     assert "> [!CAUTION]" in md and "No requests registered." in md
-    assert "Overdue: 31 items" in md
+    assert "Overdue: 28 items" in md
 
 
 @pytest.fixture(scope="module")

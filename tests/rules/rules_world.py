@@ -66,7 +66,7 @@ def grant(pid: str, *who: Principal, link: LinkScope | None = None, expires: dat
 def row(customer: str, *, start: object = "2024-01-01", end: object = None, contacts: Iterable[str] = (),
         **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"id": f"row-{customer}", "Title": customer, "Mappe": customer, "Startdato": start,
-                            "AvtaleId": f"A-{customer}", "Kontaktpersoner": [{"Email": c} for c in contacts],
+                            "AvtaleId": f"A-{customer.replace(' ', '-')}", "Kontaktpersoner": [{"Email": c} for c in contacts],
                             "Databehandleravtale": f"DBA-{customer}", "SlettingEtterDager": 30,
                             "LagretEtterAvtale": False}
     if end is not None:

@@ -101,7 +101,16 @@ def test_ended_agreements_disposal_and_statutory_holds(demo):
     assert statuses[next(c.folder_id for c in manifest.customers if c.ended == today - timedelta(1))][0] == "warn"
 
     created = {i.id: i.created.astimezone(demo.tz).date() for i in customers.items.values() if i.created}
-    held = {item_id: keep_until(created[item_id], cls) for item_id, cls in manifest.statutory.items()}
+    own = {item_id: keep_until(created[item_id], cls) for item_id, cls in manifest.statutory.items()}
+    # An agreement is held at least as long as the latest primary documentation in its customer folder (C6).
+    folder_of = {i.id: u.id for u in customers.units() for i in customers.descendants(u.id)}
+    primary = {}
+    for item_id, cls in manifest.statutory.items():
+        if cls == "primary":
+            primary[folder_of[item_id]] = max(primary.get(folder_of[item_id], own[item_id]), own[item_id])
+    held = {item_id: max(own[item_id], primary.get(folder_of[item_id], own[item_id])) if cls == "secondary"
+            else own[item_id] for item_id, cls in manifest.statutory.items()}
+    assert any(held[i] > own[i] for i in held)  # some agreement is held longer than its own date says
     kept = {f.item_id: f.keep_until for f in findings if f.rule_id == "c6.statutory-hold"}
     assert kept == {i: until for i, until in held.items() if until >= today}
     assert all("because bokføringsloven § 13" in f.message for f in findings if f.rule_id == "c6.statutory-hold")

@@ -49,7 +49,7 @@ def test_an_end_before_the_start_and_csv_text_cells():
 
 
 def test_duplicate_rows_by_folder_or_agreement_id_flag_the_later_row():
-    rows = [row("Kunde AS"), {**row("Kunde AS"), "id": "row-2"}, {**row("Annen AS"), "AvtaleId": "A-Kunde AS"}]
+    rows = [row("Kunde AS"), {**row("Kunde AS"), "id": "row-2"}, {**row("Annen AS"), "AvtaleId": "A-Kunde-AS"}]
     findings = run(snapshot(None, cus_items=[item("Kunde AS", "kroot"), item("Annen AS", "kroot")], rows=rows))
     assert {(dict(f.evidence)["row"], dict(f.evidence)["duplicateOf"]) for f in of(findings, "c4.duplicate-row")} == \
         {("row-2", "row-Kunde AS"), ("row-Annen AS", "row-Kunde AS")}
@@ -95,3 +95,13 @@ def test_a_file_beside_the_customer_folders_belongs_to_no_agreement():
                                              file("inne.docx", "Kunde AS")], rows=[row("Kunde AS")]))
     assert [(f.item_id, f.title) for f in of(findings, "c4.unregistered-folder")] == \
         [("løs.docx", "Customer file outside any customer folder")]
+
+
+def test_an_agreement_id_a_query_language_could_read_as_more_is_an_invalid_row():
+    hostile = "321-2017-002 OR ComplianceAssetID:* OR Path:*"
+    rows = [{**row("Kunde AS"), "AvtaleId": hostile}, {**row("Annen AS"), "AvtaleId": '321"2017'}]
+    findings = run(snapshot(None, cus_items=[item("Kunde AS", "kroot"), item("Annen AS", "kroot")], rows=rows))
+    invalid = {dict(f.evidence)["row"]: f for f in of(findings, "c4.invalid-row")}
+    assert set(invalid) == {"row-Kunde AS", "row-Annen AS"}
+    assert "AvtaleId is not a valid agreement id" in invalid["row-Kunde AS"].message
+    assert hostile not in invalid["row-Kunde AS"].message  # the cell itself is not repeated

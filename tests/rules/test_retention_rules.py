@@ -128,9 +128,11 @@ def test_an_unreadable_end_date_is_not_evaluated_and_nothing_is_due():
 def test_fiscal_year_edges_and_half_years():
     december = file("Faktura A.pdf", "Kunde AS", created=datetime(2024, 12, 31, 22, 30, tzinfo=UTC))  # 23:30 Oslo
     january = file("Faktura B.pdf", "Kunde AS", created=datetime(2024, 12, 31, 23, 30, tzinfo=UTC))  # 1 Jan in Oslo
-    contract = file("Kontrakt.pdf", "Kunde AS", created=datetime(2024, 3, 1, tzinfo=UTC))
+    # The contract lies in a folder without primary documentation, so only its own half years count (C6 follows).
+    contract = file("Kontrakt.pdf", "Annen AS", created=datetime(2024, 3, 1, tzinfo=UTC))
     voucher = file("bilag-17.pdf", "bilag", created=datetime(2024, 3, 1, tzinfo=UTC))
-    findings = run(customer(None, december, january, contract, item("bilag", "Kunde AS", name="Bilag"), voucher))
+    findings = run(customer(None, december, january, item("Annen AS", "kroot"), contract,
+                            item("bilag", "Kunde AS", name="Bilag"), voucher))
     kept = {f.item_id: (f.keep_until, dict(f.evidence)["class"]) for f in of(findings, KEPT)}
     assert kept == {"Faktura A.pdf": (date(2029, 12, 31), "primary"), "Faktura B.pdf": (date(2030, 12, 31), "primary"),
                     "Kontrakt.pdf": (date(2028, 6, 30), "secondary"),  # 31 Dec 2024 + 3 years 6 months

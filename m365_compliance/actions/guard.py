@@ -1,0 +1,172 @@
+"""What apply trusts, and what it recomputes: nothing in a plan file decides safety (docs/safety.md).
+
+A plan file is input a person can edit. Apply therefore accepts only a plan whose exact content a
+planner (``plan``, or a data-subject erasure) recorded in this state store, for this tenant, not
+longer ago than ``limits.max_plan_age``. What decides safety is derived again, at apply time, from
+the policy file and the store — never read back from the plan:
+
+* whether an action needs approval, and of which class (the policy's auto-approvals, the scope);
+* recycle bin or permanent deletion (``limits.recycle_bin``);
+* the population the share limit is measured against (the items below the configured scope folders
+  in the newest inventory);
+* whether the reason still holds: right before a destructive action, the finding that justified
+  it must still be open in the newest evaluation of the newest inventory (an agreement renewed, an
+  applicant marked hired, an item moved out of scope, a new statutory hold → the action is skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from m365_compliance.actions.journal import Journal, StoredPlan
+from m365_compliance.actions.plan_json import plan_to_json
+from m365_compliance.actions.plan_model import DELETE, FIRE_EVENT, REMOVE_PERMISSION, Action, ApprovalClass, Plan
+from m365_compliance.actions.planner import AGREEMENT_ENDED, HIRED_APPLICANT, STATUTORY_HOLD
+from m365_compliance.config.schema import Config
+from m365_compliance.errors import PlanError
+from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.rules.findings import Finding
+from m365_compliance.state.store import StateStore, utc_now
+
+DESTRUCTIVE = (DELETE, FIRE_EVENT, REMOVE_PERMISSION)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSafety:
+    """How an action may be taken, as the policy file says now."""
+
+    requires_approval: bool
+    approval_class: ApprovalClass | None
+    permanent: bool = False
+
+
+@dataclass(frozen=True)
+class Current:
+    """The newest evaluation of the newest inventory: what a destructive action's reason is checked against."""
+
+    evaluation_id: str
+    snapshot: Snapshot
+    findings: Mapping[str, Finding]
+    today: date  # the policy's date at apply time
+    hired_units: frozenset[str] = frozenset()  # applicant folders marked hired
+    holds: Mapping[str, date] = field(default_factory=dict)  # item id → kept by bookkeeping law until
+
+    @staticmethod
+    def of(evaluation_id: str, snapshot: Snapshot, findings: Iterable[Finding], today: date) -> Current:
+        by_id = {f.id: f for f in findings}
+        hired = frozenset(f.item_id for f in by_id.values() if f.rule_id == HIRED_APPLICANT and f.item_id)
+        holds = {f.item_id: f.keep_until for f in by_id.values() if f.rule_id == STATUTORY_HOLD and f.item_id
+                 and f.keep_until is not None and f.keep_until >= today}
+        return Current(evaluation_id, snapshot, by_id, today, hired, holds)
+
+
+def current_evaluation(store: StateStore, config: Config, now: datetime) -> Current:
+    """The newest inventory and its newest evaluation under this policy version (evaluated here, not stored,
+    when there is none yet: the rules are pure and offline)."""
+    from m365_compliance.inventory.snapshot_load import load_snapshot
+    from m365_compliance.inventory.spec import inventory_spec
+    from m365_compliance.rules.dates import local_date
+    from m365_compliance.rules.registry import evaluate
+    from m365_compliance.state.findings_repo import FindingsRepository
+
+    snapshot = load_snapshot(store, inventory_spec(config))
+    today = local_date(now, config.retention.timezone)
+    repo = FindingsRepository(store)
+    for evaluation in reversed(repo.evaluations()):
+        if evaluation.snapshot_run_id == snapshot.run_id and evaluation.policy_version == config.policy_version:
+            return Current.of(evaluation.id, snapshot, repo.findings_of(evaluation.id), today)
+    return Current.of(f"of inventory {snapshot.run_id}", snapshot, evaluate(snapshot, config, now), today)
+
+
+def trusted_plan(store: StateStore, plan: Plan, config: Config, *, wall_now: datetime | None = None,
+                 check_age: bool = True) -> StoredPlan:
+    """The plan's record, when a planner made exactly this plan in this store for this tenant, recently enough."""
+    stored = Journal(store).stored_plan(plan.id)
+    if stored is None or stored.made_by is None:
+        raise PlanError(f"Plan {plan.id} was not made by `m365-compliance plan` with this state store, so it is "
+                        "refused: a plan file is applied only as its planner recorded it.",
+                        hint="Make the plan with `m365-compliance plan --config POLICY` (the state store keeps it), "
+                             "then approve and apply that file.")
+    if stored.body != plan_to_json(plan):
+        raise PlanError(f"The plan file differs from plan {plan.id} as `m365-compliance plan` recorded it, so it "
+                        "is refused.", hint="Apply the file the planner wrote, unchanged; make a new plan to change it.")
+    if plan.tenant_id != config.tenant.tenant_id:
+        raise PlanError(f"Plan {plan.id} was made for tenant {plan.tenant_id or '(none)'}, but the policy file names "
+                        f"tenant {config.tenant.tenant_id}.", hint="Apply a plan with the policy file of its tenant.")
+    if plan.policy_version != config.policy_version:
+        raise PlanError(f"The plan was made under policy version {plan.policy_version}, the policy file now says "
+                        f"{config.policy_version}.", hint="Make a new plan under the policy in force and have it "
+                                                          "approved.")
+    age = (wall_now or utc_now()) - stored.recorded_at
+    if check_age and age > config.limits.max_plan_age:
+        raise PlanError(f"Plan {plan.id} was made {age.days} day(s) {age.seconds // 3600} hour(s) ago, longer than "
+                        f"limits.max_plan_age allows: the tenant has moved on since.",
+                        hint="Make a new plan from a fresh inventory and have it approved.")
+    return stored
+
+
+def action_safety(action: Action, made_by: str, config: Config) -> ActionSafety:
+    """Approval and deletion mode from the policy file now; the plan's own fields are not read."""
+    limits = config.limits
+    if action.kind == DELETE:
+        permanent = not limits.recycle_bin
+        if made_by == "dsar_erasure":
+            return ActionSafety(True, "dsar_erasure", permanent)
+        if action.scope == "recruitment":
+            auto = limits.auto_approve_applicant_deletions
+            return ActionSafety(not auto, "applicant_deletion", permanent)
+        if action.scope == "customers":
+            return ActionSafety(True, "customer_disposal", permanent)
+        return ActionSafety(True, None, permanent)  # no class covers it: only an approval naming the action
+    if action.kind == FIRE_EVENT:
+        auto = limits.auto_approve_retention_events
+        return ActionSafety(not auto, None if auto else "retention_event")
+    return ActionSafety(False, None)
+
+
+def reason_gone(action: Action, made_by: str, current: Current) -> str | None:
+    """Why a destructive action's reason no longer holds in ``current``; None when it still does."""
+    if action.kind not in DESTRUCTIVE:
+        return None
+    if made_by == "dsar_erasure":
+        return _vetoed(action, current)
+    for finding_id in action.finding_ids:
+        finding = current.findings.get(finding_id)
+        if finding is None:
+            return (f"finding {finding_id} is not in the newest evaluation ({current.evaluation_id}): what justified "
+                    "the action is gone (fixed, renewed, moved out of scope)")
+        wanted = ("fail", "warn") if finding.rule_id == AGREEMENT_ENDED else ("fail",)
+        if finding.status not in wanted:
+            stale = dict(finding.evidence).get("staleSince")
+            why = f"its scope could not be read by the newest inventory (stale since {stale})" if stale else \
+                f"it is now '{finding.status}'"
+            return f"finding {finding_id} no longer asks for it in evaluation {current.evaluation_id}: {why}"
+        if action.kind == FIRE_EVENT:
+            evidence = dict(finding.evidence)
+            if evidence.get("agreement") != action.asset_id or evidence.get("ended") != _day(action.event_date):
+                return (f"the register now says agreement {evidence.get('agreement')} ended {evidence.get('ended')}, "
+                        f"not {action.asset_id} on {_day(action.event_date)}")
+    return _vetoed(action, current)
+
+
+def _vetoed(action: Action, current: Current) -> str | None:
+    """A deletion the newest evaluation now forbids: a hired applicant, or a statutory hold in what it removes."""
+    if action.kind != DELETE:
+        return None
+    scope = next((s for s in current.snapshot.scopes.values() if s.library.id == action.drive_id), None)
+    item = scope.items.get(action.item_id) if scope is not None else None
+    if scope is None or item is None:
+        return f"item {action.item_id} is not in the newest inventory's scopes (moved out of scope, or gone)"
+    unit = scope.unit_of(item)
+    if unit is not None and unit.id in current.hired_units:
+        return f"the applicant of folder {unit.id} is now marked hired"
+    for node in (item, *scope.descendants(item.id)):
+        if node.id in current.holds:
+            return f"item {node.id} is now kept by bookkeeping law until {current.holds[node.id].isoformat()}"
+    return None
+
+
+def _day(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
