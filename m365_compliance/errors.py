@@ -3,7 +3,10 @@
 ComplianceError
 ├── ConfigError          a policy file that does not validate (names key, value, what is allowed)
 ├── StateError           the state store cannot be opened, read or written
-│   └── StoreLocked      another command holds the store's writer lock (names its pid, host, command)
+│   ├── StoreLocked      another command holds the store's writer lock (names its pid, host, command)
+│   ├── StoreFull        the disk holding the store is full (the store is intact: the change was rolled back)
+│   └── StoreNotWritable the store or its folder may not be written (read-only folder, permissions)
+├── OutputError          a file or folder a command writes cannot be (a path through a file, no permission, full)
 ├── GraphError           Microsoft Graph refused or failed (see m365_compliance.graph.errors)
 ├── InventoryError       an inventory could not run at all (a partial failure is a gap, not this)
 ├── PlanError            a plan file that cannot be applied (unreadable, edited, other policy version)
@@ -70,6 +73,31 @@ class StoreLocked(StateError):
         self.command = command
         self.since = since
         self.heartbeat = heartbeat
+
+
+class StoreFull(StateError):
+    """SQLite answered SQLITE_FULL: the disk (or quota) is full. SQLite rolled the unfinished change back, so
+    the store is as the last finished step left it; told apart from a damaged store so nobody throws it away."""
+
+    default_hint = "Free space on that disk and run the command again; the state store itself is intact."
+
+
+class StoreNotWritable(StateError):
+    """The store or its folder may not be written by this user (read-only folder or file, permissions)."""
+
+    default_hint = ("Make the state folder and the store writable by the user running m365-compliance "
+                    "(e.g. chmod u+w), or set [state] path to a folder it may write.")
+
+
+class OutputError(ComplianceError):
+    """A file or folder a command writes cannot be: a folder in its path is a file, the folder may not be
+    written, the disk is full. ``path`` is what was being written; the message says which part is wrong."""
+
+    default_hint = "Choose another path, or fix the one named, and run the command again."
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
 
 
 class InventoryError(ComplianceError):

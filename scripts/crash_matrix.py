@@ -38,30 +38,35 @@ def _row(phase: str, checks: list[CrashCheck]) -> tuple[str, ...]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--inventory-step", type=int, default=5)
+    parser.add_argument("--inventory-step", type=int, default=1)
     parser.add_argument("--apply-step", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="crash-matrix-") as scratch:
         root = Path(scratch)
         (root / "measure").mkdir()
-        requests = inventory_requests(root / "measure")
-        inventory = []
-        for n in range(1, requests + 1, args.inventory_step):
-            (root / f"inventory-{n}").mkdir()
-            inventory.append(inventory_crash(root / f"inventory-{n}", n))
+        inventory, incremental, counts = [], [], {}
+        for night, checks in (("first", inventory), ("incremental", incremental)):
+            (root / f"measure-{night}").mkdir()
+            requests = len(inventory_requests(root / f"measure-{night}", incremental=night == "incremental"))
+            counts[night] = requests
+            for n in range(1, requests + 1, args.inventory_step):
+                (root / f"{night}-{n}").mkdir()
+                checks.append(inventory_crash(root / f"{night}-{n}", n, incremental=night == "incremental"))
         prepared = prepare_apply(root / "apply")
         applied = [apply_crash(prepared, root / f"apply-{k}", k) for k in range(1, prepared.writes + 1, args.apply_step)]
-    print(f"Inventory: {requests} Graph requests, killed at requests "
-          f"{', '.join(str(c.kill_at) for c in inventory)}; snapshot equal to the tenant's ground truth after "
-          f"{sum(bool(c.snapshot_matches) for c in inventory)} of {len(inventory)} reruns.")
+    for night, checks in (("first", inventory), ("incremental", incremental)):
+        print(f"Inventory, {night} night: {counts[night]} Graph requests, killed at requests "
+              f"{', '.join(str(c.kill_at) for c in checks)}; snapshot equal to the tenant's ground truth after "
+              f"{sum(bool(c.snapshot_matches) for c in checks)} of {len(checks)} reruns.")
     print(f"Apply: {len(prepared.plan.actions)} actions, {prepared.writes} writes, killed after writes "
           f"{applied[0].kill_at}–{applied[-1].kill_at} (every {args.apply_step}).\n")
-    rows = [HEADER, _row("inventory", inventory), _row("apply --execute", applied)]
+    rows = [HEADER, _row("inventory (first night)", inventory), _row("inventory (incremental night)", incremental),
+            _row("apply --execute", applied)]
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "|".join("---" for _ in HEADER) + "|")
     for row in rows[1:]:
         print("| " + " | ".join(row) + " |")
-    failed = [c for c in inventory + applied if not c.clean]
+    failed = [c for c in inventory + incremental + applied if not c.clean]
     for check in failed:
         print(f"NOT CLEAN: {check}")
     return 1 if failed else 0

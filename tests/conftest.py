@@ -28,3 +28,12 @@ def server(tenant: Tenant) -> Iterator[SandboxServer]:
 def store(tmp_path) -> Iterator[StateStore]:
     with StateStore(tmp_path / "state.sqlite") as opened:
         yield opened
+
+
+@pytest.fixture
+def night(tmp_path):
+    """A first night of the 321 demo tenant to attack (``night.Night``: its store, policy file and plan, and the
+    tenant served again at the same address)."""
+    from night import first_night
+
+    return first_night(tmp_path / "night")

@@ -144,6 +144,10 @@ def read_approval_file(path: Path) -> list[Approval]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ApprovalError(f"Cannot read {path.name}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ApprovalError(f"{path.name} is not UTF-8 text.", hint="Write approvals.toml as UTF-8 TOML.") from exc
+    except RecursionError:
+        raise ApprovalError(f"{path.name} is nested deeper than any approvals file is.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ApprovalError(f"{path.name} is not valid TOML: {exc}.") from exc
     plan_id = data.get("plan")

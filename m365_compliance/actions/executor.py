@@ -25,17 +25,18 @@ from datetime import datetime
 
 from m365_compliance.actions.approvals import approved_action_ids
 from m365_compliance.actions.dry_run import ActionGateway, ReadOnlyGateway, WriteRefused
-from m365_compliance.actions.guard import ActionSafety, Current, action_safety, current_evaluation, reason_gone, \
-    trusted_plan
+from m365_compliance.actions.guard import ActionSafety, Current, action_safety, current_evaluation, erasure_cover, \
+    reason_gone, trusted_plan
 from m365_compliance.actions.journal import Entry, Journal, Mode
 from m365_compliance.actions.limits import enforce_limits, evaluate_limits
 from m365_compliance.actions.outcomes import Outcome, already, skipped
 from m365_compliance.actions.plan_model import DELETE, FIRE_EVENT, Action, Plan
 from m365_compliance.actions.steps import PermissionReader, event_description, intent, run_step
 from m365_compliance.config.schema import Config
+from m365_compliance.clock import refuse_future_execution
 from m365_compliance.errors import LimitExceeded
 from m365_compliance.graph.errors import AuthenticationError, GraphError
-from m365_compliance.state.store import StateStore, to_text
+from m365_compliance.state.store import StateStore, to_text, utc_now
 
 log = logging.getLogger(__name__)
 OutcomeHook = Callable[[Action, Outcome], None]
@@ -72,14 +73,19 @@ async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, e
             version, or is older than ``limits.max_plan_age``.
         LimitExceeded: the actions this run would execute cross a limit; nothing was written.
     """
+    wall_now = wall_now or utc_now()
+    if execute:
+        refuse_future_execution(now, wall_now)
     made_by = trusted_plan(store, plan, config, wall_now=wall_now).made_by or ""
-    current = current or current_evaluation(store, config, now)
+    current = current or current_evaluation(store, config, now, wall_now=wall_now)
+    cover = erasure_cover(store, plan.actions[0].finding_ids[0], current.snapshot) \
+        if made_by == "dsar_erasure" and plan.actions and plan.actions[0].finding_ids else None
     safety = {a.action_id: action_safety(a, made_by, config) for a in plan.actions}
     mode: Mode = "execute" if execute else "dry_run"
     journal = Journal(store)
     approved = approved_action_ids(store, plan, {k: v.approval_class for k, v in safety.items()})
     runnable = [a for a in plan.actions if not safety[a.action_id].requires_approval or a.action_id in approved]
-    checks = evaluate_limits(runnable, current.snapshot.population(), config.limits)
+    checks = evaluate_limits(runnable, current.snapshot.populations(), config.limits)
     run_id = store.start_run("apply", plan.policy_version)
     journal.append(Entry("apply_started", plan.id, run_id=run_id, mode=mode, actor=actor,
                          policy_version=plan.policy_version, result="started",
@@ -93,7 +99,7 @@ async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, e
         store.finish_run(run_id, "stopped", {"plan": plan.id, "mode": mode, "limit": stop.limit})
         raise
     run = _Run(plan, gateway if execute else ReadOnlyGateway(gateway), journal, run_id, mode, actor, approved,
-               on_outcome, _Checks(made_by, safety, current, config))
+               on_outcome, _Checks(made_by, safety, current, config, cover))
     try:
         outcomes, settled = await run.all()
     except Exception as error:  # journaled, then raised unchanged
@@ -118,13 +124,14 @@ class _Checks:
     safety: dict[str, ActionSafety]
     current: Current
     config: Config
+    cover: frozenset[str] | str | None = None  # a data-subject erasure: what its case still covers
 
     def refusal(self, action: Action) -> Outcome | None:
         """A final skip when the action may not be taken any more: its reason is gone, or its asset id is bad."""
         if action.kind == FIRE_EVENT and not self.config.retention.valid_asset_id(action.asset_id):
             return skipped(action.action_id, "bad_asset_id", "The event's asset id does not fit "
                            "retention.asset_id_pattern: it never goes into an event's query.")
-        gone = reason_gone(action, self.made_by, self.current)
+        gone = reason_gone(action, self.made_by, self.current, self.cover)
         if gone is not None:
             return skipped(action.action_id, "reason_gone", f"The reason no longer holds: {gone}.")
         return None

@@ -27,6 +27,7 @@ from m365_compliance.actions.planner import AGREEMENT_ENDED, HIRED_APPLICANT, ST
 from m365_compliance.config.schema import Config
 from m365_compliance.errors import PlanError
 from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.rules.agreement_register import asset_key
 from m365_compliance.rules.findings import Finding
 from m365_compliance.state.store import StateStore, utc_now
 
@@ -44,7 +45,8 @@ class ActionSafety:
 
 @dataclass(frozen=True)
 class Current:
-    """The newest evaluation of the newest inventory: what a destructive action's reason is checked against."""
+    """What a destructive action's reason is checked against: the newest inventory, evaluated at apply time with
+    the policy file in force — never an evaluation stored earlier, which another policy file or ``--now`` made."""
 
     evaluation_id: str
     snapshot: Snapshot
@@ -52,32 +54,50 @@ class Current:
     today: date  # the policy's date at apply time
     hired_units: frozenset[str] = frozenset()  # applicant folders marked hired
     holds: Mapping[str, date] = field(default_factory=dict)  # item id → kept by bookkeeping law until
+    unusable: Mapping[str, str] = field(default_factory=dict)  # scope → why its picture may not be acted on
+    ambiguous_asset_ids: frozenset[str] = frozenset()  # ids an event would share with another register row
 
     @staticmethod
-    def of(evaluation_id: str, snapshot: Snapshot, findings: Iterable[Finding], today: date) -> Current:
+    def of(evaluation_id: str, snapshot: Snapshot, findings: Iterable[Finding], today: date, *,
+           unusable: Mapping[str, str] | None = None, ambiguous: frozenset[str] = frozenset()) -> Current:
         by_id = {f.id: f for f in findings}
         hired = frozenset(f.item_id for f in by_id.values() if f.rule_id == HIRED_APPLICANT and f.item_id)
         holds = {f.item_id: f.keep_until for f in by_id.values() if f.rule_id == STATUTORY_HOLD and f.item_id
                  and f.keep_until is not None and f.keep_until >= today}
-        return Current(evaluation_id, snapshot, by_id, today, hired, holds)
+        return Current(evaluation_id, snapshot, by_id, today, hired, holds, dict(unusable or {}), ambiguous)
 
 
-def current_evaluation(store: StateStore, config: Config, now: datetime) -> Current:
-    """The newest inventory and its newest evaluation under this policy version (evaluated here, not stored,
-    when there is none yet: the rules are pure and offline)."""
+def current_evaluation(store: StateStore, config: Config, now: datetime, *, wall_now: datetime) -> Current:
+    """The newest inventory evaluated now, in memory, with this policy file (the rules are pure and offline)."""
+    from m365_compliance.actions.planner import picture_problem
     from m365_compliance.inventory.snapshot_load import load_snapshot
     from m365_compliance.inventory.spec import inventory_spec
+    from m365_compliance.rules.agreement_register import read_register
     from m365_compliance.rules.dates import local_date
     from m365_compliance.rules.registry import evaluate
-    from m365_compliance.state.findings_repo import FindingsRepository
 
     snapshot = load_snapshot(store, inventory_spec(config))
-    today = local_date(now, config.retention.timezone)
-    repo = FindingsRepository(store)
-    for evaluation in reversed(repo.evaluations()):
-        if evaluation.snapshot_run_id == snapshot.run_id and evaluation.policy_version == config.policy_version:
-            return Current.of(evaluation.id, snapshot, repo.findings_of(evaluation.id), today)
-    return Current.of(f"of inventory {snapshot.run_id}", snapshot, evaluate(snapshot, config, now), today)
+    unusable = {name: why for name, scope in snapshot.scopes.items()
+                if (why := picture_problem(scope, config, wall_now)) is not None}
+    return Current.of(f"of inventory {snapshot.run_id} at apply time", snapshot, evaluate(snapshot, config, now),
+                      local_date(now, config.retention.timezone), unusable=unusable,
+                      ambiguous=read_register(snapshot, config).ambiguous_ids())
+
+
+def erasure_cover(store: StateStore, case_id: str, snapshot: Snapshot) -> frozenset[str] | str:
+    """The items a data-subject erasure may still delete: what the case's actionable matches cover now (a match
+    rejected after the plan was made covers nothing); or why none (the case is closed)."""
+    from m365_compliance.dsar.repository import CaseRepository
+
+    repo = CaseRepository(store)
+    if repo.get(case_id).closed:
+        return f"case {case_id} is closed"
+    matched = {m.item_id for m in repo.matches(case_id) if m.actionable}
+    covered = set(matched)
+    for scope in snapshot.scopes.values():
+        for item_id in matched & scope.items.keys():
+            covered.update(d.id for d in scope.descendants(item_id))
+    return frozenset(covered)
 
 
 def trusted_plan(store: StateStore, plan: Plan, config: Config, *, wall_now: datetime | None = None,
@@ -126,17 +146,26 @@ def action_safety(action: Action, made_by: str, config: Config) -> ActionSafety:
     return ActionSafety(False, None)
 
 
-def reason_gone(action: Action, made_by: str, current: Current) -> str | None:
-    """Why a destructive action's reason no longer holds in ``current``; None when it still does."""
+def reason_gone(action: Action, made_by: str, current: Current, cover: frozenset[str] | str | None = None) -> str | None:
+    """Why a destructive action's reason no longer holds in ``current``; None when it still does.
+    ``cover``: for a data-subject erasure, what the case still covers (:func:`erasure_cover`)."""
     if action.kind not in DESTRUCTIVE:
         return None
+    if action.scope in current.unusable:
+        return current.unusable[action.scope or ""]
     if made_by == "dsar_erasure":
+        if isinstance(cover, str):
+            return cover
+        if cover is not None and action.item_id not in cover:
+            return f"no confirmed or exact match of the case covers item {action.item_id} any more (rejected?)"
         return _vetoed(action, current)
     for finding_id in action.finding_ids:
         finding = current.findings.get(finding_id)
         if finding is None:
             return (f"finding {finding_id} is not in the newest evaluation ({current.evaluation_id}): what justified "
                     "the action is gone (fixed, renewed, moved out of scope)")
+        if not _about(finding, action, current.snapshot):
+            return f"finding {finding_id} is about item {finding.item_id}, not item {action.item_id}"
         wanted = ("fail", "warn") if finding.rule_id == AGREEMENT_ENDED else ("fail",)
         if finding.status not in wanted:
             stale = dict(finding.evidence).get("staleSince")
@@ -148,7 +177,19 @@ def reason_gone(action: Action, made_by: str, current: Current) -> str | None:
             if evidence.get("agreement") != action.asset_id or evidence.get("ended") != _day(action.event_date):
                 return (f"the register now says agreement {evidence.get('agreement')} ended {evidence.get('ended')}, "
                         f"not {action.asset_id} on {_day(action.event_date)}")
+            if asset_key(action.asset_id) in current.ambiguous_asset_ids:
+                return f"agreement id {action.asset_id} is now also (part of) another register row's id"
     return _vetoed(action, current)
+
+
+def _about(finding: Finding, action: Action, snapshot: Snapshot) -> bool:
+    """The finding names the action's own item: the item itself, the grant's item, or the folder a part of it
+    was split from (a deletion planned item by item around something protected)."""
+    if finding.item_id == action.item_id or dict(finding.evidence).get("sourceItem") == action.item_id:
+        return True
+    scope = next((s for s in snapshot.scopes.values() if s.library.id == action.drive_id), None)
+    item = scope.items.get(action.item_id) if scope is not None else None
+    return item is not None and any(a.id == finding.item_id for a in scope.ancestors(item))  # type: ignore[union-attr]
 
 
 def _vetoed(action: Action, current: Current) -> str | None:

@@ -9,7 +9,7 @@ now (approved or not needing approval), so approving a smaller part of a large p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from m365_compliance.actions.plan_model import (
     DELETE,
@@ -21,26 +21,30 @@ from m365_compliance.config.schema import Limits
 from m365_compliance.errors import LimitExceeded
 
 
-def evaluate_limits(actions: Iterable[Action], population: int, limits: Limits) -> tuple[LimitCheck, ...]:
+def evaluate_limits(actions: Iterable[Action], populations: Mapping[str, int], limits: Limits) -> tuple[LimitCheck, ...]:
+    """The limits over ``actions``; ``populations``: the items below each scope's configured folder."""
     chosen = list(actions)
     deleted = sum(a.items for a in chosen if a.kind == DELETE)
     removals = sum(1 for a in chosen if a.kind == REMOVE_PERMISSION)
+    total = sum(populations.values())
     return (
-        LimitCheck("max_deletions", float(limits.max_deletions), deleted, population),
-        LimitCheck("max_deletion_share", float(limits.max_deletion_share), deleted, population),
-        LimitCheck("max_permission_removals", float(limits.max_permission_removals), removals, population),
+        LimitCheck("max_deletions", float(limits.max_deletions), deleted, total),
+        _worst_share(chosen, populations, limits.max_deletion_share),
+        LimitCheck("max_permission_removals", float(limits.max_permission_removals), removals, total),
     )
 
 
-def limits_of(checks: Iterable[LimitCheck]) -> Limits:
-    """The limit values a plan was evaluated with (used when apply is given no policy file's limits)."""
-    base = Limits()
-    values = {c.limit: c.allowed for c in checks}
-    return Limits(max_deletions=int(values.get("max_deletions", base.max_deletions)),
-                  max_deletion_share=values.get("max_deletion_share", base.max_deletion_share),
-                  max_permission_removals=int(values.get("max_permission_removals", base.max_permission_removals)),
-                  auto_approve_applicant_deletions=base.auto_approve_applicant_deletions,
-                  recycle_bin=base.recycle_bin)
+def _worst_share(actions: list[Action], populations: Mapping[str, int], allowed: float) -> LimitCheck:
+    """The share check of the scope whose share is largest (a deletion outside every scope has none to dilute)."""
+    by_scope: dict[str, int] = {}
+    for action in actions:
+        if action.kind == DELETE:
+            by_scope[action.scope or ""] = by_scope.get(action.scope or "", 0) + action.items
+    checks = [LimitCheck("max_deletion_share", float(allowed), n, populations.get(scope, 0), scope or None)
+              for scope, n in sorted(by_scope.items())]
+    if not checks:
+        return LimitCheck("max_deletion_share", float(allowed), 0, sum(populations.values()))
+    return max(checks, key=lambda c: (c.exceeded, c.selected / c.population if c.population else float("inf")))
 
 
 def enforce_limits(checks: Iterable[LimitCheck]) -> None:
@@ -54,7 +58,8 @@ def enforce_limits(checks: Iterable[LimitCheck]) -> None:
 def describe(check: LimitCheck) -> str:
     if check.limit == "max_deletion_share":
         share = check.selected / check.population if check.population else 1.0
-        return (f"The run would delete {check.selected} of {check.population} items in scope ({share:.1%}), more "
+        where = f"the {check.scope} scope" if check.scope else "scope"
+        return (f"The run would delete {check.selected} of {check.population} items in {where} ({share:.1%}), more "
                 f"than max_deletion_share = {check.allowed:g} allows; it stopped before any change.")
     what = "delete" if check.limit == "max_deletions" else "remove"
     unit = "items" if check.limit == "max_deletions" else "permissions"

@@ -34,12 +34,14 @@ def plan_from_json(text: str, source: str = "plan.json") -> Plan:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanError(f"{source} is not JSON: {exc.msg} (line {exc.lineno}).") from exc
+    except RecursionError:
+        raise PlanError(f"{source} is nested deeper than any plan is: it is not a plan m365-compliance wrote.") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise PlanError(f"{source} is not an m365-compliance plan (expected format {FORMAT!r}).")
     try:
         plan = _decode(body)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(f"{source} does not describe a valid plan: {exc}",
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise PlanError(f"{source} does not describe a valid plan: {str(exc)[:200]}",
                         hint="Plan files are written by `m365-compliance plan`; make a new one.") from exc
     if plan.id != body.get("id"):
         raise PlanError(f"{source} was changed after it was made: its content no longer matches its id "
@@ -60,6 +62,9 @@ def read_plan(path: Path) -> Plan:
     except OSError as exc:
         raise PlanError(f"Cannot read the plan {path.name}: {exc.strerror}.",
                         hint="Give the path of a plan.json written by `m365-compliance plan`.") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{path.name} is not UTF-8 text, so it is not a plan m365-compliance wrote.",
+                        hint="Give the path of a plan.json written by `m365-compliance plan`.") from exc
     return plan_from_json(text, path.name)
 
 
@@ -72,7 +77,7 @@ def _decode(body: dict[str, Any]) -> Plan:
         actions=tuple(action_from_dict(a) for a in body["actions"]),
         skipped=tuple(Skipped(str(s["subject"]), s["code"], str(s["reason"]),
                               tuple(str(f) for f in s.get("findings") or ())) for s in body.get("skipped") or ()),
-        limits=tuple(LimitCheck(c["limit"], float(c["allowed"]), int(c["selected"]), int(c["population"]))
-                     for c in body.get("limits") or ()),
+        limits=tuple(LimitCheck(c["limit"], float(c["allowed"]), int(c["selected"]), int(c["population"]),
+                                c.get("scope")) for c in body.get("limits") or ()),
         tenant_id=str(body.get("tenant") or ""),
     )

@@ -119,6 +119,7 @@ class LimitCheck:
     allowed: float
     selected: int
     population: int
+    scope: str | None = None  # max_deletion_share: the scope whose share is largest
 
     @property
     def exceeded(self) -> bool:
@@ -133,8 +134,8 @@ class LimitCheck:
 class Plan:
     """Actions in execution order, what was skipped, and the limits evaluated over all deletions.
 
-    ``scope_items`` is the population of the share limit when the plan was made: the items below the
-    configured scope folders. ``tenant_id`` is the tenant it was made for. Neither is trusted at apply
+    ``scope_items`` is how many items lay below the configured scope folders when the plan was made (the
+    share limit is measured per scope, see ``limits``). ``tenant_id`` is the tenant it was made for. Neither is trusted at apply
     time: apply recomputes what decides safety from the policy file and the state store.
     """
 
@@ -171,7 +172,7 @@ def plan_content(plan: Plan) -> dict[str, object]:
         "snapshotRunId": plan.snapshot_run_id,
         "scopeItems": plan.scope_items,
         "limits": [{"limit": c.limit, "allowed": c.allowed, "selected": c.selected, "population": c.population,
-                    "exceeded": c.exceeded} for c in plan.limits],
+                    "exceeded": c.exceeded, **({"scope": c.scope} if c.scope else {})} for c in plan.limits],
         "actions": [action_to_dict(a) for a in plan.actions],
         "skipped": [{"subject": s.subject, "code": s.code, "reason": s.reason, "findings": list(s.finding_ids)}
                     for s in plan.skipped],

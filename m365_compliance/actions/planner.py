@@ -46,6 +46,7 @@ from m365_compliance.actions.protection import Protected, Protections
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
 from m365_compliance.model import DriveItem
+from m365_compliance.rules.agreement_register import read_register
 from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
 
@@ -96,10 +97,10 @@ def assemble_plan(actions: Iterable[Action], skipped: tuple[Skipped, ...], snaps
                   now: datetime) -> Plan:
     """The plan of ``actions`` in execution order, with the scopes' population and the limits it meets."""
     ordered = tuple(sorted(actions, key=execution_order(snapshot)))
-    population = snapshot.population()
+    populations = snapshot.populations()
     return Plan(created_at=now, policy_version=config.policy_version, snapshot_run_id=snapshot.run_id,
-                scope_items=population, actions=ordered, skipped=skipped,
-                limits=evaluate_limits(ordered, population, config.limits), tenant_id=config.tenant.tenant_id)
+                scope_items=sum(populations.values()), actions=ordered, skipped=skipped,
+                limits=evaluate_limits(ordered, populations, config.limits), tenant_id=config.tenant.tenant_id)
 
 
 def execution_order(snapshot: Snapshot) -> Callable[[Action], tuple[object, ...]]:
@@ -277,6 +278,7 @@ class _Planner:
         retention = self.config.retention
         if not retention.event_based or retention.contract_end_event_type is None:
             return
+        register = read_register(self.snapshot, self.config)
         for f in self.by_rule[AGREEMENT_ENDED]:
             located = self.locate(f)
             if located is None:
@@ -292,6 +294,11 @@ class _Planner:
                 self.skip(f"{scope.library.id}/{folder.id}", "bad_asset_id", f"Register row {evidence.get('row')}: the "
                           "agreement id does not fit retention.asset_id_pattern, so it never goes into an event's "
                           "query (a register cell must not widen which documents an event reaches).", (f.id,))
+                continue
+            if not register.asset_id_usable(agreement):
+                self.skip(f"{scope.library.id}/{folder.id}", "bad_asset_id", f"Register row {evidence.get('row')}: "
+                          f"agreement id {agreement} is also (part of) another row's id, so an event for it would "
+                          "reach that agreement's documents too; make the ids unique.", (f.id,))
                 continue
             auto = self.config.limits.auto_approve_retention_events
             self.add(Action(FIRE_EVENT, scope.library.id, folder.id, f"C5: agreement {agreement} ended {ended}; the "

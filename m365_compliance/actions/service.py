@@ -22,9 +22,9 @@ from m365_compliance.actions.approvals import (
 from m365_compliance.actions.dry_run import ActionGateway
 from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
 from m365_compliance.actions.guard import trusted_plan
-from m365_compliance.actions.journal import Journal
+from m365_compliance.actions.journal import Journal, Maker
 from m365_compliance.actions.labels import LabelGateway, LabelReading, read_labels
-from m365_compliance.actions.plan_json import read_plan, write_plan
+from m365_compliance.actions.plan_json import plan_from_json, read_plan, write_plan
 from m365_compliance.actions.plan_model import Plan
 from m365_compliance.actions.planner import build_plan, deletion_targets
 from m365_compliance.config.schema import Config
@@ -65,10 +65,19 @@ async def plan_from_config(config: Config, out: Path, *, now: datetime,
     targets = deletion_targets(checked.findings, checked.snapshot)
     labels = await _labels_of(config, targets, gateway)
     plan = build_plan(checked.findings, checked.snapshot, config, now, labels=labels, checked_at=utc_now())
-    write_plan(plan, out)
     with open_store(config) as store:
-        Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
+        plan = record_and_write(Journal(store), plan, out, actor="m365-compliance plan", made_by="plan")
     return PlanOutcome(plan, checked.snapshot, out, checked.evaluation_id, checked.findings)
+
+
+def record_and_write(journal: Journal, plan: Plan, out: Path, *, actor: str, made_by: Maker) -> Plan:
+    """Record the plan and write it to ``out`` as recorded: the same content planned again is the plan recorded
+    first (its creation time included), so the file written is always one apply accepts."""
+    journal.record_plan(plan, actor=actor, made_by=made_by)
+    stored = journal.stored_plan(plan.id)
+    recorded = plan_from_json(stored.body) if stored is not None else plan
+    write_plan(recorded, out)
+    return recorded
 
 
 async def _labels_of(config: Config, targets: list[DriveItem], gateway: LabelGateway | None) -> LabelReading:

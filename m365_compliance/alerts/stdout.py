@@ -4,17 +4,19 @@
 "findingId", "rule", "control", "severity", "status", "title", "message", "remediation", "firstSeen",
 "scope", "itemId", "breachClock", "breachWarning", "reportUrl"}`` — the alert's fields (ids and counts,
 never a path); ``breachWarning`` is the GDPR Art. 33 sentence in the batch's language, or null.
+Each line is written by :func:`~m365_compliance.terminal_text.safe_json`: a title quoting a name cannot
+carry a raw control character (C1 and bidi controls too, which json.dumps leaves raw) or a runner command.
 The only failure is a closed pipe (the reader went away): the alerts not written are reported failed.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, TextIO
 
 from m365_compliance.alerts.model import Alert, AlertBatch, Delivery
 from m365_compliance.alerts.texts import texts_for
+from m365_compliance.terminal_text import safe_json
 
 EVENT_TYPE = "m365-compliance.alert"
 
@@ -34,7 +36,7 @@ class JsonLinesSink:
         delivered: list[str] = []
         for index, alert in enumerate(batch.alerts):
             try:
-                stream.write(json.dumps(record(alert, batch), ensure_ascii=False) + "\n")
+                stream.write(safe_json(record(alert, batch)) + "\n")
                 stream.flush()
             except (BrokenPipeError, ValueError) as exc:  # ValueError: the stream was closed
                 failed = tuple(a.key for a in batch.alerts[index:])

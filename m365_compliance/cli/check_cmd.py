@@ -6,7 +6,6 @@ The terminal shows counts and finding/item ids only; paths (which name applicant
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,11 +14,12 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, now_option
-from m365_compliance.cli.output import fail
+from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
+from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.private_files import write_private
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
+from m365_compliance.terminal_text import safe_json
 
 EXIT_FINDINGS = 4
 _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fail", "low"), ("warn", "warn", None),
@@ -30,9 +30,9 @@ _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fai
 @config_option
 @click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Evaluate this snapshot file instead of the state store's latest inventory.")
-@click.option("--snapshot-out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--snapshot-out", type=OutputPath(folder=False),
               help="Also write the evaluated snapshot to a file (0600: it names people), to re-check it later.")
-@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--json-out", type=OutputPath(folder=False),
               help="Write every finding as JSON (paths included: treat it like the report).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Exit 4 when a failing or not-evaluated finding is at least this severe (default: never).")
@@ -64,24 +64,24 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
         fail(error)
     findings = outcome.findings
     if json_out:
-        write_private(json_out, json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1) + "\n")
+        write_private(json_out, safe_json([f.as_dict() for f in findings], indent=1) + "\n")
     _render(findings, show_paths)
-    click.echo(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
+    say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
     if fail_on and any(f.is_open and f.at_least(fail_on) for f in findings):
         raise SystemExit(EXIT_FINDINGS)
 
 
 def _render(findings: Sequence[Finding], show_paths: bool) -> None:
     counts = Counter((f.control, f.status, f.severity) for f in findings)
-    click.echo(f"{'control':<8}" + "".join(f"{title:>11}" for title, _, _ in _COLUMNS))
+    say(f"{'control':<8}" + "".join(f"{title:>11}" for title, _, _ in _COLUMNS))
     for control in sorted({f.control for f in findings}):
         cells = (sum(n for (c, s, sev), n in counts.items() if c == control and s == status
                      and (severity is None or sev == severity)) for _, status, severity in _COLUMNS)
-        click.echo(f"{control:<8}" + "".join(f"{n:>11}" for n in cells))
+        say(f"{control:<8}" + "".join(f"{n:>11}" for n in cells))
     listed = sorted((f for f in findings if f.status in ("fail", "warn", "not_evaluated")),
                     key=lambda f: (-SEVERITIES.index(f.severity), f.control, f.id))
     kept = sum(f.status == "info" for f in findings)
-    click.echo(f"{len(listed)} findings to act on, {kept} items kept by law or informational.")
+    say(f"{len(listed)} findings to act on, {kept} items kept by law or informational.")
     for f in listed:
         where = f.path if show_paths and f.path else f.item_id or dict(f.evidence).get("row") or f.scope or ""
-        click.echo(f"  {f.severity:<6} {f.status:<13} {f.id}  {f.rule_id:<26} {where}")
+        say(f"  {f.severity:<6} {f.status:<13} {f.id}  {f.rule_id:<26} {where}")

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
+from m365_compliance.cli.options import OutputPath
 from m365_compliance.cli.output import Progress, configure_logging, fail
 from m365_compliance.errors import ComplianceError
 
 
 @cli.command("demo")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
+@click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("demo-out"),
               show_default=True, help="Folder for the outputs (its state store is started afresh).")
 @click.option("--scale", type=click.IntRange(min=1000), default=None,
               help="Grow the demo tenant to about this many items (e.g. 100000).")
@@ -31,6 +32,9 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     Example:
       m365-compliance demo --out demo-out
       m365-compliance demo --out demo-big --scale 100000
+
+    Exit codes: 0 the demo ran, 1 error, 2 bad option (e.g. an --out that is a file), 130 interrupted by
+    Ctrl-C (the next demo starts afresh).
     """
     from m365_compliance.demo import run_demo
 

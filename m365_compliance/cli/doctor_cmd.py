@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, verbose_option
-from m365_compliance.cli.output import configure_logging
+from m365_compliance.cli.output import configure_logging, say
 from m365_compliance.doctor import RUN_MODES, DoctorReport, run_doctor
+from m365_compliance.terminal_text import safe_json
 
 EXIT_MISSING = 1
 
@@ -41,31 +41,31 @@ def doctor_command(config_path: Path, mode: str, as_json: bool, verbose: bool) -
     config = load_policy(config_path)
     report = asyncio.run(run_doctor(config, mode=mode))  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(safe_json(report.as_dict(), indent=2))
     else:
         render(report)
     raise SystemExit(0 if report.ok else EXIT_MISSING)
 
 
 def render(report: DoctorReport) -> None:
-    click.echo(f"doctor: policy {report.policy_version}, auth.method {report.auth_method}, checked for "
-               f"--mode {report.mode}")
+    say(f"doctor: policy {report.policy_version}, auth.method {report.auth_method}, checked for "
+        f"--mode {report.mode}")
     width = max((len(c.area) for c in report.checks), default=0)
     given: set[str] = set()
     for check in report.checks:
-        click.echo(f"{check.status:<8} {check.area:<{width}}  {check.subject}: {check.detail}")
+        say(f"{check.status:<8} {check.area:<{width}}  {check.subject}: {check.detail}")
         if check.fix:
-            click.echo(f"{'':<8} {'':<{width}}  fix: {'the same as above' if check.fix in given else check.fix}")
+            say(f"{'':<8} {'':<{width}}  fix: {'the same as above' if check.fix in given else check.fix}")
             given.add(check.fix)
     if report.roles is not None:
-        click.echo(f"Token roles: {', '.join(sorted(report.roles)) or 'none'}")
+        say(f"Token roles: {', '.join(sorted(report.roles)) or 'none'}")
     if report.inventory_mode:
-        click.echo(f"Inventory mode: {report.inventory_mode}")
+        say(f"Inventory mode: {report.inventory_mode}")
     counts = report.counts
     if report.ok:
         notes = counts["NOTE"]
-        click.echo(f"All {counts['OK']} checks OK" + (f", {notes} note{'s' if notes > 1 else ''} to read" if notes
-                                                      else "") + ".")
+        say(f"All {counts['OK']} checks OK" + (f", {notes} note{'s' if notes > 1 else ''} to read" if notes
+                                               else "") + ".")
     else:
-        click.echo(f"{counts['MISSING']} missing, {counts['FAILED']} failed: apply each fix above, then run "
-                   "doctor again.")
+        say(f"{counts['MISSING']} missing, {counts['FAILED']} failed: apply each fix above, then run "
+            "doctor again.")

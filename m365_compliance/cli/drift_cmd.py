@@ -7,7 +7,6 @@ The terminal shows finding ids, controls, severities and counts; never a path (p
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
-from m365_compliance.cli.output import fail
+from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.terminal_text import safe_json
 
 EXIT_SINK_FAILED = 3
 STATE_WORDS = {"new": "new", "still_failing": "still failing", "expired": "exception expired",
@@ -60,7 +60,7 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
     except ComplianceError as error:
         fail(error)
     if as_json:
-        click.echo(json.dumps({
+        click.echo(safe_json({
             "evaluation": drift.evaluation_id, "previousEvaluation": drift.previous_evaluation_id,
             "counts": dict(drift.counts()),
             "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
@@ -70,13 +70,13 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
                         for e in drift.entries]}, indent=1))
         return
     previous = drift.previous_evaluation_id or "none (first evaluation: everything open is new)"
-    click.echo(f"Evaluation {drift.evaluation_id} against {previous}")
+    say(f"Evaluation {drift.evaluation_id} against {previous}")
     counts = drift.counts()
-    click.echo("  " + ", ".join(f"{STATE_WORDS[s]}: {counts.get(s, 0)}" for s in STATE_WORDS))  # type: ignore[call-overload]
+    say("  " + ", ".join(f"{STATE_WORDS[s]}: {counts.get(s, 0)}" for s in STATE_WORDS))  # type: ignore[call-overload]
     for entry in drift.by_state("new", "expired", "still_failing"):
         f = entry.finding
         mark = "  ! breach assessment (GDPR Art. 33, 72 h)" if entry.breach_clock else ""
-        click.echo(f"  {STATE_WORDS[entry.state]:<18} {f.id}  {f.control} {f.severity:<6} {f.title}{mark}")
+        say(f"  {STATE_WORDS[entry.state]:<18} {f.id}  {f.control} {f.severity:<6} {f.title}{mark}")
 
 
 @drift_group.command("accept")
@@ -110,7 +110,7 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
                                     accepted_by=accepted_by or owner)
     except ComplianceError as error:
         fail(error, exit_code=2)
-    click.echo(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
+    say(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
 
 
 @drift_group.command("revoke")
@@ -131,7 +131,7 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
     if not revoke_exception(config, finding_id):
         fail(ComplianceError(f"No exception in force for {finding_id}.",
                              hint="List them with `m365-compliance drift exceptions`."))
-    click.echo(f"Exception for {finding_id} revoked.")
+    say(f"Exception for {finding_id} revoked.")
 
 
 @drift_group.command("exceptions")
@@ -157,12 +157,12 @@ def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
              "state": e.state(today).replace("_", " ")}
             for e in list_exceptions(config)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        click.echo(safe_json(rows, indent=1))
         return
     if not rows:
-        click.echo("No exceptions recorded.")
+        say("No exceptions recorded.")
     for r in rows:
-        click.echo(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}")
+        say(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}")
 
 
 @cli.command("alert")
@@ -187,7 +187,7 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
 
     config = load_policy(config_path)
     if not config.alerts.sinks:
-        click.echo("No [[alerts.sinks]] in the policy file: nothing to tell.")
+        say("No [[alerts.sinks]] in the policy file: nothing to tell.")
         return
     try:
         _drift, outcome = asyncio.run(alert_from_config(config, now, dry_run=dry_run, report_url=report_url))
@@ -198,6 +198,6 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
         delivery = next((d for d in outcome.deliveries if d.sink == sink), None)
         result = "would send" if dry_run else "nothing to say" if not alerts else \
             "delivered" if delivery is not None and delivery.ok else f"FAILED ({delivery.error if delivery else '?'})"
-        click.echo(f"{sink}: {len(alerts)} alert(s) [{kinds}] — {result}", err=True)  # stdout: the JSON sink
+        say(f"{sink}: {len(alerts)} alert(s) [{kinds}] — {result}", err=True)  # stdout: the JSON sink
     if not outcome.ok:
         raise SystemExit(EXIT_SINK_FAILED)

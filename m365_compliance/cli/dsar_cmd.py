@@ -7,7 +7,6 @@ The terminal shows case ids, kinds, dates and counts; the subject's e-mail and n
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -18,15 +17,17 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
+    OutputPath,
     config_option,
     load_policy,
     now_option,
 )
-from m365_compliance.cli.output import EXIT_OVER_LIMIT, fail_action
+from m365_compliance.cli.output import EXIT_OVER_LIMIT, fail_action, say
 from m365_compliance.dsar.model import Match
 from m365_compliance.errors import (
     ComplianceError,
 )
+from m365_compliance.terminal_text import safe_json
 
 EXIT_FAILED_ACTIONS = 4
 
@@ -46,7 +47,7 @@ def _actor(by: str | None) -> str:
 
 by_option = click.option("--by", "by", default=None, help="Who takes the step, for the case and the journal "
                                                          "(default: $GITHUB_ACTOR, else m365-compliance).")
-out_dir_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+out_dir_option = click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("."),
                               show_default=True, help="Folder for the files written (created 0600: they hold "
                                                       "personal data).")
 
@@ -93,8 +94,8 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
                          now=now)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"Opened {case.case_id}: {case.kind} request received {case.received}, due {case.due}.")
-    click.echo(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
+    say(f"Opened {case.case_id}: {case.kind} request received {case.received}, due {case.due}.")
+    say(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
 
 
 @dsar_group.command("find")
@@ -116,7 +117,8 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
     Example:
       m365-compliance dsar find dsar-20261125-1a2b3c --config policy.toml --show-paths
 
-    Exit codes: 0 searched, 1 error, 2 unknown case or bad policy file.
+    Exit codes: 0 searched, 1 error, 2 unknown case or bad policy file, 130 interrupted by Ctrl-C
+    (search again).
     """
     from m365_compliance.dsar.service import find_case
 
@@ -127,19 +129,19 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
         fail_action(error)
     case = found.case
     pending = sum(1 for m in found.matches if m.status == "pending")
-    click.echo(f"{case.case_id}: {len(found.matches)} match(es), {sum(len(m.items) for m in found.matches)} item(s); "
-               f"{pending} to confirm (snapshot {case.snapshot_run_id}).")
+    say(f"{case.case_id}: {len(found.matches)} match(es), {sum(len(m.items) for m in found.matches)} item(s); "
+        f"{pending} to confirm (snapshot {case.snapshot_run_id}).")
     _matches(found.matches, show_paths)
     for note in case.find_notes:
-        click.echo(f"  note: {note}")
+        say(f"  note: {note}")
     if found.closed is not None:
-        click.echo(f"Nothing about the subject was found: the case is closed. Statement: {found.closed.files[0]}, "
-                   f"{found.closed.files[1]}")
+        say(f"Nothing about the subject was found: the case is closed. Statement: {found.closed.files[0]}, "
+            f"{found.closed.files[1]}")
     elif not found.matches:
-        click.echo("Nothing was found, but not everything could be searched (see the notes): the case stays open.")
+        say("Nothing was found, but not everything could be searched (see the notes): the case stays open.")
     elif pending:
-        click.echo(f"Confirm or reject each match to confirm: m365-compliance dsar confirm {case.case_id} --match ID "
-                   "[--reject]")
+        say(f"Confirm or reject each match to confirm: m365-compliance dsar confirm {case.case_id} --match ID "
+            "[--reject]")
 
 
 @dsar_group.command("show")
@@ -163,10 +165,10 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
     except ComplianceError as error:
         fail_action(error)
     extended = f", extended {case.extension_months} month(s)" if case.extension_months else ""
-    click.echo(f"{case.case_id}: {case.kind}, received {case.received}, due {case.due}{extended}; {case.status}")
+    say(f"{case.case_id}: {case.kind}, received {case.received}, due {case.due}{extended}; {case.status}")
     _matches(tuple(matches), show_paths)
     for note in case.find_notes:
-        click.echo(f"  note: {note}")
+        say(f"  note: {note}")
 
 
 @dsar_group.command("confirm")
@@ -194,7 +196,7 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
         case = decide(config, case_id, match_id, reject=reject, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
+    say(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
 
 
 @dsar_group.command("extend")
@@ -224,7 +226,7 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
         case = extend_case(config, case_id, months=months, reason=reason, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
+    say(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
 
 
 @dsar_group.command("export")
@@ -240,7 +242,8 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     Example:
       m365-compliance dsar export dsar-20261125-1a2b3c --config policy.toml --out exports/
 
-    Exit codes: 0 written, 1 error (matches to confirm, Graph refused), 2 unknown case or not an access request.
+    Exit codes: 0 written, 1 error (matches to confirm, Graph refused), 2 unknown case or not an access request,
+    130 interrupted by Ctrl-C (no partial zip is left: export again).
     """
     from m365_compliance.dsar.service import export
 
@@ -250,19 +253,19 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     except ComplianceError as error:
         fail_action(error)
     missing = f", {result.missing} no longer there" if result.missing else ""
-    click.echo(f"Wrote {result.path} ({result.files} files{missing}; sha256 {result.sha256}).")
-    click.echo(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
+    say(f"Wrote {result.path} ({result.files} files{missing}; sha256 {result.sha256}).")
+    say(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
 
 
 @dsar_group.command("erase")
 @click.argument("case_id", metavar="CASE")
 @config_option
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=OutputPath(folder=False), default=None,
               help="Where to write the plan (default: <CASE>-erasure-plan.json).")
 @click.option("--apply", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Apply this plan of the case instead of making one (the same code as `apply`).")
 @click.option("--execute", is_flag=True, help="With --apply: delete. Without it, a dry run.")
-@click.option("--statement-out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--statement-out", "out_dir", type=OutputPath(folder=True), default=Path("."),
               show_default=True, help="Folder for the closing statement when the erasure completes.")
 @by_option
 @now_option
@@ -281,7 +284,8 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
       m365-compliance approve erasure.json --config policy.toml --class dsar_erasure --by "Marte Olsen"
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --apply erasure.json --execute
 
-    Exit codes: 0 planned or applied, 1 error, 2 bad input, 3 over a limit, 4 some actions failed.
+    Exit codes: 0 planned or applied, 1 error, 2 bad input, 3 over a limit, 4 some actions failed,
+    130 interrupted by Ctrl-C (run it again: an apply resumes from the journal).
     """
     from m365_compliance.dsar.service import apply_erasure, plan_erasure
 
@@ -299,22 +303,22 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
     if plan_path is None:
         plan = erasure.plan
         kept = Counter(k.code for k in erasure.kept)
-        click.echo(f"Plan {plan.id} → {target}: {len(plan.actions)} deletion(s) of "
-                   f"{sum(a.items for a in plan.actions)} item(s); kept: "
-                   + (", ".join(f"{c} {n}" for c, n in sorted(kept.items())) or "nothing"))
+        say(f"Plan {plan.id} → {target}: {len(plan.actions)} deletion(s) of "
+            f"{sum(a.items for a in plan.actions)} item(s); kept: "
+            + (", ".join(f"{c} {n}" for c, n in sorted(kept.items())) or "nothing"))
         for check in plan.over_limits:
-            click.echo(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected [OVER]")
-        click.echo(f"Next: m365-compliance approve {target} --config {config_path} --class dsar_erasure --by NAME")
+            say(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected [OVER]")
+        say(f"Next: m365-compliance approve {target} --config {config_path} --class dsar_erasure --by NAME")
         if plan.over_limits:
             raise SystemExit(EXIT_OVER_LIMIT)
         return
     result = applied.result
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
-    click.echo(f"{'Applied' if execute else 'Dry run of'} plan {result.plan_id}: {counts}.")
+    say(f"{'Applied' if execute else 'Dry run of'} plan {result.plan_id}: {counts}.")
     if applied.closed is not None:
-        click.echo(f"Case {case_id} closed. Statement: {applied.closed.files[0]}, {applied.closed.files[1]}")
+        say(f"Case {case_id} closed. Statement: {applied.closed.files[0]}, {applied.closed.files[1]}")
     else:
-        click.echo(f"Case {case_id} stays open: {applied.still_open}")
+        say(f"Case {case_id} stays open: {applied.still_open}")
     if any(o.result == "failed" for o in result.outcomes):
         raise SystemExit(EXIT_FAILED_ACTIONS)
 
@@ -342,7 +346,7 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
         add_note(config, case_id, text=text, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"Note recorded on {case_id}.")
+    say(f"Note recorded on {case_id}.")
 
 
 @dsar_group.command("close")
@@ -371,7 +375,7 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
         closed = close_case(config, case_id, out_dir=out_dir, note=note, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
+    say(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
 
 
 @dsar_group.command("list")
@@ -406,23 +410,23 @@ def list_command(config_path: Path, include_closed: bool, as_json: bool, show_su
                  "daysLeft": s.days_left, "itemsFound": s.items_found, "toConfirm": s.awaiting_confirmation,
                  **({"subject": s.case.subject_email, "name": s.case.subject_name} if show_subjects else {})}
                 for s in states]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(safe_json(rows, indent=2))
         return
     if not states:
-        click.echo("No open data-subject requests." if not include_closed else "No data-subject requests.")
+        say("No open data-subject requests." if not include_closed else "No data-subject requests.")
         return
     for s in states:
         who = f"  {s.case.subject_email} {s.case.subject_name or ''}".rstrip() if show_subjects else ""
-        click.echo(f"{s.case.case_id}  {s.case.kind:<10}  received {s.case.received}  due {s.case.due}  "
-                   f"{s.case.status:<21}  {s.flag:<8}  {s.items_found} item(s), {s.awaiting_confirmation} to "
-                   f"confirm{who}")
+        say(f"{s.case.case_id}  {s.case.kind:<10}  received {s.case.received}  due {s.case.due}  "
+            f"{s.case.status:<21}  {s.flag:<8}  {s.items_found} item(s), {s.awaiting_confirmation} to "
+            f"confirm{who}")
     overdue = sum(1 for s in states if s.overdue)
     soon = sum(1 for s in states if s.due_soon)
-    click.echo(f"{len(states)} case(s): {overdue} overdue, {soon} due within {config.dsar.due_soon_days} days.")
+    say(f"{len(states)} case(s): {overdue} overdue, {soon} due within {config.dsar.due_soon_days} days.")
 
 
 def _matches(matches: Sequence[Match], show_paths: bool) -> None:
     for m in matches:
         where = f"  {m.items[0].path}" if show_paths else ""
-        click.echo(f"  {m.match_id}  {m.scope:<11}  {m.status:<9}  {m.confidence:<6}  {m.rule}; "
-                   f"{len(m.items)} item(s){where}")
+        say(f"  {m.match_id}  {m.scope:<11}  {m.status:<9}  {m.confidence:<6}  {m.rule}; "
+            f"{len(m.items)} item(s){where}")

@@ -9,7 +9,7 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, verbose_option
-from m365_compliance.cli.output import Progress, configure_logging, fail
+from m365_compliance.cli.output import Progress, configure_logging, fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
 
@@ -31,7 +31,8 @@ def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
       m365-compliance inventory --config policy.toml
       m365-compliance inventory --config policy.toml --full
 
-    Exit codes: 0 complete, 1 error, 2 bad policy file, 3 complete with gaps (see the list printed).
+    Exit codes: 0 complete, 1 error, 2 bad policy file, 3 complete with gaps (see the list printed),
+    130 interrupted by Ctrl-C (the next run resumes each library from its last checkpoint).
     """
     configure_logging(verbose)
     config = load_policy(config_path)
@@ -48,17 +49,17 @@ def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
 
 def render(outcome: InventoryOutcome) -> None:
     result = outcome.result
-    click.echo(f"Inventory {result.run_id}: {outcome.items_total:,} items in {len(result.crawls)} libraries")
+    say(f"Inventory {result.run_id}: {outcome.items_total:,} items in {len(result.crawls)} libraries")
     for crawl in result.crawls:
-        click.echo(f"  {crawl.scope} / {crawl.library}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
-                   f"changes, {crawl.permission_reads:,} permission lists" + (", resumed" if crawl.resumed else "")
-                   + (", resync after 410" if crawl.resynced else ""))
+        say(f"  {crawl.scope} / {crawl.library}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
+            f"changes, {crawl.permission_reads:,} permission lists" + (", resumed" if crawl.resumed else "")
+            + (", resync after 410" if crawl.resynced else ""))
     stats = outcome.graph_stats
-    click.echo(f"  Graph: {stats['requests']} requests, ~{stats['ru']} RU, {stats['retries']} retries, "
-               f"{stats['throttled']} throttled, {result.seconds:.1f} s")
+    say(f"  Graph: {stats['requests']} requests, ~{stats['ru']} RU, {stats['retries']} retries, "
+        f"{stats['throttled']} throttled, {result.seconds:.1f} s")
     if result.gaps:
-        click.echo(f"  Not evaluated ({len(result.gaps)} gaps):")
+        say(f"  Not evaluated ({len(result.gaps)} gaps):")
         for gap in result.gaps:
-            click.echo(f"    - [{gap.scope}] {gap.operation} {gap.target}: {gap.message}")
+            say(f"    - [{gap.scope}] {gap.operation} {gap.target}: {gap.message}")
             if gap.hint:
-                click.echo(f"      hint: {gap.hint}")
+                say(f"      hint: {gap.hint}")

@@ -1,17 +1,49 @@
-"""The root command group; subcommands register themselves from their own modules."""
+"""The root command group; subcommands register themselves from their own modules.
+
+The root also ends what no command should have to handle on its own, the same way for all of them:
+Ctrl-C (exit 130, saying what the next run resumes), a disk or path that refuses a write (exit 1,
+naming the path and the fix) and a library error a command did not catch (exit 1) are one ``error:``
+line and a ``hint:`` line, never a traceback.
+"""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 import click
 
 from m365_compliance import __version__
+from m365_compliance.cli.output import fail, interrupted
+from m365_compliance.errors import ComplianceError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+log = logging.getLogger(__name__)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class RootGroup(click.Group):
+    """The command group whose :meth:`invoke` wraps every subcommand (their option parsing included)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from m365_compliance.private_files import output_error
+
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted(ctx.invoked_subcommand)
+        except ComplianceError as error:  # a command that let one through (a full or read-only store anywhere)
+            fail(error)
+        except BrokenPipeError:
+            raise  # stdout piped into `head`: click quietens it
+        except OSError as exc:  # a write that private_files did not make (another module's file, a full disk)
+            log.debug("write failed", exc_info=True)
+            fail(output_error(exc))
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="m365-compliance")
 def cli() -> None:
     """Make the privacy policy enforceable, checked every night and provable in Microsoft 365.
@@ -22,7 +54,8 @@ def cli() -> None:
       m365-compliance config check policy.toml
       m365-compliance inventory --config policy.toml
 
-    Exit codes: 0 success, 1 a run-time error (the message says what to do), 2 bad usage or config.
+    Exit codes: 0 success, 1 a run-time error (the message says what to do), 2 bad usage or config,
+    130 interrupted by Ctrl-C (the message says what the next run resumes).
     """
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from m365_compliance.cli.output import fail
-from m365_compliance.errors import ComplianceError
+from m365_compliance.errors import ComplianceError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "m365-compliance.toml"
@@ -23,6 +23,29 @@ def config_option(func: F) -> F:
         default=lambda: os.environ.get("M365_COMPLIANCE_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
         help="The policy file (TOML). Also from $M365_COMPLIANCE_CONFIG.",
     )(func)
+
+
+class OutputPath(click.Path):
+    """A path a command writes (``folder``: a folder it writes files into), checked as the command line is
+    read: a folder in the way that is a file, a read-only folder, or a folder option given a file name
+    (``--out report.html``) ends before any work with ``error:`` naming the option and the fix, exit 2."""
+
+    def __init__(self, *, folder: bool) -> None:
+        super().__init__(file_okay=not folder, dir_okay=folder, path_type=Path)
+        self.folder = folder
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from m365_compliance.private_files import output_problem
+
+        path = Path(value)
+        problem = output_problem(path, folder=self.folder)
+        if problem is not None:
+            name = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param \
+                else "path"
+            what = "the folder the files are written into" if self.folder else "the file to write"
+            fail(OutputError(f"{name} {path}: {problem.reason}", path=str(path),
+                             hint=f"{name} is {what}. {problem.hint}"), exit_code=2)
+        return super().convert(value, param, ctx)
 
 
 def verbose_option(func: F) -> F:
@@ -39,6 +62,9 @@ def load_policy(path: Path):  # type: ignore[no-untyped-def]
         fail(error, exit_code=2)
 
 
+NOW_RANGE = (1971, 2999)
+
+
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
     """``--now``: an ISO 8601 instant (UTC when it has no offset); the current time when not given."""
     if value is None:
@@ -47,6 +73,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
         when = datetime.fromisoformat(value)  # 3.11 reads a trailing "Z"
     except ValueError as exc:
         raise click.BadParameter("expected an ISO 8601 instant such as 2026-11-25T02:00:00Z") from exc
+    if not NOW_RANGE[0] <= when.year <= NOW_RANGE[1]:
+        # Deadlines and statutory holds are counted years ahead of ``now``: far dates overflow the calendar.
+        raise click.BadParameter(f"expected an instant in the years {NOW_RANGE[0]}–{NOW_RANGE[1]}")
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 

@@ -1,17 +1,19 @@
 """How commands talk to people: a progress line on a terminal, structured JSON logs in CI.
 
 Log records carry ids and counts only (never names or file names: personal data stays out of logs).
+Whatever does reach a line — a name in a message, a path shown on request — passes
+:func:`~m365_compliance.terminal_text.safe_line` (or ``safe_json`` for a JSON line) first, so a name
+from the tenant is printed as data and never acts on the terminal or the CI runner.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,8 +24,19 @@ from m365_compliance.errors import (
     LimitExceeded,
     PlanError,
 )
+from m365_compliance.terminal_text import safe_json, safe_line
 
 EXIT_OVER_LIMIT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
+
+#: What running the command again does after Ctrl-C, where it differs from starting the step over.
+_RESUMES = {
+    "inventory": "the next run resumes each library from its last checkpoint",
+    "run": "the next run resumes: the inventory from its checkpoints, an apply from its journal",
+    "apply": "the next run resumes from the journal and does nothing twice",
+    "demo": "the next demo starts afresh",
+}
+_STARTS_OVER = "nothing half-done was kept: the next run does the unfinished step again"
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,7 +49,27 @@ class JsonFormatter(logging.Formatter):
         }
         if hasattr(record, "fields"):
             entry.update(record.fields)  # type: ignore[attr-defined]
-        return json.dumps(entry, ensure_ascii=False)
+        return safe_json(entry)
+
+
+class TerminalFormatter(logging.Formatter):
+    """The plain format for a person at a terminal: the message one inert line, and each line of a
+    traceback below it inert too (an exception's text may quote a name)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return safe_line(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The message line holds no raw line break, so what follows the first is the traceback or stack
+        # (possibly cached on the record by another formatter, hence not formatException).
+        message, newline, rest = super().format(record).partition("\n")
+        return message + newline + "\n".join(safe_line(line) for line in rest.split("\n")) if newline else message
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one line that may hold tenant text (a path, a name, a message quoting one) through
+    :func:`safe_line`: every command's output lines go through here, not through ``click.echo``."""
+    click.echo(safe_line(text), err=err)
 
 
 def interactive() -> bool:
@@ -46,7 +79,7 @@ def interactive() -> bool:
 def configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if interactive():
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     else:
         handler.setFormatter(JsonFormatter())
     root = logging.getLogger("m365_compliance")
@@ -83,10 +116,23 @@ class Progress:
 
 def fail(error: ComplianceError, exit_code: int = 1) -> None:
     """Print a library error as one line plus its hint, and exit (no traceback)."""
-    click.echo(f"error: {error.message}", err=True)
+    say(f"error: {error.message}", err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        say(f"hint: {error.hint}", err=True)
     raise SystemExit(exit_code)
+
+
+def interrupted(command: str | None) -> NoReturn:
+    """Ctrl-C, for every command alike: one line saying so and what the next run resumes, exit 130.
+
+    SQLite rolls back the open transaction and private_files replaces a file whole, so what was kept is an
+    inventory's committed pages and an apply's journal: exactly what the next run resumes from."""
+    if interactive():
+        click.echo("", err=True)  # end the progress line (and the terminal's ^C)
+    say(f"error: interrupted (Ctrl-C) before {command or 'the command'} finished; "
+        f"{_RESUMES.get(command or '', _STARTS_OVER)}", err=True)
+    say("hint: Run the same command again when you are ready.", err=True)
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def fail_action(error: ComplianceError) -> None:

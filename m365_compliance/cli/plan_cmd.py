@@ -13,6 +13,7 @@ import click
 from m365_compliance.actions.plan_model import APPROVAL_CLASSES
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
+    OutputPath,
     config_option,
     load_policy,
     now_option,
@@ -22,6 +23,7 @@ from m365_compliance.cli.output import (
     EXIT_OVER_LIMIT,
     configure_logging,
     fail_action,
+    say,
 )
 from m365_compliance.errors import (
     ComplianceError,
@@ -35,7 +37,7 @@ KEPT_SHOWN = 20
 
 @cli.command("plan")
 @config_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("plan.json"), show_default=True,
+@click.option("--out", type=OutputPath(folder=False), default=Path("plan.json"), show_default=True,
               help="Where to write the plan.")
 @now_option
 @click.option("--show-paths", is_flag=True, help="Also list each action's item path (may name applicants: terminal "
@@ -54,8 +56,9 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
       m365-compliance plan --config policy.toml --out plans/plan.json
       m365-compliance plan --config policy.toml --now 2027-01-01T00:00:00Z --show-paths
 
-    Exit codes: 0 plan written, 1 error, 2 bad policy file, 3 plan written but over a limit
-    (apply would stop unless fewer deletions are approved or the limit is raised).
+    Exit codes: 0 plan written, 1 error, 2 bad policy file or --out, 3 plan written but over a limit
+    (apply would stop unless fewer deletions are approved or the limit is raised), 130 interrupted by
+    Ctrl-C (no plan recorded: plan again).
     """
     from m365_compliance.actions.service import plan_from_config
 
@@ -67,27 +70,27 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
     plan = outcome.plan
     kinds = Counter(a.kind for a in plan.actions)
     needing = Counter(a.approval_class for a in plan.actions if a.requires_approval)
-    click.echo(f"Plan {plan.id} (policy {plan.policy_version}, snapshot {plan.snapshot_run_id}) → {out}")
-    click.echo("  actions: " + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none"))
+    say(f"Plan {plan.id} (policy {plan.policy_version}, snapshot {plan.snapshot_run_id}) → {out}")
+    say("  actions: " + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none"))
     if needing:
-        click.echo("  need approval: " + ", ".join(f"{c} {n}" for c, n in sorted(needing.items())))
+        say("  need approval: " + ", ".join(f"{c} {n}" for c, n in sorted(needing.items())))
     if plan.skipped:
-        click.echo("  skipped: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(s.code for s in plan.skipped).items())))
+        say("  skipped: " + ", ".join(f"{c} {n}" for c, n in sorted(Counter(s.code for s in plan.skipped).items())))
     kept = [s for s in plan.skipped if s.code in KEPT_CODES]
     for entry in kept[:KEPT_SHOWN]:
-        click.echo(f"  kept ({entry.code}): {entry.reason}")
+        say(f"  kept ({entry.code}): {entry.reason}")
     if len(kept) > KEPT_SHOWN:
-        click.echo(f"  … and {len(kept) - KEPT_SHOWN} more kept (see `skipped` in {out.name})")
+        say(f"  … and {len(kept) - KEPT_SHOWN} more kept (see `skipped` in {out.name})")
     for check in plan.limits:
         mark = "OVER" if check.exceeded else "ok"
-        click.echo(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected of {check.population} [{mark}]")
+        say(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected of {check.population} [{mark}]")
     if show_paths:
         paths = outcome.paths()
         for action in plan.actions:
-            click.echo(f"  {action.action_id} {action.kind:<22} {paths.get(action.action_id, action.target)}")
+            say(f"  {action.action_id} {action.kind:<22} {paths.get(action.action_id, action.target)}")
     if plan.over_limits:
-        click.echo("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
-                   err=True)
+        say("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
+            err=True)
         raise SystemExit(EXIT_OVER_LIMIT)
 
 
@@ -123,7 +126,7 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
         fail_action(error)
     covered = approval.covers(plan)
     state = "Recorded" if new else "Already recorded:"
-    click.echo(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
+    say(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
 
 
 @cli.command("apply")
@@ -150,7 +153,8 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
       m365-compliance apply plan.json --config policy.toml --execute
 
     Exit codes: 0 applied (or dry run complete), 1 error, 2 bad policy file, plan or approval,
-    3 stopped by a limit before any change, 4 some actions failed (run again to retry them).
+    3 stopped by a limit before any change, 4 some actions failed (run again to retry them),
+    130 interrupted by Ctrl-C (run it again: it resumes from the journal and does nothing twice).
     """
     from m365_compliance.actions.service import apply_from_config
 
@@ -164,17 +168,17 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
         fail_action(error)
     label = "Applied" if execute else "Dry run of"
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
-    click.echo(f"{label} plan {result.plan_id} (run {result.run_id}): {counts}; {result.settled_before} settled "
-               "by earlier runs.")
+    say(f"{label} plan {result.plan_id} (run {result.run_id}): {counts}; {result.settled_before} settled "
+        "by earlier runs.")
     for outcome in result.outcomes:
         if outcome.result not in ("done", "dry_run", "awaiting_approval"):
-            click.echo(f"  {outcome.action_id} {outcome.result}: {outcome.reason}")
+            say(f"  {outcome.action_id} {outcome.result}: {outcome.reason}")
     waiting = Counter(o.code for o in result.outcomes if o.result == "awaiting_approval")
     if waiting:
-        click.echo("  awaiting approval: " + ", ".join(f"{c} {n}" for c, n in sorted(waiting.items())) +
-                   f" (m365-compliance approve {plan_path.name} --by NAME --class CLASS)")
+        say("  awaiting approval: " + ", ".join(f"{c} {n}" for c, n in sorted(waiting.items())) +
+            f" (m365-compliance approve {plan_path.name} --by NAME --class CLASS)")
     if not execute:
-        click.echo("Nothing was changed. Apply with --execute to make the changes.")
+        say("Nothing was changed. Apply with --execute to make the changes.")
     if any(o.result == "failed" for o in result.outcomes):
         raise SystemExit(EXIT_FAILED_ACTIONS)
 
@@ -193,7 +197,7 @@ def journal_group() -> None:
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--plan", "plan_id", default=None, help="Only this plan's entries.")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=OutputPath(folder=False))
 def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out: Path) -> None:
     """Export the journal as evidence: what, when, by whom, result, policy version.
 
@@ -204,7 +208,7 @@ def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out
       m365-compliance journal export --config policy.toml --format csv journal.csv
       m365-compliance journal export --config policy.toml --format json --plan plan-0123456789abcdef plan.json
 
-    Exit codes: 0 written, 1 error, 2 bad policy file.
+    Exit codes: 0 written, 1 error, 2 bad policy file or OUT (e.g. a path through a file).
     """
     from m365_compliance.actions.service import export_journal
 
@@ -213,4 +217,4 @@ def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out
         rows = export_journal(config, out, "json" if fmt == "json" else "csv", plan_id)
     except ComplianceError as error:
         fail_action(error)
-    click.echo(f"Wrote {rows} journal entries to {out}.")
+    say(f"Wrote {rows} journal entries to {out}.")

@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, now_option
-from m365_compliance.cli.output import fail
+from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
+from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.report import FORMATS
 
@@ -27,7 +27,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 
 @cli.command("report")
 @config_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+@click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("report"),
               show_default=True, help="The folder to write report.html, report.xlsx and report.md into.")
 @click.option("--lang", type=click.Choice(("nb", "en")), default=None,
               help="Language: nb (Norwegian bokmål) or en. Default: the policy file's [policy] language (nb).")
@@ -36,7 +36,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--include-names", is_flag=True,
               help="Also show paths and folder/customer names in the HTML and XLSX (never in the Markdown). "
                    "Such a report holds personal data: share it only with those entitled to it.")
-@click.option("--period-days", type=click.IntRange(min=1), default=30, show_default=True,
+@click.option("--period-days", type=click.IntRange(min=1, max=3660), default=30, show_default=True,
               help="How many days back 'actions taken in the period' and alert failures reach.")
 @now_option
 def report_command(config_path: Path, out_dir: Path, lang: str | None, formats: tuple[str, ...],
@@ -64,10 +64,10 @@ def report_command(config_path: Path, out_dir: Path, lang: str | None, formats: 
     except ComplianceError as error:
         fail(error)
     d = written.data
-    click.echo(f"Report of evaluation {d.evaluation.id} (policy {d.policy_version}, {language}): "
-               f"{d.counts.n(status='fail')} failing, {d.counts.n(status='warn')} warnings, "
-               f"{d.counts.n(status='not_evaluated')} not evaluated, {len(d.drift.breach)} on the 72-hour clock.")
+    say(f"Report of evaluation {d.evaluation.id} (policy {d.policy_version}, {language}): "
+        f"{d.counts.n(status='fail')} failing, {d.counts.n(status='warn')} warnings, "
+        f"{d.counts.n(status='not_evaluated')} not evaluated, {len(d.drift.breach)} on the 72-hour clock.")
     for path in written.files:
-        click.echo(f"  {path}")
+        say(f"  {path}")
     if include_names:
-        click.echo("These files name people: keep them private (they are written readable by you only).", err=True)
+        say("These files name people: keep them private (they are written readable by you only).", err=True)

@@ -11,12 +11,13 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
+    OutputPath,
     config_option,
     load_policy,
     now_option,
     verbose_option,
 )
-from m365_compliance.cli.output import Progress, configure_logging, fail
+from m365_compliance.cli.output import Progress, configure_logging, fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
 from m365_compliance.private_files import write_private
@@ -30,7 +31,7 @@ SUMMARY_FILE = "run-summary.json"
               help="Apply approved actions for real (execute) or rehearse them (dry-run). Default: [run] mode "
                    "in the policy file, which defaults to dry-run.")
 @click.option("--full", is_flag=True, help="Enumerate every library again instead of reading changes only.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("run-out"),
+@click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("run-out"),
               show_default=True, help="Folder for plan.json, the report files and run-summary.json.")
 @click.option("--report-url", help="A link to the report (e.g. the job's artifacts page) to put in alerts.")
 @now_option
@@ -47,7 +48,8 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
 
     Exit codes: 0 all stages ran and no open finding reaches [run] fail_on; 1 a stage failed (the
     message says which and what to do); 2 a bad policy file or option; 3 incomplete (inventory gaps,
-    an alert sink that failed); 4 an open finding at or above [run] fail_on.
+    an alert sink that failed); 4 an open finding at or above [run] fail_on; 130 interrupted by Ctrl-C
+    (the next run resumes: the inventory from its checkpoints, an apply from its journal).
     """
     configure_logging(verbose)
     config = load_policy(config_path)
@@ -68,6 +70,6 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
 def render(outcome: NightlyOutcome) -> None:
     """One line per stage (counts and ids only), with the hint of a stage that failed."""
     for stage in outcome.stages:
-        click.echo(f"{stage.name:<10} {stage.status:<10} {stage.detail}", err=True)
+        say(f"{stage.name:<10} {stage.status:<10} {stage.detail}", err=True)
         if stage.hint and stage.status in ("failed", "incomplete"):
-            click.echo(f"{'':<21} hint: {stage.hint}", err=True)
+            say(f"{'':<21} hint: {stage.hint}", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from m365_compliance.cli.main import cli
+from m365_compliance.cli.options import OutputPath
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
 
@@ -35,7 +36,7 @@ def sandbox_group() -> None:
               help="Share of Graph requests answered with an injected fault (429/503/504/drop/slow).")
 @click.option("--seed", type=int, default=321, show_default=True, help="Seed for the demo tenant and the faults.")
 @click.option("--require-token", is_flag=True, help="Answer 401 to requests without a bearer token.")
-@click.option("--write-config", "config_out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--write-config", "config_out", type=OutputPath(folder=False),
               help="Write a policy file that targets this server (for the demo tenant).")
 def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | None, ru_per_minute: int | None,
                   fault_rate: float, seed: int, require_token: bool, config_out: Path | None) -> None:
@@ -81,7 +82,7 @@ def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | 
 @click.option("--demo", is_flag=True, required=True, help="Export the generated 321 demo tenant.")
 @click.option("--scale", type=click.IntRange(min=1000), help="Grow it to about this many items first.")
 @click.option("--seed", type=int, default=321, show_default=True)
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=OutputPath(folder=False))
 def export_command(demo: bool, scale: int | None, seed: int, out: Path) -> None:
     """Write the demo tenant as a tenant file, a starting point for modelling your own tenant.
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from m365_compliance.config.clouds import is_graph_url
 from m365_compliance.config.schema import (
     AlertSink,
     Config,
@@ -109,9 +110,15 @@ def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
     t, ret, lim = config.tenant, config.retention, config.limits
     found: list[str] = []
     host = urlsplit(t.graph_url).hostname
-    if not t.is_loopback and host != t.cloud.graph_host:
+    if not t.is_loopback and not is_graph_url(t.graph_url):
+        found.append(f"tenant.graph_url {t.graph_url} is not Microsoft Graph (allowed by "
+                     f"tenant.allow_custom_graph_host): the app's Graph token is sent to {host}")
+    elif not t.is_loopback and host != t.cloud.graph_host:
         found.append(f"tenant.graph_url {t.graph_url} is not the {t.cloud.name} cloud's Graph "
                      f"({t.cloud.graph_url}), but tokens are asked from {t.cloud.login_url}")
+    elif t.allow_custom_graph_host:
+        found.append(f"tenant.allow_custom_graph_host = true is not needed for {host}: remove it, so that a later "
+                     "graph_url on another host is refused again")
     if t.graph_url.endswith("/beta"):
         found.append("tenant.graph_url uses /beta: Microsoft may change beta APIs without notice")
     files = (("register.path", config.register.path), ("auth.certificate_path", config.auth.certificate_path))

@@ -52,6 +52,15 @@ CLOUDS: Mapping[str, Cloud] = MappingProxyType({
 })
 
 
+#: The Graph hosts of the known clouds: the only hosts the app's Graph token is sent to without an explicit opt-in.
+GRAPH_HOSTS = frozenset(cloud.graph_host for cloud in CLOUDS.values())
+
+
+def is_graph_url(url: str) -> bool:
+    """True for a URL on a known cloud's Graph host (any cloud: a mismatch with the chosen one is a warning)."""
+    return urlsplit(url).hostname in GRAPH_HOSTS
+
+
 def is_loopback_url(url: str) -> bool:
     """True for a URL on 127.0.0.1, localhost or ::1: the only hosts that may use plain http."""
     return urlsplit(url).hostname in LOOPBACK_HOSTS

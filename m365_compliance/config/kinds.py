@@ -235,12 +235,43 @@ FILE_NAME: Kind[str] = Kind('a SharePoint file name such as "m365-compliance-sta
                             '\\ |, no leading or trailing space or dot)', _file_name)
 
 
-def _site_url(value: object) -> str:
+def user_info_hidden(value: object) -> str | None:
+    """``value`` with its ``user:password@`` part shown as ``***@``, or None when it is no URL with one.
+
+    A password in a URL would be echoed wherever the URL is (messages, reports, the state store), so a
+    URL that has one is refused by name, never quoted."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # "http://[::1": no URL at all, so nothing of it is a password either
+        return None
+    if "@" not in parts.netloc:
+        return None
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def _web_url(value: object) -> str:
+    """An http(s) URL with a host, no user info, query or fragment; plain http only on loopback."""
     text = _nonempty(value).rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # an unclosed "[" of an IPv6 host
+        raise Invalid from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise Invalid
-    if not _SITE_PATH.match(parts.path):
+    if "@" in parts.netloc:
+        raise Invalid("no user name or password in the URL")
+    if parts.scheme == "http" and not is_loopback_url(text):
+        raise Invalid(f"{parts.hostname} is not a loopback host")
+    return text
+
+
+def _site_url(value: object) -> str:
+    if not _nonempty(value).lower().startswith("https://"):  # SharePoint is https only, loopback or not
+        raise Invalid
+    text = _web_url(value)
+    if not _SITE_PATH.match(urlsplit(text).path):
         raise Invalid
     return text
 
@@ -250,14 +281,10 @@ SITE_URL: Kind[str] = Kind("a SharePoint site URL such as https://contoso.sharep
 
 
 def _graph_url(value: object) -> str:
-    text = _nonempty(value).rstrip("/")
+    text = _web_url(value)
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise Invalid
     if parts.path.rsplit("/", 1)[-1] not in GRAPH_VERSIONS:
         raise Invalid
-    if parts.scheme == "http" and not is_loopback_url(text):
-        raise Invalid(f"{parts.hostname} is not a loopback host")
     return text
 
 
@@ -265,18 +292,8 @@ GRAPH_URL: Kind[str] = Kind("an https URL ending in /v1.0 or /beta, such as http
                             "(plain http only on 127.0.0.1, localhost or ::1)", _graph_url)
 
 
-def _api_url(value: object) -> str:
-    text = _nonempty(value).rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise Invalid
-    if parts.scheme == "http" and not is_loopback_url(text):
-        raise Invalid(f"{parts.hostname} is not a loopback host")
-    return text
-
-
 API_URL: Kind[str] = Kind("an https URL such as https://api.github.com or https://github.example.com/api/v3 "
-                          "(plain http only on 127.0.0.1, localhost or ::1)", _api_url)
+                          "(plain http only on 127.0.0.1, localhost or ::1)", _web_url)
 
 
 def _timezone(value: object) -> ZoneInfo:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS
+from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS, GRAPH_HOSTS, is_graph_url
 from m365_compliance.config.kinds import (
     API_URL,
     ENV_NAME,
@@ -43,6 +43,7 @@ from m365_compliance.config.kinds import (
     file_path,
     integer,
     number,
+    user_info_hidden,
 )
 from m365_compliance.config.reader import FILE_HINT, Table
 from m365_compliance.config.schema import (
@@ -189,11 +190,32 @@ def _policy(t: Table) -> PolicyInfo:
 def _tenant(t: Table) -> TenantConfig:
     tenant_id, client_id = t.get("tenant_id", GUID), t.get("client_id", GUID)
     cloud = CLOUDS[t.get("cloud", choice(CLOUD_NAMES), "global")]
+    _no_user_info(t, "graph_url")
     graph_url = t.get("graph_url", GRAPH_URL, cloud.graph_base_url)
     tenant = TenantConfig(tenant_id=tenant_id, client_id=client_id, cloud=cloud, graph_url=graph_url,
-                          organization=t.get("organization", ORGANIZATION))
+                          organization=t.get("organization", ORGANIZATION),
+                          **t.given(allow_custom_graph_host=FLAG))
     t.close()
+    if not (tenant.is_loopback or is_graph_url(graph_url) or tenant.allow_custom_graph_host):
+        hosts = ", ".join(sorted(GRAPH_HOSTS))
+        raise t.invalid("graph_url", graph_url, f"a Microsoft Graph host ({hosts}) or a loopback sandbox",
+                        "the app's Graph token would be sent to that host",
+                        hint="Point tenant.graph_url at the cloud's Graph (or leave it out). Only for a proxy you "
+                             "run and trust: set `allow_custom_graph_host = true` under [tenant].")
     return tenant
+
+
+def _no_user_info(t: Table, name: str) -> None:
+    """Refuse a URL with ``user:password@`` before it is read: quoted in the message (as every refused value
+    is) or accepted, the password would reach terminals, reports and the state store."""
+    hidden = user_info_hidden(t.raw(name))
+    if hidden is not None:
+        key = t.child_key(name)
+        raise ConfigError(f"{t.source}: `{key}` holds a user name or password ({hidden}): expected a URL without "
+                          "one", key=key, value="<redacted>", allowed="a URL without user:password@",
+                          hint=f"Remove the user:password@ part of `{key}`: the tool signs in as [auth] says, never "
+                               "with a password in a URL. If the password is real and the file was ever committed, "
+                               "change it.")
 
 
 def _auth(t: Table, tenant: TenantConfig, base_dir: Path) -> AuthConfig:
@@ -221,6 +243,7 @@ def _auth(t: Table, tenant: TenantConfig, base_dir: Path) -> AuthConfig:
 
 
 def _recruitment(t: Table) -> RecruitmentScope:
+    _no_user_info(t, "site_url")
     scope = RecruitmentScope(
         site_url=t.get("site_url", SITE_URL), library=t.get("library", TEXT),
         **t.given(folder=FOLDER, folder_depth=integer(1, _MAX_DEPTH), application_date_column=TEXT, hired_column=TEXT,
@@ -233,6 +256,7 @@ def _recruitment(t: Table) -> RecruitmentScope:
 
 
 def _customers(t: Table) -> CustomerScope:
+    _no_user_info(t, "site_url")
     scope = CustomerScope(site_url=t.get("site_url", SITE_URL), library=t.get("library", TEXT),
                           **t.given(folder=FOLDER, folder_match=choice(get_args(FolderMatch))))
     t.close()
@@ -249,6 +273,7 @@ def _roles(t: Table) -> Roles:
 
 def _register(t: Table, customers: CustomerScope, base_dir: Path) -> RegisterConfig:
     source = cast(RegisterSource, t.get("source", choice(get_args(RegisterSource))))
+    _no_user_info(t, "site_url")
     kinds: dict[str, Kind[Any]] = {"site_url": SITE_URL, "list": TEXT, "path": file_path(base_dir, (".csv", ".xlsx"))}
     where = t.given(**kinds)
     columns = _register_columns(t.table("columns"), customers)
@@ -368,6 +393,7 @@ def _sink(t: Table) -> AlertSink:
             raise t.invalid("to", [], f"a non-empty list of {MAIL.expected}")
         sink = EmailSink(to=to, from_user=t.get("from_user", MAIL), **reminder)
     elif kind == "github":
+        _no_user_info(t, "api_url")
         sink = GithubSink(repo=t.get("repo", REPO), **t.given(token_env=ENV_NAME, api_url=API_URL), **reminder)
     else:
         sink = StdoutSink(**reminder)
@@ -380,6 +406,7 @@ def _state(t: Table, base_dir: Path) -> StateConfig:
     remote = None
     if t.has("remote"):
         r = t.table("remote")
+        _no_user_info(r, "site_url")
         remote = RemoteState(site_url=r.get("site_url", SITE_URL), library=r.get("library", TEXT),
                              **r.given(folder=FOLDER, file_name=FILE_NAME))
         r.close()

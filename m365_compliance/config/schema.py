@@ -41,13 +41,18 @@ class PolicyInfo:
 
 @dataclass(frozen=True, slots=True)
 class TenantConfig:
-    """``[tenant]``: ``graph_url`` is the effective base URL (the override, else the cloud's v1.0)."""
+    """``[tenant]``: ``graph_url`` is the effective base URL (the override, else the cloud's v1.0).
+
+    ``allow_custom_graph_host`` lets ``graph_url`` name a host that is neither a cloud's Graph nor loopback
+    (a proxy the operator runs): the app's token goes there, so it takes a line in the reviewed file.
+    """
 
     tenant_id: str
     client_id: str
     cloud: Cloud
     graph_url: str
     organization: str
+    allow_custom_graph_host: bool = False
 
     @property
     def is_loopback(self) -> bool:

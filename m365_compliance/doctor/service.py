@@ -24,7 +24,7 @@ from m365_compliance.doctor.needs import RunMode, required_permissions, site_gra
 from m365_compliance.doctor.probes import GraphRefusedToken, Probes
 from m365_compliance.doctor.roles import role_checks
 from m365_compliance.graph.configured import gateway_settings
-from m365_compliance.graph.errors import GraphError
+from m365_compliance.graph.errors import GraphError, Unreachable
 from m365_compliance.graph.gateway import GraphGateway
 
 
@@ -56,6 +56,10 @@ async def run_doctor(config: Config, *, mode: RunMode = "dry-run", credential: T
             checks.extend(probes.checks)
             checks.append(Check("credential", f"auth.method = {config.auth.method}", "FAILED",
                                 f"Graph refused the token: {refused.error.message}", credential_fix(config)))
+            return report()
+        except Unreachable as gone:  # nothing else can be probed: one check, at once, naming the address
+            checks.extend(probes.checks)
+            checks.append(Check("graph", settings.graph_url, "FAILED", gone.message, gone.hint))
             return report()
     checks.extend(probes.checks)
     if mode == "execute":

@@ -3,11 +3,18 @@
 ``<case>-export.zip`` (created 0600, and so is every file inside when unpacked):
 
 * ``files/<scope>/<path>``: each file of an exact or confirmed match, downloaded through Graph as it
-  is now (items found outside the scopes under ``files/other/<match>/``);
-* ``manifest.json`` and ``manifest.csv``: per file where it is (path, webUrl), its dates and size,
-  its SHA-256, why it was found, the purpose it is held for and the retention that applies
-  (Art. 15(1)(a), (d)); the register entries naming the subject; what could not be searched;
+  is now (items found outside the scopes under ``files/other/<match>/``); every folder and file name
+  cleaned and made unique by :mod:`~m365_compliance.dsar.member_names`, so the zip unpacks completely
+  on any system whatever the tenant named things;
+* ``manifest.json`` and ``manifest.csv``: per file its member name, item id and original name, where it
+  is (path, webUrl), its dates and size, its SHA-256, why it was found, the purpose it is held for and
+  the retention that applies (Art. 15(1)(a), (d)); the register entries naming the subject; what could
+  not be searched;
 * ``README.txt``: what the zip holds, in Norwegian and English.
+
+manifest.json holds the original names exactly, in JSON escapes with no raw control character
+(:func:`~m365_compliance.terminal_text.safe_json`); manifest.csv shows them escaped as ``\\x1b``,
+``\\n`` (:func:`~m365_compliance.terminal_text.safe_line`): a spreadsheet cell is no place for them.
 
 A file deleted since the inventory is listed as ``missing``. Each download goes to a private
 temporary folder first, so a lost connection restarts one file, not the export.
@@ -16,7 +23,6 @@ temporary folder first, so a lost connection restarts one file, not the export.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -31,6 +37,7 @@ from urllib.parse import quote
 from m365_compliance.actions.journal import to_csv
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.matching import agreements_naming, subject_ids
+from m365_compliance.dsar.member_names import MemberNames
 from m365_compliance.dsar.model import Case, Match, MatchItem
 from m365_compliance.dsar.retention_info import RetentionInfo
 from m365_compliance.graph.errors import NotFound
@@ -38,10 +45,11 @@ from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.model import DriveItem
 from m365_compliance.private_files import open_private
 from m365_compliance.rules.dates import local_date
+from m365_compliance.terminal_text import safe_json, safe_line
 
 FORMAT = "m365-compliance/dsar-export@1"
-CSV_COLUMNS = ("file", "status", "scope", "path", "webUrl", "created", "modified", "size", "sha256", "foundBy",
-               "purpose", "retention", "keepUntil")
+CSV_COLUMNS = ("file", "itemId", "name", "status", "scope", "path", "webUrl", "created", "modified", "size", "sha256",
+               "foundBy", "purpose", "retention", "keepUntil")
 _COPY_CHUNK = 1 << 20
 
 
@@ -65,14 +73,15 @@ async def export_case(case: Case, matches: list[Match], snapshot: Snapshot, conf
     partial = final.with_name(final.name + ".part")
     scratch = Path(tempfile.mkdtemp(prefix="dsar-"))  # 0700
     entries: list[dict[str, Any]] = []
+    names = MemberNames()
     try:
         with open_private(partial) as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
             for match in (m for m in matches if m.actionable):
                 for item in await _files(match, gateway):
-                    entries.append(await _add(zf, match, item, gateway, scratch / "download", info))
+                    entries.append(await _add(zf, match, item, gateway, scratch / "download", info, names))
             manifest = _manifest(case, info, entries, now)
-            _text(zf, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", now)
-            _text(zf, "manifest.csv", to_csv(entries, CSV_COLUMNS), now)
+            _text(zf, "manifest.json", safe_json(manifest, indent=2, sort_keys=True) + "\n", now)
+            _text(zf, "manifest.csv", to_csv([_shown(e) for e in entries], CSV_COLUMNS), now)
             _text(zf, "README.txt", _readme(case, config, now), now)
         os.replace(partial, final)
     finally:
@@ -101,20 +110,22 @@ async def _files(match: Match, gateway: ExportGateway) -> list[MatchItem]:
 
 
 async def _add(zf: zipfile.ZipFile, match: Match, item: MatchItem, gateway: ExportGateway, scratch: Path,
-               info: RetentionInfo) -> dict[str, Any]:
+               info: RetentionInfo, names: MemberNames) -> dict[str, Any]:
     retention = info.of(match.scope, item.item_id)
-    arcname = _arcname(match, item)
+    *folders, name = item.path.removeprefix("/").split("/")
     entry: dict[str, Any] = {
-        "file": arcname, "status": "included", "scope": match.scope, "path": item.path,
-        "webUrl": _web_url(info.snapshot, match, item), "created": _iso(item.created),
+        "file": None, "itemId": item.item_id, "name": name, "status": "included", "scope": match.scope,
+        "path": item.path, "webUrl": _web_url(info.snapshot, match, item), "created": _iso(item.created),
         "modified": _iso(item.modified), "size": item.size, "sha256": None, "foundBy": match.rule,
         "purpose": retention.purpose, "retention": retention.rule,
         "keepUntil": retention.keep_until.isoformat() if retention.keep_until else None}
     try:
         size = await gateway.download_to(match.drive_id, item.item_id, scratch)
     except NotFound:
-        return {**entry, "file": None, "status": "missing"}
-    return {**entry, "size": size, "sha256": _store(zf, arcname, item.modified, scratch, size)}
+        return {**entry, "status": "missing"}
+    prefix = ("files", "other", match.match_id) if match.scope == "tenant" else ("files", match.scope)
+    arcname = names.file(prefix, folders, name)
+    return {**entry, "file": arcname, "size": size, "sha256": _store(zf, arcname, item.modified, scratch, size)}
 
 
 def _store(zf: zipfile.ZipFile, arcname: str, modified: datetime | None, source: Path, size: int) -> str:
@@ -138,13 +149,6 @@ def _web_url(snapshot: Snapshot, match: Match, item: MatchItem) -> str | None:
     return match.web_url if item.item_id == match.item_id else None
 
 
-def _arcname(match: Match, item: MatchItem) -> str:
-    parts = [p for p in item.path.replace("\\", "/").split("/") if p and p not in (".", "..")]
-    if match.scope == "tenant":
-        return "/".join(["files", "other", match.match_id, *parts])
-    return "/".join(["files", match.scope, *parts])
-
-
 def _manifest(case: Case, info: RetentionInfo, entries: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     snapshot, config = info.snapshot, info.config
     rows = {a.row_id for a in agreements_naming(info.register, case.subject_email,
@@ -159,6 +163,10 @@ def _manifest(case: Case, info: RetentionInfo, entries: list[dict[str, Any]], no
             "files": entries, "registerEntries": entries_of_register, "notes": list(case.find_notes)}
 
 
+def _shown(entry: dict[str, Any]) -> dict[str, Any]:
+    """A manifest row for the spreadsheet: the tenant's name and path with their control characters shown
+    escaped (the member name is safe already and must stay exactly what the zip holds)."""
+    return {**entry, "name": safe_line(entry["name"]), "path": safe_line(entry["path"])}
 
 
 def _readme(case: Case, config: Config, now: datetime) -> str:
@@ -169,12 +177,16 @@ def _readme(case: Case, config: Config, now: datetime) -> str:
         ("Norsk: Denne filen er kopien du ba om (personvernforordningen artikkel 15). Mappen files/ inneholder "
         "filene om deg slik de ligger hos oss. manifest.json og manifest.csv (åpnes i et regneark) viser for hver "
         "fil hvor den ligger, når den ble laget og endret, størrelse og SHA-256, hvorfor den ble funnet, formålet og "
-        "hvor lenge den lagres. registerEntries i manifest.json er oppføringene om deg i avtaleregisteret."),
+        "hvor lenge den lagres. registerEntries i manifest.json er oppføringene om deg i avtaleregisteret. Et "
+        "filnavn i files/ kan være endret så filen kan pakkes ut på enhver maskin (tegn som ikke er tillatt er "
+        "byttet med _, lange navn er forkortet, like navn er nummerert); manifestet viser det opprinnelige navnet."),
         "",
         ("English: This is the copy you asked for (GDPR Article 15). The folder files/ holds the files about you as "
         "we keep them. manifest.json and manifest.csv (opens in a spreadsheet) show for each file where it is, when "
         "it was created and modified, its size and SHA-256, why it was found, the purpose and how long it is kept. "
-        "registerEntries in manifest.json are the entries about you in the agreement register."),
+        "registerEntries in manifest.json are the entries about you in the agreement register. A file's name under "
+        "files/ may differ from ours so that it unpacks on any computer (characters not allowed replaced by _, long "
+        "names shortened, equal names numbered); the manifest shows the original name."),
         "",
     ])
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from m365_compliance.actions.executor import ApplyResult
-from m365_compliance.actions.plan_json import write_plan
+from m365_compliance.actions.service import record_and_write
 from m365_compliance.config.kinds import MAIL, Invalid
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.closing import closing_for
@@ -198,8 +198,8 @@ async def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now:
             async with _graph(config, gateway, needed=True) as graph:
                 labels = await read_labels(graph, targets)
         erasure = build_erasure_plan(case, matches, snapshot, config, now, labels=labels, checked_at=utc_now())
-        write_plan(erasure.plan, out)
-        repo.journal.record_plan(erasure.plan, actor=by, made_by="dsar_erasure")
+        erasure = replace(erasure, plan=record_and_write(repo.journal, erasure.plan, out, actor=by,
+                                                         made_by="dsar_erasure"))
         kept = [{"drive": k.drive_id, "item": k.item_id, "code": k.code, "reason": k.reason, "items": k.items,
                  "keepUntil": k.keep_until.isoformat() if k.keep_until else None} for k in erasure.kept]
         case = replace(case, plan_ids=(*[p for p in case.plan_ids if p != erasure.plan.id], erasure.plan.id))

@@ -30,7 +30,8 @@ from m365_compliance.graph.calls import Call
 from m365_compliance.graph.client import send_for_bytes
 from m365_compliance.graph.errors import AuthenticationError, GraphError, error_from_response
 from m365_compliance.graph.headers import retry_after_seconds
-from m365_compliance.graph.json_records import json_object, permission_from_json, retention_label_from_json
+from m365_compliance.graph.answers import Answers, malformed
+from m365_compliance.graph.json_records import permission_from_json, retention_label_from_json
 from m365_compliance.graph.pacing import Pacer, Sleep
 from m365_compliance.graph.retry import NOT_PROCESSED, RetryPolicy
 from m365_compliance.graph.stats import GatewayStats
@@ -67,10 +68,11 @@ async def _label(item_id: str, body: Any) -> RetentionLabelInfo | None | GraphEr
     if body is None or body == "":
         return None
     if not isinstance(body, dict):
-        return GraphError(f"Graph answered a retention label that is not a JSON object ({type(body).__name__}) "
-                          f"when asked to {calls.GET_LABEL.name}.", code="malformedResponse",
-                          hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
-    return retention_label_from_json(body)
+        return malformed(calls.GET_LABEL, f"a retention label that is not a JSON object ({type(body).__name__})")
+    try:
+        return retention_label_from_json(body)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return malformed(calls.GET_LABEL, f"a malformed retention label ({type(exc).__name__})")
 
 
 #: 404 is "no label": the sandbox's answer for an unlabelled item (Graph's is undocumented, facts
@@ -80,9 +82,10 @@ _LABELS: _Read[RetentionLabelInfo | None] = _Read("retentionLabel", calls.GET_LA
 
 
 class ItemBatcher:
-    def __init__(self, adapter: RequestAdapter, retry: RetryPolicy, pacer: Pacer, stats: GatewayStats, *,
-                 sleep: Sleep, max_rounds: int, max_wait_seconds: float) -> None:
+    def __init__(self, adapter: RequestAdapter, retry: RetryPolicy, pacer: Pacer, stats: GatewayStats,
+                 answers: Answers, *, sleep: Sleep, max_rounds: int, max_wait_seconds: float) -> None:
         self._adapter = adapter
+        self._answers = answers
         self._retry = retry
         self._pacer = pacer
         self._stats = stats
@@ -95,7 +98,7 @@ class ItemBatcher:
         """``fallback(item_id)`` reads one item directly when its batch answer is itself paged."""
 
         async def read(item_id: str, body: Any) -> Answer:
-            return await _permissions(item_id, body, site_id, fallback)
+            return await _permissions(item_id, body, site_id, fallback, self._answers)
 
         return await self._get(drive_id, item_ids, _Read("permissions", calls.LIST_PERMISSIONS, read))
 
@@ -126,8 +129,8 @@ class ItemBatcher:
             for item_id in pending:
                 answer = answers.get(item_id)
                 if answer is None:
-                    results[item_id] = GraphError("The $batch answer had no response for this item.",
-                                                  code="missingBatchResponse")
+                    results[item_id] = malformed(kind.call, "a $batch envelope without a readable response for "
+                                                            "this item (each needs its id and an integer status)")
                 elif 200 <= answer.status < 300:
                     results[item_id] = await kind.read(item_id, answer.body)
                 elif answer.status == 404 and kind.on_404 is not None:
@@ -171,7 +174,7 @@ class ItemBatcher:
         envelope = replace(calls.BATCH, cost=kind.call.cost * len(item_ids))
         raw = await self._retry.run(envelope, post)
         # Not JSON (an HTML page, a cut-off body): a GraphError for every item of the envelope.
-        document = json_object(raw, envelope) or {}
+        document = self._answers.object(raw, envelope) or {}
         responses = document.get("responses")
         by_number = {str(n): item_id for n, item_id in enumerate(item_ids, start=1)}
         answers: dict[str, _ItemResponse] = {}
@@ -185,18 +188,17 @@ class ItemBatcher:
         return answers
 
 
-async def _permissions(item_id: str, body: Any, site_id: str | None, fallback: Fallback) -> Answer:
-    if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
-        # Unreadable is "not evaluated", never "no permissions" (DESIGN principle 2).
-        return GraphError(f"Graph answered a permission list that is not a JSON object with a value list when asked "
-                          f"to {calls.LIST_PERMISSIONS.name}.", code="malformedResponse",
-                          hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
-    if body.get("@odata.nextLink"):
-        try:
+async def _permissions(item_id: str, body: Any, site_id: str | None, fallback: Fallback,
+                       answers: Answers) -> Answer:
+    """An item's permission list from its ``$batch`` body; unreadable is "not evaluated", never "none"."""
+    try:
+        if not isinstance(body, dict):
+            raise malformed(calls.LIST_PERMISSIONS, "a permission list that is not a JSON object")
+        if body.get("@odata.nextLink"):
             return await fallback(item_id)
-        except GraphError as exc:
-            return exc
-    return [permission_from_json(p, site_id) for p in body.get("value") or ()]
+        return answers.records(body, lambda p: permission_from_json(p, site_id), calls.LIST_PERMISSIONS)
+    except GraphError as exc:
+        return exc
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -16,7 +16,7 @@ from kiota_abstractions.request_adapter import RequestAdapter
 from kiota_abstractions.request_information import RequestInformation
 from kiota_abstractions.request_option import RequestOption
 from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
-from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
+from kiota_http.middleware.options import RedirectHandlerOption, RetryHandlerOption, UrlReplaceHandlerOption
 from msgraph._version import VERSION as SDK_VERSION
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.graph_request_adapter import GraphRequestAdapter
@@ -29,10 +29,21 @@ from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.graph.stats import GatewayStats
 
 
+class RedirectRefused(Exception):
+    """Graph answered a redirect; the gateway turns it into a GraphError naming the call."""
+
+    def __init__(self, status: int, location: str | None) -> None:
+        super().__init__(f"redirect {status} to {location}")
+        self.status, self.location = status, location
+
+
 def middleware_options() -> dict[str, RequestOption]:
-    """GraphRequestAdapter's own defaults plus a disabled RetryHandler (facts §8.3)."""
+    """GraphRequestAdapter's own defaults plus a disabled RetryHandler (facts §8.3) and no redirects: Graph's
+    API answers are never redirects, and following one would read "Graph's" answer from another origin
+    (downloads, which do redirect, use their own client without the token)."""
     return {
         RetryHandlerOption.get_key(): RetryHandlerOption(max_retries=0, should_retry=False),
+        RedirectHandlerOption.get_key(): RedirectHandlerOption(should_redirect=False),
         UrlReplaceHandlerOption.get_key(): UrlReplaceHandlerOption(
             enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"}),
         GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(api_version=APIVersion.v1,
@@ -48,6 +59,8 @@ def build_http_client(settings: GatewaySettings, *, stats: GatewayStats, pacer: 
         stats.requests += 1
 
     async def on_response(response: httpx.Response) -> None:
+        if 300 <= response.status_code < 400:  # redirects are off (middleware_options): never read one as an answer
+            raise RedirectRefused(response.status_code, response.headers.get("location"))
         pacer.observe(response.headers)
         if response.status_code == 429:
             stats.throttled += 1

@@ -9,6 +9,9 @@ GraphError (ComplianceError)        status, code, request_id
 ├── PreconditionFailed    412       the eTag changed since the item was read (§5)
 ├── Throttled             429/503   still throttled after the retry budget; ``retry_after`` (§7.3)
 └── TransportError        —         the connection failed or dropped
+Unreachable (ComplianceError)       Graph's address answers nothing at all (refused, unknown host, no
+                                    route): the run cannot go on, so this is not a GraphError that
+                                    per-item code would turn into a gap; every later call fails at once
 CredentialError (ConfigError)       a credential cannot be built from the settings/environment
 """
 
@@ -86,6 +89,11 @@ class TransportError(GraphError):
     default_hint = "Check the network path to Graph (proxy, DNS, firewall) and run again."
 
 
+class Unreachable(ComplianceError):
+    default_hint = ("Check tenant.graph_url in the policy file (host and port), the network path to it (DNS, proxy, "
+                    "firewall), and that Graph — or the sandbox — is running; then run again.")
+
+
 class CredentialError(ConfigError):
     default_hint = "Fix the [graph] credential settings or the named environment variable."
 
@@ -138,6 +146,11 @@ def error_from_response(call: Call, status: int | None, code: str | None, messag
         why = "the total wait cap was reached" if wait_capped else f"{retries} retries"
         return Throttled(f"Still throttled ({status}) when asked to {call.name} after {why}.",
                          retry_after=retry_after, **common)
+    if status is not None and 300 <= status < 400:
+        where = lower.get("location") or "no location"
+        return GraphError(f"Graph answered a redirect ({status} to {where}) when asked to {call.name}; it was not "
+                          "followed: answers are read only from the configured Graph.", **common,
+                          hint="Check what answers at tenant.graph_url (a proxy redirecting requests?); run again.")
     if status is not None and status >= 500:
         return GraphError(f"{text} It persisted after {retries} retries.", **common,
                           hint="Graph had a service problem; run again later.")

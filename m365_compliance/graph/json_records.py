@@ -11,14 +11,12 @@ directory objects.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from m365_compliance.graph.calls import Call
-from m365_compliance.graph.errors import GraphError
+from m365_compliance.graph.answers import required_id
 from m365_compliance.model import (
     DriveItem,
     Library,
@@ -27,6 +25,7 @@ from m365_compliance.model import (
     Principal,
     PrincipalKind,
     RetentionLabelInfo,
+    SearchHit,
     SiteInfo,
 )
 from m365_compliance.model.content import RECORD_BEHAVIOURS
@@ -43,29 +42,13 @@ GROUP_TYPE = "#microsoft.graph.group"
 SERVICE_PRINCIPAL_TYPE = "#microsoft.graph.servicePrincipal"
 
 
-def json_object(raw: bytes | None, call: Call) -> dict[str, Any] | None:
-    """An answer's JSON object (None for no body); anything else (HTML, a cut-off body, a bare list)
-    is a GraphError, so the data it should have held is "not evaluated" rather than empty."""
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, dict):
-        raise GraphError(f"Graph answered something that is not a JSON object ({len(raw):,} bytes, starting "
-                         f"{bytes(raw[:16])!r}) when asked to {call.name}.", code="malformedResponse",
-                         hint="Run again; if it repeats, check what answers at tenant.graph_url (a proxy?).")
-    return value
-
-
 def site_from_json(d: Json) -> SiteInfo:
-    return SiteInfo(id=d.get("id") or "", web_url=d.get("webUrl") or "",
+    return SiteInfo(id=required_id(d), web_url=d.get("webUrl") or "",
                     display_name=d.get("displayName") or d.get("name") or "")
 
 
 def library_from_json(d: Json, site_id: str) -> Library:
-    return Library(id=d.get("id") or "", site_id=site_id, name=d.get("name") or "", web_url=d.get("webUrl") or "")
+    return Library(id=required_id(d), site_id=site_id, name=d.get("name") or "", web_url=d.get("webUrl") or "")
 
 
 def drive_item_from_json(d: Json, drive_id: str) -> DriveItem:
@@ -77,7 +60,7 @@ def drive_item_from_json(d: Json, drive_id: str) -> DriveItem:
     shared = d.get("shared")
     fields = (d.get("listItem") or {}).get("fields") or {}
     return DriveItem(
-        id=d["id"],
+        id=required_id(d),
         drive_id=parent.get("driveId") or drive_id,
         name=d.get("name") or "",  # deleted items come without a name (§1.2)
         parent_id=parent.get("id"),
@@ -111,7 +94,7 @@ def permission_from_json(d: Json, site_id: str | None) -> Permission:
         grantees.extend(_identity_set(d["grantedToV2"], site_id))
     expires = instant(d.get("expirationDateTime"))
     return Permission(
-        id=d.get("id") or "",
+        id=required_id(d),
         roles=tuple(d.get("roles") or ()),
         grantees=tuple(grantees),
         link_scope=scope,
@@ -149,12 +132,12 @@ def principal_from_json(d: Json, default_type: str) -> Principal | None:
     kind = d.get("@odata.type") or default_type
     if kind == USER_TYPE:
         guest = (d.get("userType") or "").lower() == "guest"
-        return Principal(PrincipalKind.GUEST if guest else PrincipalKind.USER, d.get("id") or "",
+        return Principal(PrincipalKind.GUEST if guest else PrincipalKind.USER, required_id(d),
                          d.get("displayName") or "", d.get("mail") or d.get("userPrincipalName"))
     if kind == GROUP_TYPE:
-        return Principal(PrincipalKind.GROUP, d.get("id") or "", d.get("displayName") or "", d.get("mail"))
+        return Principal(PrincipalKind.GROUP, required_id(d), d.get("displayName") or "", d.get("mail"))
     if kind == SERVICE_PRINCIPAL_TYPE:
-        return Principal(PrincipalKind.APPLICATION, d.get("id") or "", d.get("displayName") or "")
+        return Principal(PrincipalKind.APPLICATION, required_id(d), d.get("displayName") or "")
     return None
 
 
@@ -210,3 +193,16 @@ def _link_scope(scope: str | None) -> LinkScope:
         # Unknown audience: report it as the broadest, so it shows up as a finding rather than hiding.
         log.warning("unknown sharing-link scope %r treated as anonymous", scope)
         return LinkScope.ANONYMOUS
+
+
+DRIVE_ITEM_TYPE = "#microsoft.graph.driveItem"
+
+
+def search_hit_from_json(hit: Json) -> SearchHit | None:
+    """A Microsoft Search hit (``searchHit.resource``) that is a driveItem; other resource types are not ours."""
+    item = hit.get("resource") or {}
+    if item.get("@odata.type") != DRIVE_ITEM_TYPE:
+        return None
+    parent = item.get("parentReference") or {}
+    return SearchHit(drive_id=parent.get("driveId") or "", item_id=required_id(item), name=item.get("name") or "",
+                     web_url=item.get("webUrl") or "", site_id=parent.get("siteId"), is_folder="folder" in item)

@@ -1,7 +1,7 @@
-"""msgraph-sdk objects → domain records. Nothing from the SDK leaves the gateway (DESIGN principle 1).
+"""Small shapes the gateway hands out besides domain records: a delta page, plain field values.
 
-The inventory's reads (sites, libraries, delta, children, permissions, directory objects) skip the
-SDK's model parser and map Graph's JSON directly: :mod:`m365_compliance.graph.json_records`.
+Every Graph answer is read as JSON and mapped by :mod:`m365_compliance.graph.json_records`; nothing
+from the SDK's model classes leaves the gateway (DESIGN principle 1).
 """
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from msgraph.generated.models.item_retention_label import ItemRetentionLabel
-from msgraph.generated.models.drive_item import DriveItem as SdkDriveItem
-from msgraph.generated.models.search_hit import SearchHit as SdkSearchHit
-
-from m365_compliance.model import DriveItem, RetentionLabelInfo, SearchHit
-from m365_compliance.model.content import RECORD_BEHAVIOURS
+from m365_compliance.model import DriveItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,35 +21,6 @@ class DeltaPage:
     next_link: str | None
     delta_link: str | None
     preference_applied: tuple[str, ...] = ()  # Prefer values the service says it honoured
-
-
-def search_hit(hit: SdkSearchHit) -> SearchHit | None:
-    """A Microsoft Search hit whose resource is a driveItem; other resource types are not ours (None)."""
-    item = hit.resource
-    if not isinstance(item, SdkDriveItem) or not item.id:
-        return None
-    parent = item.parent_reference
-    return SearchHit(drive_id=(parent.drive_id if parent else None) or "", item_id=item.id, name=item.name or "",
-                     web_url=item.web_url or "", site_id=parent.site_id if parent else None,
-                     is_folder=item.folder is not None)
-
-
-def retention_label(label: ItemRetentionLabel | None) -> RetentionLabelInfo | None:
-    """None when no label is applied (Graph may answer an empty object, facts §4.1)."""
-    if label is None or not label.name:
-        return None
-    settings = label.retention_settings
-    behaviour = settings.behavior_during_retention_period if settings else None
-    behavior = None if behaviour is None else str(getattr(behaviour, "value", behaviour))
-    return RetentionLabelInfo(
-        name=label.name,
-        applied_at=label.label_applied_date_time,
-        explicit=label.is_label_applied_explicitly is not False,
-        delete_allowed=settings.is_delete_allowed if settings else None,
-        is_record=behavior in RECORD_BEHAVIOURS,
-        behavior=behavior,
-        record_locked=settings.is_record_locked if settings else None,
-    )
 
 
 def plain(value: Any) -> Any:

@@ -9,13 +9,19 @@ Two retry layers would also multiply (3 Kiota tries times N tenacity tries). Rul
 * 504 and dropped/timed-out connections may have been processed: retried only for idempotent calls.
   A connection that never opened is always safe to retry.
 * Without a server delay: exponential back-off with jitter.
-* The total wait of one call is capped by ``max_wait_seconds``; then :class:`Throttled` says so.
+* The total wait of one call is capped by ``max_wait_seconds``, and of the whole run (every call of one
+  gateway) by ``run_wait_budget``; then :class:`Throttled` (or the last error) says so.
+* A connection that cannot be opened at all (refused, unknown host, no route, connect timeout) is
+  retried ``connect_retries`` times, quickly; then :class:`Unreachable` names the address, and every
+  later call of the run fails at once instead of retrying for minutes.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -25,7 +31,9 @@ from kiota_abstractions.api_error import APIError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from m365_compliance.graph.calls import Call
-from m365_compliance.graph.errors import error_from_exception
+from m365_compliance.graph.answers import SHAPE_ERRORS, malformed
+from m365_compliance.graph.client import RedirectRefused
+from m365_compliance.graph.errors import Unreachable, error_from_exception, error_from_response
 from m365_compliance.graph.headers import rate_limit, retry_after_seconds
 from m365_compliance.graph.pacing import Pacer, Sleep
 from m365_compliance.graph.stats import GatewayStats
@@ -40,6 +48,7 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _LOST_ANSWER = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+CONNECT_BACKOFF = 0.5  # seconds before the first retry of a connection that did not open; doubled after
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -73,16 +82,24 @@ class RetryPolicy:
     """Runs one Graph call: pace, send, and resend while Graph or the network says "try again"."""
 
     def __init__(self, *, max_retries: int, max_wait_seconds: float, pacer: Pacer, stats: GatewayStats,
-                 sleep: Sleep, jitter: Callable[[], float] = random.random) -> None:
+                 sleep: Sleep, jitter: Callable[[], float] = random.random, run_wait_budget: float = float("inf"),
+                 connect_retries: int = 3, target: str = "Graph") -> None:
         self._max_retries = max_retries
         self._max_wait = max_wait_seconds
         self._pacer = pacer
         self._stats = stats
         self._sleep = sleep
         self._jitter = jitter
+        self._run_budget = run_wait_budget
+        self._connect_retries = connect_retries
+        self._target = target
+        self._unreachable: Unreachable | None = None
 
     async def run(self, call: Call, send: Callable[[], Awaitable[T]]) -> T:
-        """``send()`` once or more; the result, or the mapped :class:`GraphError`."""
+        """``send()`` once or more; the result, or the mapped :class:`GraphError` (:class:`Unreachable`
+        when the address answers nothing)."""
+        if self._unreachable is not None:
+            raise Unreachable(self._unreachable.message, hint=self._unreachable.hint)
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda exc: is_retryable(exc, call)),
             wait=self._wait,
@@ -93,6 +110,11 @@ class RetryPolicy:
         )
         try:
             return await retrying(self._attempt, call, send)
+        except _NEVER_SENT as exc:
+            made = retrying.statistics.get("attempt_number", 1)
+            self._unreachable = Unreachable(
+                f"Could not connect to {self._target} ({_why(exc)}) to {call.name}: {made} attempts failed.")
+            raise self._unreachable from exc
         except (APIError, httpx.TransportError, ClientAuthenticationError, ServiceRequestError) as exc:
             made = retrying.statistics.get("attempt_number", 1)
             capped = is_retryable(exc, call) and made <= self._max_retries
@@ -107,10 +129,17 @@ class RetryPolicy:
         except httpx.TransportError:
             self._stats.transport_errors += 1
             raise
+        except RedirectRefused as redirect:
+            raise error_from_response(call, redirect.status, None, None,
+                                      {"location": redirect.location or "no location"}) from None
+        except SHAPE_ERRORS as exc:  # the SDK could not read an error body (or an answer) it was sent
+            raise malformed(call, f"an answer the SDK could not read ({type(exc).__name__})") from None
 
     def _wait(self, state: RetryCallState) -> float:
         assert state.outcome is not None
         exc = state.outcome.exception()
+        if isinstance(exc, _NEVER_SENT):
+            return CONNECT_BACKOFF * 2.0 ** (state.attempt_number - 1)
         delay = server_delay(exc) if exc is not None else None
         if delay is not None:
             return delay
@@ -118,8 +147,12 @@ class RetryPolicy:
         return backoff + self._jitter() * BACKOFF_BASE
 
     def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, _NEVER_SENT):
+            return state.attempt_number > self._connect_retries
         return (state.attempt_number > self._max_retries
-                or state.idle_for + state.upcoming_sleep > self._max_wait)
+                or state.idle_for + state.upcoming_sleep > self._max_wait
+                or self._stats.retry_wait_seconds + state.upcoming_sleep > self._run_budget)
 
     def _before_sleep(self, call: Call, state: RetryCallState) -> None:
         assert state.outcome is not None
@@ -131,3 +164,26 @@ class RetryPolicy:
             self._pacer.pause(state.upcoming_sleep)
         log.info("retrying %s (attempt %d) in %.1fs after %s", call.name, state.attempt_number + 1,
                  state.upcoming_sleep, status or type(exc).__name__)
+
+
+def _why(exc: BaseException) -> str:
+    """What kept the connection from opening, in words: the OS error under httpx's (and anyio's) wrapping."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "host name not found"
+        if isinstance(current, ConnectionRefusedError) or getattr(current, "errno", None) == errno.ECONNREFUSED:
+            return "connection refused"
+        for inner in getattr(current, "exceptions", ()):  # an ExceptionGroup of the addresses tried
+            found = _why(inner)
+            if found != type(inner).__name__:
+                return found
+        current = current.__cause__ or current.__context__
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text or "temporary failure in name" in text:
+        return "host name not found"
+    return "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else type(exc).__name__

@@ -57,7 +57,10 @@ class GatewaySettings:
     max_wait_seconds: float = 900.0  # total time one call may spend waiting on Retry-After / back-off
     ru_per_minute: int | None = 1250  # the app's per-minute RU budget (facts §7.2); None: no pacing
     timeout_seconds: float = 100.0
-    connect_timeout_seconds: float = 30.0
+    connect_timeout_seconds: float = 15.0
+    connect_retries: int = 3  # a connection that cannot be opened: a few quick retries, then Unreachable
+    run_wait_budget_seconds: float = 1800.0  # all retry waits of one run together (a run, not one call)
+    max_answer_bytes: int = 64 * 1024 * 1024  # a larger answer is malformed, not read (graph/answers.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "graph_url", self.graph_url.rstrip("/"))  # facts §8.1: no trailing slash

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from m365_compliance.graph.errors import GraphError, ResyncRequired
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.model import Library, Permission
-from m365_compliance.state.inventory_repo import Gap, InventoryRepository
+from m365_compliance.state.inventory_repo import Checkpoint, Gap, InventoryRepository
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,14 @@ class CrawlResult:
     resynced: bool
     gaps: tuple[Gap, ...]
     changed_folders: frozenset[str]  # folders that appeared in this crawl (all of them on a full one)
+
+
+def resumable(checkpoint: Checkpoint, force_full: bool) -> bool:
+    """A checkpoint a crawl can go on from: at least one page staged, and a link to continue with (the next
+    page's) or to finish with (the final delta link). ``--full`` resumes only a full crawl."""
+    if force_full and checkpoint.kind != "full":
+        return False
+    return checkpoint.pages > 0 and (checkpoint.next_link is not None or checkpoint.final_link is not None)
 
 
 @dataclass
@@ -91,25 +99,29 @@ class LibraryCrawler:
         stored_link = None if force_full or row is None else row["delta_link"]
         stored_mode = None if row is None else row["mode"]
         checkpoint = self.repo.checkpoint(library.id)
-        resumed = checkpoint is not None and (not force_full or checkpoint.kind == "full")
-        if resumed:
-            assert checkpoint is not None
-            kind, link = checkpoint.kind, checkpoint.next_link
-            pages_done = checkpoint.pages
+        if checkpoint is not None and not resumable(checkpoint, force_full):
+            # Killed or failed before its first page was staged (or a checkpoint from an older version):
+            # nothing to resume from, so the crawl starts again from the stored delta link, or from scratch.
+            log.info("restarting the crawl of drive %s: its checkpoint holds no page to resume from", library.id)
+            self.repo.abandon_crawl(library.id)
+            checkpoint = None
+        if checkpoint is not None:
+            kind, link, pages_done, final = checkpoint.kind, checkpoint.next_link, checkpoint.pages, \
+                checkpoint.final_link
             log.info("resuming %s crawl of drive %s after %d pages", kind, library.id, pages_done)
         else:
             kind = "incremental" if stored_link else "full"
-            self.repo.start_crawl(library.id, self.run_id, kind, stored_link)
-            link, pages_done = stored_link, 0
+            self.repo.start_crawl(library.id, self.run_id, kind)
+            link, pages_done, final = stored_link, 0, None
         resynced = False
         try:
-            delta_link, pages = await self._page(library, link, skip_paging=resumed and link is None)
+            delta_link, pages = (final, 0) if final is not None else await self._page(library, link)
         except ResyncRequired:
             # Facts §1.5: on any 410 start a fresh full enumeration, then reconcile (full replace).
             log.warning("delta token of drive %s expired (410); falling back to a full crawl", library.id)
             resynced, kind = True, "full"
-            self.repo.start_crawl(library.id, self.run_id, kind, None)
-            delta_link, pages = await self._page(library, None, skip_paging=False)
+            self.repo.start_crawl(library.id, self.run_id, kind)
+            delta_link, pages = await self._page(library, None)
         summary = self._summarise(library.id, kind)
         mode = self._mode(summary.root_shared, kind, stored_mode)
         gaps: list[Gap] = []
@@ -124,26 +136,20 @@ class LibraryCrawler:
         self.repo.commit_crawl(library.id, kind=kind, delta_link=delta_link, mode=mode, run_id=self.run_id,
                                permissions=permissions, dropped_roots=dropped)
         return CrawlResult(self.scope, library.name, library.id, kind, mode, pages_done + pages, summary.changes,
-                           len(permissions), resumed, resynced, tuple(gaps), frozenset(summary.folders))
+                           len(permissions), checkpoint is not None, resynced, tuple(gaps),
+                           frozenset(summary.folders))
 
-    async def _page(self, library: Library, link: str | None, *, skip_paging: bool) -> tuple[str, int]:
+    async def _page(self, library: Library, link: str | None) -> tuple[str, int]:
         """Stage every delta page from ``link`` on; returns the final delta link and the page count."""
-        if skip_paging:
-            cp = self.repo.checkpoint(library.id)
-            assert cp is not None and cp.base_delta_link is not None
-            return cp.base_delta_link, 0
         pages = 0
         async for page in self.gateway.delta(library.id, link=link, prefer=SHARING_PREFER, top=DELTA_PAGE):
             pages += 1
             if page.preference_applied:
                 self._applied = {value.lower() for value in page.preference_applied}
-            self.repo.stage_page(library.id, page.items, page.next_link)
+            # The last page's delta link is staged with it: a resume then skips straight to permissions.
+            self.repo.stage_page(library.id, page.items, page.next_link, page.delta_link)
             self.progress("items", len(page.items))
             if page.delta_link is not None:
-                # Paging is done; remember the final link so a resume can skip straight to permissions.
-                with self.repo.store.transaction() as db:
-                    db.execute("UPDATE checkpoints SET base_delta_link=?, next_link=NULL WHERE drive_id=?",
-                               (page.delta_link, library.id))
                 return page.delta_link, pages
         raise GraphError("The delta feed ended without a deltaLink.", status=None, code="incompleteDelta",
                          hint="Run the inventory again; if it repeats, run a full crawl with --full.")

@@ -204,9 +204,12 @@ class Snapshot:
                             result.append(Access(member, via_group=grantee, **base))
         return result
 
+    def populations(self) -> dict[str, int]:
+        """Items below each scope's configured folder: the denominators of ``max_deletion_share``."""
+        return {name: s.in_scope_count() for name, s in self.scopes.items()}
+
     def population(self) -> int:
-        """Items in every scope below its configured folder: the denominator of ``max_deletion_share``."""
-        return sum(s.in_scope_count() for s in self.scopes.values())
+        return sum(self.populations().values())
 
     def group_expanded(self, group_id: str) -> bool:
         return group_id in self.group_members

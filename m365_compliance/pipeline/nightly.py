@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from m365_compliance.config.schema import Config
+from m365_compliance.clock import refuse_future_execution
 from m365_compliance.errors import ComplianceError
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.run import ProgressFn
@@ -80,6 +81,8 @@ async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetim
     """Run every stage against the tenant of ``config`` (or ``gateway``), writing plan and report to ``out_dir``."""
     from m365_compliance.graph.configured import gateway_settings
 
+    if mode == "execute":
+        refuse_future_execution(now)
     private_dir(out_dir)  # the report and the run summary are evidence
     with StoreLock(config.state.path, "run"):  # held across every stage; they take it again inside
         if gateway is None:

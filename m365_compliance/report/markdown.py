@@ -3,6 +3,8 @@
 A job summary is visible to everyone who can read the repository's Actions, so it holds counts and
 finding ids only — never a path, a folder or customer name, or an exception owner, whatever
 ``include_names`` says (it reads none of those fields). The full report is the HTML and XLSX.
+Every value still goes through :func:`md`: a policy or sink name is shown escaped, never as a control
+character, a line of its own or a table break, nor as a ``::`` runner command should the file be printed.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from m365_compliance.report.html_sections import (
 )
 from m365_compliance.report.model import CONTROLS, ReportData
 from m365_compliance.report.texts import Language, Texts
+from m365_compliance.terminal_text import safe_line
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
 BREACH_IDS = 10
 
 
 def md(text: object) -> str:
-    """Text safe inside a Markdown table cell or line: no markup, no HTML, no table breaks."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text safe inside a Markdown table cell or line: no markup, no HTML, no table breaks, no control
+    character or runner command (white space runs become one space, then :func:`safe_line`)."""
+    return _SPECIAL.sub(r"\\\1", safe_line(" ".join(str(text).split())))
 
 
 def render_markdown(data: ReportData, lang: Language = "nb") -> str:

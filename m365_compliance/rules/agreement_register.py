@@ -9,6 +9,7 @@ compared case-insensitively.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,9 +74,38 @@ class Register:
         return min(rows, key=lambda a: (a.end is not None, a.end_unknown, date.max - (a.end or date.max)),
                    default=None)
 
+    def ambiguous_ids(self) -> frozenset[str]:
+        """Agreement ids (casefolded) a retention event could not use without reaching another row's documents:
+        the same id on two rows, or an id whose words stand inside another row's id (``321`` in
+        ``321-2016-001``): a query for it would find the other agreement's documents too."""
+        ids = [(a.row_id, _words(a.agreement_id)) for a in self.agreements if a.agreement_id]
+        found: set[str] = set()
+        for row, words in ids:
+            if any(other_row != row and _inside(words, other) for other_row, other in ids):
+                found.add("-".join(words))
+        return frozenset(found)
+
+    def asset_id_usable(self, agreement_id: str | None) -> bool:
+        return bool(agreement_id) and asset_key(agreement_id) not in self.ambiguous_ids()
+
     def contacts(self, name: str) -> frozenset[str]:
         """Everyone named as a contact person in any agreement with the folder's customer (P3)."""
         return frozenset(c for a in self.for_folder(name) for c in a.contacts)
+
+
+def _words(agreement_id: str | None) -> tuple[str, ...]:
+    """How a search index reads an id: its letters-and-digits runs, casefolded (``321-2016-001`` → 321, 2016, 001)."""
+    return tuple(w for w in re.split(r"[^0-9a-z]+", (agreement_id or "").casefold()) if w)
+
+
+def asset_key(agreement_id: str | None) -> str:
+    """An agreement id as :meth:`Register.ambiguous_ids` lists it."""
+    return "-".join(_words(agreement_id))
+
+
+def _inside(words: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    n = len(words)
+    return n > 0 and any(other[i:i + n] == words for i in range(len(other) - n + 1))
 
 
 def read_register(snapshot: Snapshot, config: Config) -> Register:

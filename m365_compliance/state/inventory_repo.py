@@ -44,11 +44,15 @@ class StagedFlags:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
+    """Where a crawl stands: ``pages`` staged, the ``next_link`` to page on from, and once the last page is
+    staged its ``final_link`` (the delta link to commit). Neither link with pages staged cannot happen; no
+    page staged means there is nothing to resume (the crawl starts again)."""
+
     drive_id: str
     run_id: str
     kind: str  # "full" or "incremental"
-    next_link: str | None  # None: paging finished, permissions still to read
-    base_delta_link: str | None
+    next_link: str | None
+    final_link: str | None
     pages: int
 
 
@@ -93,22 +97,23 @@ class InventoryRepository:
         return Checkpoint(row["drive_id"], row["run_id"], row["kind"], row["next_link"], row["base_delta_link"],
                           row["pages"])
 
-    def start_crawl(self, drive_id: str, run_id: str, kind: str, base_delta_link: str | None) -> None:
+    def start_crawl(self, drive_id: str, run_id: str, kind: str) -> None:
         with self.store.transaction() as db:
             db.execute("DELETE FROM staged_items WHERE drive_id=?", (drive_id,))
             db.execute("INSERT OR REPLACE INTO checkpoints(drive_id, run_id, kind, next_link, base_delta_link, pages, "
-                       "updated_at) VALUES (?,?,?,?,?,0,?)", (drive_id, run_id, kind, None, base_delta_link,
-                                                             to_text(utc_now())))
+                       "updated_at) VALUES (?,?,?,NULL,NULL,0,?)", (drive_id, run_id, kind, to_text(utc_now())))
 
-    def stage_page(self, drive_id: str, items: Iterable[DriveItem], next_link: str | None) -> None:
-        """Store one delta page and the link to the next one, atomically."""
+    def stage_page(self, drive_id: str, items: Iterable[DriveItem], next_link: str | None,
+                   final_link: str | None = None) -> None:
+        """Store one delta page with the link to the next one — or, on the last page, the final delta link
+        (column ``base_delta_link``) — atomically, so a checkpoint always says how to go on."""
         with self.store.transaction() as db:
             start = db.execute("SELECT COALESCE(MAX(seq), 0) FROM staged_items WHERE drive_id=?",
                                (drive_id,)).fetchone()[0]
             db.executemany("INSERT INTO staged_items(drive_id, seq, item_id, record) VALUES (?,?,?,?)",
                            ((drive_id, start + n, item.id, encode_item(item)) for n, item in enumerate(items, 1)))
-            db.execute("UPDATE checkpoints SET next_link=?, pages=pages+1, updated_at=? WHERE drive_id=?",
-                       (next_link, to_text(utc_now()), drive_id))
+            db.execute("UPDATE checkpoints SET next_link=?, base_delta_link=?, pages=pages+1, updated_at=? "
+                       "WHERE drive_id=?", (next_link, final_link, to_text(utc_now()), drive_id))
 
     def staged(self, drive_id: str) -> Iterator[DriveItem]:
         """Staged records, last occurrence of each id winning (delta may repeat an item, facts §1.2)."""

@@ -42,7 +42,8 @@ class StoreLock:
     """``with StoreLock(path, "inventory"):`` exclusive across processes and hosts, re-entrant within a process."""
 
     def __init__(self, store_path: Path | str, command: str, *, heartbeat_seconds: float = 30.0) -> None:
-        self.path = None if str(store_path) == ":memory:" else Path(f"{store_path}.lock")
+        # Beside the store's real file: a symlinked or relative path to the same store takes the same lock.
+        self.path = None if str(store_path) == ":memory:" else Path(f"{os.path.realpath(store_path)}.lock")
         self.command = command
         self.heartbeat_seconds = heartbeat_seconds
         self._key: Path | None = None
@@ -104,7 +105,10 @@ class StoreLock:
         heartbeat is younger than 3 intervals. This host: a granted flock proves it gone (a pid check would be
         fooled by a reused pid); without flock, while its pid runs and its heartbeat is fresh (bounds pid reuse)."""
         beat = _parse(holder.get("heartbeat"))
-        fresh = beat is not None and datetime.now(UTC) - beat < timedelta(seconds=3 * self.heartbeat_seconds)
+        # A heartbeat from the future (a clock far off, or a forged file) is no proof of life: taken over.
+        age = datetime.now(UTC) - beat if beat is not None else None
+        window = timedelta(seconds=3 * self.heartbeat_seconds)
+        fresh = age is not None and -window < age < window
         if holder.get("host") != socket.gethostname():
             return fresh
         return not flocked and fresh and holder.get("pid") != os.getpid() and _pid_alive(holder.get("pid"))

@@ -3,21 +3,27 @@
 The store is the memory between nightly runs (delta tokens, inventory, history, journal). It is
 created readable by its owner only, written in WAL mode so a killed process never leaves it
 half-written, and refuses a store written by a newer version instead of misreading it.
+
+SQLite's errors are told apart by what they mean, on opening and on every statement: a full disk and a
+read-only folder are not a damaged store, and saying "not a readable database, move it away" for them
+would invite someone to throw the history away.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from m365_compliance.errors import StateError
+from m365_compliance.errors import OutputError, StateError, StoreFull, StoreNotWritable
+from m365_compliance.private_files import FILE_MODE, private_dir
 from m365_compliance.state.schema import SCHEMA_VERSION, TABLES
 
 
@@ -42,20 +48,89 @@ def json_default(value: object) -> str:
     return str(value)
 
 
+_DAMAGED_HINT = "Restore it from the last saved state, or move it away to start with a full crawl."
+_PATH_HINT = "Set [state] path in the policy file to a file in a folder this user may write, or fix the one named."
+_NOT_WRITABLE = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN)
+_DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def store_error(exc: sqlite3.Error, path: Path | None) -> StateError | None:
+    """What ``exc`` means for the store at ``path``, as the error that says what to do; None for an error that
+    is about the statement, not the disk (a constraint, a lock, a bug), which callers may expect as it is."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
+    where = path if path is not None else ":memory:"
+    if code == sqlite3.SQLITE_FULL:
+        return StoreFull(f"The disk holding the state store {where} is full: the unfinished change was rolled "
+                         "back and the store itself is intact.")
+    if code in _NOT_WRITABLE:
+        folder = path.parent if path is not None else where
+        return StoreNotWritable(f"The state folder {folder} is not writable: SQLite cannot write the state store "
+                                f"there ({exc}).")
+    if code in _DAMAGED:
+        return StateError(f"The state store at {where} is not a readable SQLite database: {exc}",
+                          hint=_DAMAGED_HINT)
+    if code == sqlite3.SQLITE_IOERR:
+        return StateError(f"The disk holding the state store {where} failed a read or write ({exc}).",
+                          hint="Check that disk (free space, quota, file size limit, errors) and run the command "
+                               "again; SQLite rolled the unfinished change back.")
+    return None
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose disk-level failures, on any statement, arrive as the :func:`store_error` they mean."""
+
+    store_path: Path | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            _raise_meaning(exc, self.store_path)
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            _raise_meaning(exc, self.store_path)
+            raise
+
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(script)
+        except sqlite3.Error as exc:
+            _raise_meaning(exc, self.store_path)
+            raise
+
+
+def _raise_meaning(exc: sqlite3.Error, path: Path | None) -> None:
+    meaning = store_error(exc, path)
+    if meaning is not None:
+        raise meaning from exc
+
+
 class StateStore:
     """One SQLite file (or ``:memory:``). Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path) if str(path) != ":memory:" else None
+        # The real file: a symlink to a store is that store (one lock, one WAL beside the real file).
+        self.path = Path(os.path.realpath(path)) if str(path) != ":memory:" else None
         if self.path is not None:
             _create_private(self.path)
         try:
-            self.db = sqlite3.connect(str(self.path or ":memory:"), isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(str(self.path or ":memory:"), isolation_level=None, timeout=30,
+                                      factory=_Connection)
         except sqlite3.Error as exc:
+            _raise_meaning(exc, self.path)
             raise StateError(f"Cannot open the state store at {self.path}: {exc}",
                              hint="Check that the folder exists and is writable, or set [state] path.") from exc
+        self.db.store_path = self.path  # type: ignore[attr-defined]
         self.db.row_factory = sqlite3.Row
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.db.close()
+            raise
 
     def _migrate(self) -> None:
         try:
@@ -63,9 +138,9 @@ class StateStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(TABLES)
             row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.DatabaseError as exc:  # what store_error does not name: still not a store we can read
             raise StateError(f"The state store at {self.path} is not a readable SQLite database: {exc}",
-                             hint="Restore it from the last saved state, or move it away to start with a full crawl.") from exc
+                             hint=_DAMAGED_HINT) from exc
         if row is None:
             self.db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row["value"]) > SCHEMA_VERSION:
@@ -78,11 +153,16 @@ class StateStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it rolls back by itself on a full disk)."""
+        if self.db.in_transaction:
+            with suppress(sqlite3.Error, StateError):  # the error that brought us here is the one to report
+                self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.db.close()
@@ -114,11 +194,38 @@ class StateStore:
         return self.db.execute("SELECT * FROM runs WHERE kind=? ORDER BY started_at", (kind,)).fetchall()
 
 
+def _refuse_shared(path: Path) -> None:
+    """A store is one regular file with one name: a device is no store, and a second hard link would give each
+    name its own write-ahead log and lock, so two writers could lose each other's commits."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # reported when the file is opened
+    if not stat.S_ISREG(info.st_mode):
+        raise StateError(f"The state store path {path} is not a regular file (a device, a pipe or a folder).",
+                         hint="Set [state] path to an ordinary file (it is created if missing).")
+    if info.st_nlink > 1:
+        raise StateError(f"The state store {path} has {info.st_nlink} names (hard links): each would keep its own "
+                         "write-ahead log and lock, and commits could be lost.",
+                         hint="Keep one name for the store: remove the other links (or copy the file) and use that "
+                              "path in [state] path.")
+
+
 def _create_private(path: Path) -> None:
     """Create the folder (0700) and file (0600) before SQLite does, so nobody else can read them."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-    else:
-        os.chmod(path, 0o600)
+    try:
+        private_dir(path.parent)
+    except OutputError as exc:
+        raise StoreNotWritable(exc.message, hint=_PATH_HINT) from exc
+    _refuse_shared(path)
+    try:
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
+            os.close(fd)
+        else:
+            os.chmod(path, FILE_MODE)
+    except OSError as exc:
+        raise StoreNotWritable(f"The state folder {path.parent} is not writable: the state store cannot be "
+                               f"created or made private there ({exc.strerror}).") from exc

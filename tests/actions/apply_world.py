@@ -111,7 +111,7 @@ def label(world: World, key: str, name: str = APPLICANT_LABEL) -> Action:
 
 def remove_link(world: World, item_key: str, grant_id: str) -> Action:
     item = world.item(item_key)
-    return Action("remove_permission", item.drive_id, item.id, "test: remove link", ("F-link",), "recruitment",
+    return Action("remove_permission", item.drive_id, item.id, "test: remove link", (f"F-link-{item_key}",), "recruitment",
                   permission_id=grant_id)
 
 
@@ -126,9 +126,9 @@ TENANT_ID = "3f2a3210-0000-4000-8000-000000000321"  # the demo policy file's
 
 def make_plan(world: World, actions: list[Action], *, limits: Limits = LOOSE, run: str = "run-1",
               policy: str = POLICY) -> Plan:
-    population = snapshot_of(world.tenant).population()
-    return Plan(NOW, policy, run, population, tuple(actions), (), evaluate_limits(actions, population, limits),
-                tenant_id=TENANT_ID)
+    populations = snapshot_of(world.tenant).populations()
+    return Plan(NOW, policy, run, sum(populations.values()), tuple(actions), (),
+                evaluate_limits(actions, populations, limits), tenant_id=TENANT_ID)
 
 
 def gateway_for(server: SandboxServer) -> GraphGateway:
@@ -168,20 +168,6 @@ def justified(tenant: Tenant, plan: Plan) -> Current:
     return Current.of("eval-now", snapshot_of(tenant), findings, NOW.date())
 
 
-def as_planned(config: Config, world: World, plan: Plan) -> None:
-    """The store of ``config`` as the planner leaves it: a real inventory of the sandbox, an evaluation in which
-    the plan's findings are open, and the plan recorded (what a separate ``apply`` process then trusts)."""
-    from m365_compliance.inventory.service import inventory_from_config
-    from m365_compliance.state.findings_repo import FindingsRepository
-    from m365_compliance.state.tenancy import open_store
-
-    asyncio.run(inventory_from_config(config))
-    with open_store(config) as store:
-        run_id = store.runs("inventory")[-1]["id"]
-        FindingsRepository(store).save(run_id, plan.policy_version, justified(world.tenant, plan).findings.values())
-        Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")
-
-
 def apply(server: SandboxServer, store: StateStore, plan: Plan, *, execute: bool, limits: Limits | None = LOOSE,
           on_outcome: OutcomeHook | None = None, current: Current | None = None) -> ApplyResult:
     Journal(store).record_plan(plan, actor="m365-compliance plan", made_by="plan")  # as `plan` does
@@ -203,13 +189,10 @@ def requests(server: SandboxServer) -> int:
     return int(server.app.meter.snapshot()["requests"])
 
 
-def policy_file(path: Path, graph_url: str, *, loose: bool = True, auto_approve: bool = False) -> Config:
-    """The demo policy pointed at this sandbox; ``loose`` widens the share limit for a tenant this small,
-    ``auto_approve`` approves applicant deletions in advance (customer disposal always waits for a person)."""
+def policy_file(path: Path, graph_url: str, *, loose: bool = True) -> Config:
+    """The demo policy pointed at this sandbox; ``loose`` widens the share limit for a tenant this small."""
     text = demo_config_text(graph_url, "state.sqlite")
     if loose:
         text = text.replace("max_deletion_share = 0.10", "max_deletion_share = 1.0")
-    if auto_approve:
-        text = text.replace("auto_approve_applicant_deletions = false", "auto_approve_applicant_deletions = true")
     path.write_text(text, encoding="utf-8")
     return load_config(path)

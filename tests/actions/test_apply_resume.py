@@ -17,19 +17,12 @@ from apply_world import (
     event,
     label,
     make_plan,
-    as_planned,
-    policy_file,
     requests,
     writes,
 )
-from click.testing import CliRunner
 
 from m365_compliance.actions.journal import Journal
-from m365_compliance.actions.plan_json import write_plan
-from m365_compliance.cli.main import _register_commands, cli
-from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.http.faults import FaultPlan
-from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.state.store import StateStore
 
 
@@ -136,40 +129,42 @@ def test_the_same_event_in_a_later_plan_is_not_fired_twice(world, server, store)
     assert len(world.tenant.retention_events) == 1
 
 
-def test_a_sigkilled_apply_process_resumes_exactly_once(world, tmp_path):
-    """The real thing: `apply --execute` in its own process, SIGKILLed mid-run, then run again."""
-    slow = SandboxOptions(faults=FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.15))
-    with SandboxServer(world.tenant, slow) as server:
-        config = policy_file(tmp_path / "policy.toml", server.base_url, auto_approve=True)
-        files = [k for k in world.items if k.startswith("old") and ".f" in k]
-        plan = make_plan(world, [delete(world, k) for k in files], policy=config.policy_version)
-        write_plan(plan, tmp_path / "plan.json")
-        as_planned(config, world, plan)
-        command = [sys.executable, "-m", "m365_compliance", "apply", str(tmp_path / "plan.json"), "--config",
-                   str(tmp_path / "policy.toml"), "--execute"]
-        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def test_a_sigkilled_apply_process_resumes_exactly_once(tmp_path):
+    """The real thing: `apply --execute` of the demo's first-night plan in its own process, SIGKILLed mid-run,
+    then run again."""
+    from night import first_night
+
+    night = first_night(tmp_path / "night")
+    plan = night.plan()
+    deletions = [a for a in plan.actions if a.kind == "delete_item"]
+    with night.served() as server:
+        night.cli("approve", night.plan_path, "--by", "Marte", "--class", "customer_disposal", "--class",
+                  "applicant_deletion", "--class", "retention_event", now=False)
+        server.app.faults.configure(FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.05))
+        command = [sys.executable, "-m", "m365_compliance", "apply", str(night.plan_path), "--config",
+                   str(night.policy), "--execute", "--now", night.now]
+        process = subprocess.Popen(command, cwd=night.out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    env={**os.environ, "CI": "1"})
         try:
-            _wait_for_outcomes(config.state.path, at_least=2, process=process)
+            _wait_for_outcomes(night.store_path, at_least=len(plan.actions) // 3, process=process)
         finally:
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
             process.wait()
         server.app.faults.configure(FaultPlan())
-        with StateStore(config.state.path) as store:
+        with StateStore(night.store_path) as store:
             before = sum(n for (_, result), n in _final_outcomes(store, plan).items() if result == "done")
-        assert 2 <= before < len(files), "killed mid-run"
-        _register_commands()
-        result = CliRunner().invoke(cli, command[3:])
+        assert 0 < before < len(plan.actions), "killed mid-run"
+        result = night.cli("apply", night.plan_path, "--execute")
         assert result.exit_code == 0, result.output
-        assert writes(server) == len(files)  # each deletion reached Graph exactly once
-    assert not any(world.alive(k) for k in files)
-    with StateStore(config.state.path) as store:
+    assert not any(night.alive(a.item_id) for a in deletions)  # each planned deletion made …
+    with StateStore(night.store_path) as store:
         outcomes = _final_outcomes(store, plan)
-        assert sorted(a for a, _ in outcomes) == sorted(a.action_id for a in plan.actions)  # one final outcome each
-        assert sum(n for (_, result), n in outcomes.items() if result == "done") + \
-            sum(n for (_, result), n in outcomes.items() if result == "already") == len(files)
-        assert [r["status"] for r in store.runs("apply")] == ["interrupted", "completed"]
+        finals = [a for a, _ in outcomes]
+        assert sorted(finals) == sorted(a.action_id for a in plan.actions)  # … with one final outcome each
+        assert [r["status"] for r in store.runs("apply")][-2:] == ["interrupted", "completed"]
+    events = [q for e in night.demo.tenant.retention_events for _, q in e.queries]
+    assert len(events) == len(set(events)) == sum(a.kind == "fire_retention_event" for a in plan.actions)
 
 
 def _wait_for_outcomes(path, *, at_least, process, timeout=60.0):

@@ -151,3 +151,22 @@ async def test_throttled_batch_items_are_resent_after_the_longest_retry_after(wo
     assert len(envelopes) >= 2  # the throttled items went in a second envelope
     assert gateway.stats.throttled > 0 and gateway.stats.retries > 0
     assert recorder.app.meter.throttled == gateway.stats.throttled
+
+
+async def test_a_run_wide_wait_budget_bounds_how_long_faults_can_stretch_a_run(world: World, clock: FakeClock) -> None:
+    """Each call may wait up to max_wait_seconds; all calls of one gateway together only run_wait_budget_seconds:
+    once it is spent, a throttled call fails at once (the run ends with its gaps) instead of waiting again."""
+    plan = FaultPlan(rate=1.0, kinds=("429",))
+    with SandboxServer(world.tenant, SandboxOptions(faults=plan)) as server:
+        settings = settings_for(server.base_url, max_retries=10, run_wait_budget_seconds=5.0)
+        async with GraphGateway(settings, clock=clock, sleep=clock.sleep) as gateway:
+            outcomes = []
+            for _ in range(4):
+                try:
+                    await gateway.resolve_site(world.site.web_url)
+                except Throttled:
+                    outcomes.append((gateway.stats.retries, gateway.stats.retry_wait_seconds))
+    assert len(outcomes) == 4  # every call ended as a clear error, none hung
+    waits = [w for _, w in outcomes]
+    assert waits[0] <= 5.0 and waits[-1] == waits[0]  # the budget was spent by the first call, never exceeded
+    assert outcomes[-1][0] == outcomes[0][0]  # later calls did not retry at all

@@ -51,6 +51,7 @@ class KillSwitch:
 
     def __init__(self, server: SandboxServer, *, writes: bool) -> None:
         self.writes, self.count, self.at, self.pid, self.fired = writes, 0, 0, None, False
+        self.endpoints: list[str] = []  # what each counted request was, in order (a measuring run's map)
         self._lock = threading.Lock()
         meter = server.app.meter
         record = meter.record
@@ -59,6 +60,7 @@ class KillSwitch:
                      retry_attempt: str | None) -> None:
             record(endpoint, method, cost, status, is_write=is_write, retry_attempt=retry_attempt)
             if not self.writes or (is_write and status < 400):
+                self.endpoints.append(endpoint)
                 self._counted()
 
         meter.record = counting  # type: ignore[method-assign]
@@ -142,26 +144,55 @@ def _store_checks(check: CrashCheck, store: StateStore, kind: str, killed_runs: 
 
 
 # ---------------------------------------------------------------------- inventory
-def inventory_requests(workdir: Path) -> int:
-    """How many Graph requests a clean first inventory of the demo tenant makes (kill points spread over it)."""
-    return _inventory(workdir, kill_at=None).kill_at
+DELTA = "GET /drives/{id}/root/delta"
 
 
-def inventory_crash(workdir: Path, kill_at: int) -> CrashCheck:
-    """A first inventory of the demo tenant killed at its ``kill_at``-th Graph request, then run again."""
-    return _inventory(workdir, kill_at=kill_at)
+def inventory_requests(workdir: Path, *, incremental: bool = False) -> list[str]:
+    """The endpoint of each Graph request a clean inventory of the demo tenant makes (a first one, or the
+    incremental night after it): kill points are chosen from it."""
+    return _inventory(workdir, kill_at=None, incremental=incremental).notes
 
 
-def _inventory(workdir: Path, *, kill_at: int | None) -> CrashCheck:
+def first_delta_requests(endpoints: list[str]) -> tuple[int, ...]:
+    """The 1-based positions of the first delta request of each library in a run's request map."""
+    starts, previous = [], ""
+    for n, endpoint in enumerate(endpoints, start=1):
+        if endpoint.startswith(DELTA) and not previous.startswith(DELTA):
+            starts.append(n)
+        previous = endpoint
+    return tuple(starts)
+
+
+def inventory_crash(workdir: Path, kill_at: int, *, incremental: bool = False) -> CrashCheck:
+    """An inventory of the demo tenant killed at its ``kill_at``-th Graph request, then run again. With
+    ``incremental``, a clean first night runs before, and a new applicant folder with an anonymous link
+    appears between the nights: the killed night's rerun must see it."""
+    return _inventory(workdir, kill_at=kill_at, incremental=incremental)
+
+
+def _night_two_change(demo: DemoTenant) -> None:
+    t = demo.tenant
+    drive = t.drive(demo.manifest.recruitment_drive)
+    base = next(drive.items[c] for c in drive.items[drive.root_id].children or () if drive.items[c].name == "Søkere")
+    folder = t.add_folder(drive, base, "2026-11 Ny Søker")
+    t.add_file(drive, folder, "CV.pdf")
+    t.add_link(folder, "anonymous")
+
+
+def _inventory(workdir: Path, *, kill_at: int | None, incremental: bool = False) -> CrashCheck:
     demo = build_demo_tenant()
     policy = workdir / "policy.toml"
     command = [*CLI, "inventory", "--config", str(policy)]
     with SandboxServer(demo.tenant) as server:
         config = write_demo_config(policy, graph_url=server.base_url, state_path="state.sqlite")
+        if incremental:
+            ok, error = _rerun(command, workdir)
+            assert ok, error
+            _night_two_change(demo)
         switch = KillSwitch(server, writes=False)
         if kill_at is None:  # measuring only
             ok, _ = _rerun(command, workdir)
-            return CrashCheck("inventory", switch.count, rerun_ok=ok)
+            return CrashCheck("inventory", switch.count, rerun_ok=ok, notes=list(switch.endpoints))
         check = CrashCheck("inventory", kill_at)
         check.killed = switch.run(command, at=kill_at, cwd=workdir)
         killed_runs = _running(config.state.path, "inventory")

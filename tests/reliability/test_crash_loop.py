@@ -9,7 +9,7 @@ last included, and the first retention event (write 9: an event cannot be read b
 from __future__ import annotations
 
 import pytest
-from crash_world import apply_crash, inventory_crash, prepare_apply
+from crash_world import apply_crash, first_delta_requests, inventory_crash, inventory_requests, prepare_apply
 
 INVENTORY_KILLS = (1, 10, 20, 30, 40, 47)  # the n-th Graph request of a first inventory
 APPLY_KILLS = (1, 9, 30, 60, 90, 102)  # the n-th write of apply --execute, landed but not answered
@@ -30,6 +30,25 @@ def test_inventory_killed_then_rerun_matches_the_tenant(tmp_path, kill_at):
     check = inventory_crash(tmp_path, kill_at)
     _assert_clean(check)
     assert check.snapshot_matches, "the snapshot after the rerun differs from the tenant's ground truth"
+
+
+@pytest.fixture(scope="module")
+def first_deltas(tmp_path_factory):
+    """The request numbers of each library's first delta request, in a first night and in an incremental one."""
+    return {kind: first_delta_requests(inventory_requests(tmp_path_factory.mktemp(kind), incremental=kind == "night2"))
+            for kind in ("night1", "night2")}
+
+
+@pytest.mark.parametrize("night", ["night1", "night2"])
+def test_killed_at_the_first_delta_request_of_each_library_the_store_never_wedges(tmp_path, first_deltas, night):
+    """A checkpoint with no page staged holds no link to go on from: the rerun starts that crawl again. On the
+    incremental night, the rerun sees what changed (a new applicant folder with an anonymous link)."""
+    points = first_deltas[night]
+    assert len(points) == 2, points  # recruitment and customers
+    for n, kill_at in enumerate(points):
+        check = inventory_crash(tmp_path / f"{night}-{n}", kill_at, incremental=night == "night2")
+        _assert_clean(check)
+        assert check.snapshot_matches, "the snapshot after the rerun differs from the tenant's ground truth"
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,34 @@ def test_an_event_waits_for_approval_unless_the_policy_file_approves_it(night: N
     assert fired.exit_code == 0, fired.output
     queries = sorted(q for e in night.demo.tenant.retention_events for _, q in e.queries)
     assert queries == sorted(f'ComplianceAssetID:"{a.asset_id}"' for a in events)
+
+
+def _steal_id(demo: DemoTenant, stolen: str) -> None:
+    """The first ended agreement's row names another agreement's id (or a piece of one)."""
+    t, m = demo.tenant, demo.manifest
+    register = t.list_by_name(t.site(t.drive(m.customers_drive).site_id), "Avtaleregister")
+    running = next(c for c in m.customers if c.ended is None and c.folder_id)
+    ended = next(c for c in m.customers if c.ended is not None and c.folder_id)
+    value = register.items[int(running.row_ids[0])].fields["AvtaleId"] if stolen == "running" else stolen
+    t.update_list_item(register, int(ended.row_ids[0]), {"AvtaleId": value})
+
+
+def test_an_agreement_id_shared_with_another_row_never_reaches_an_event(tmp_path):
+    """Two rows with one id, or an id that is a piece of another (``321`` in ``321-2016-001``): an event for it
+    would start disposal of the other agreement's documents — a running one."""
+    for n, stolen in enumerate(("running", "321")):
+        night = first_night(tmp_path / f"n{n}", prepare=lambda demo, s=stolen: _steal_id(demo, s))
+        night.edit_policy(("recycle_bin = true", "recycle_bin = true\nauto_approve_retention_events = true"))
+        with night.served():
+            night.cli("run", "--mode", "execute", "--out", night.out / "night2")
+        fired = [q for e in night.demo.tenant.retention_events for _, q in e.queries]
+        register_ids = _register_ids(night)
+        assert fired and all(QUERY.match(q) for q in fired)
+        assert not [q for q in fired if q.split('"')[1] == "321" or register_ids.count(q.split('"')[1]) > 1]
+        assert "bad_asset_id" in (night.out / "night2" / "plan.json").read_text(encoding="utf-8")
+
+
+def _register_ids(night: Night) -> list[str]:
+    t, m = night.demo.tenant, night.demo.manifest
+    register = t.list_by_name(t.site(t.drive(m.customers_drive).site_id), "Avtaleregister")
+    return [str(r.fields.get("AvtaleId")) for r in register.items.values()]

@@ -33,13 +33,13 @@ def _with_orphans(request, body):
     return {**body, "value": [*body["value"], *extra]}
 
 
-def _in_scope(demo: DemoTenant) -> int:
+def _in_scope(demo: DemoTenant) -> dict[str, int]:
     """Items below Søkere and below the customer library's root, as the tenant holds them."""
     t, m = demo.tenant, demo.manifest
     rec = t.drive(m.recruitment_drive)
     base = next(rec.items[c] for c in rec.items[rec.root_id].children or () if rec.items[c].name == "Søkere")
     cus = t.drive(m.customers_drive)
-    return sum(1 for _ in t.walk(rec, base)) - 1 + sum(1 for _ in t.walk(cus)) - 1
+    return {"recruitment": sum(1 for _ in t.walk(rec, base)) - 1, "customers": sum(1 for _ in t.walk(cus)) - 1}
 
 
 def _tampered_inventory(night: Night) -> int:
@@ -69,8 +69,32 @@ def test_items_whose_parent_chain_reaches_nothing_are_a_gap_and_never_counted(tm
         stopped = night.cli("apply", night.plan_path, "--execute")
         writes = server.app.meter.snapshot()["writes"]
     assert orphaned == 2 * ORPHANS and gap  # stored as the answers said, and reported as not evaluated
-    assert plan.scope_items == _in_scope(night.demo)  # the 1,200 are not in the denominator
+    in_scope = _in_scope(night.demo)
+    assert plan.scope_items == sum(in_scope.values())  # the 1,200 are not in the denominator
     share = next(c for c in plan.limits if c.limit == "max_deletion_share")
-    assert share.population == _in_scope(night.demo) and share.exceeded
-    assert stopped.exit_code == 3 and f"of {_in_scope(night.demo)} items in scope" in stopped.output
+    assert share.population == in_scope[share.scope] and share.exceeded
+    assert stopped.exit_code == 3 and f"of {in_scope[share.scope]} items in the {share.scope} scope" in stopped.output
+
+
+def test_the_share_is_measured_in_each_scope_never_diluted_by_another(tmp_path):
+    """Six applicant folders are 23 % of the recruitment scope: files added to the customer library (or the
+    customer scope's size as a whole) must not let them pass a 10 % limit."""
+    night = first_night(tmp_path / "n", acting=False)
+    night.edit_policy(("max_deletions = 50", "max_deletions = 500"))
+    applicants = [a for a in night.plan().actions if a.kind == "delete_item" and a.scope == "recruitment"]
+    in_scope = _in_scope(night.demo)
+    chosen = []
+    for action in applicants:  # as many as pass 10 % of both scopes together, but not of recruitment alone
+        if sum(a.items for a in chosen) + action.items > 0.10 * sum(in_scope.values()):
+            break
+        chosen.append(action)
+    removed = sum(a.items for a in chosen)
+    assert removed / sum(in_scope.values()) <= 0.10 < removed / in_scope["recruitment"]
+    with night.served() as server:
+        night.cli("approve", night.plan_path, "--by", "Marte", *[x for a in chosen for x in ("--action", a.action_id)],
+                  now=False)
+        stopped = night.cli("apply", night.plan_path, "--execute")
+        writes = server.app.meter.snapshot()["writes"]
+    assert stopped.exit_code == 3 and "in the recruitment scope" in stopped.output, stopped.output
+    assert writes == 0 and all(night.alive(a.item_id) for a in chosen)
     assert writes == 0

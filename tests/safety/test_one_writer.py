@@ -97,3 +97,29 @@ def test_a_killed_writer_never_wedges_the_store(night: Night):
 def _running(night: Night) -> bool:
     with StateStore(night.store_path) as store:
         return any(r["status"] == "running" for r in store.runs("inventory"))
+
+
+def test_a_store_reached_by_another_name_is_the_same_store(night: Night, tmp_path):
+    """A symlink to the store takes the store's own lock; a second hard link is refused outright (each name
+    would keep its own write-ahead log, and commits could be lost)."""
+    from m365_compliance.errors import StateError, StoreLocked
+    from m365_compliance.state.lock import StoreLock
+    from m365_compliance.state.store import StateStore as Store
+
+    linked = tmp_path / "elsewhere" / "state.sqlite"
+    linked.parent.mkdir()
+    linked.symlink_to(night.store_path)
+    with StoreLock(night.store_path, "apply --execute"):
+        child = subprocess.run([sys.executable, "-c", "import sys\nfrom m365_compliance.state.lock import StoreLock\n"
+                                f"with StoreLock({str(linked)!r}, 'inventory'):\n    sys.exit(0)"],
+                               capture_output=True, text=True, timeout=60)
+    assert child.returncode != 0 and StoreLocked.__name__ in child.stderr  # refused through the symlink too
+    hard = tmp_path / "hard.sqlite"
+    os.link(night.store_path, hard)
+    for name in (hard, night.store_path):
+        try:
+            Store(name).close()
+        except StateError as refused:
+            assert "hard links" in refused.message
+        else:
+            raise AssertionError(f"{name}: a store with two names was opened")

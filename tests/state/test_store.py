@@ -45,7 +45,7 @@ def test_crawl_commit_is_atomic_and_replaces_on_full(tmp_path):
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
         repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         repo.stage_page("d1", [item("root", None, shared=""), item("a", "root")], "next")
         repo.stage_page("d1", [item("b", "a", folder=False, shared="anonymous")], None)
         # Nothing is visible before the commit.
@@ -58,7 +58,7 @@ def test_crawl_commit_is_atomic_and_replaces_on_full(tmp_path):
         assert repo.checkpoint("d1") is None
         assert repo.permissions("d1")["b"][0].link_scope is LinkScope.ANONYMOUS
         # An incremental crawl deleting folder "a" removes its child too (delta tracks ids, facts §1.2).
-        repo.start_crawl("d1", "run2", "incremental", "delta-1")
+        repo.start_crawl("d1", "run2", "incremental")
         repo.stage_page("d1", [item("a", "root", deleted=True)], None)
         repo.commit_crawl("d1", kind="incremental", delta_link="delta-2", mode="sharing-delta", run_id="run2",
                           permissions={}, dropped_roots=[])
@@ -70,11 +70,11 @@ def test_failed_commit_leaves_previous_picture(tmp_path):
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
         repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         repo.stage_page("d1", [item("root", None, shared="")], None)
         repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
                           permissions={"root": []}, dropped_roots=[])
-        repo.start_crawl("d1", "run2", "full", None)
+        repo.start_crawl("d1", "run2", "full")
         repo.stage_page("d1", [item("root", None, shared=""), item("x", "root")], None)
 
         class Boom(Exception):
@@ -93,7 +93,7 @@ def test_failed_commit_leaves_previous_picture(tmp_path):
 def test_staged_keeps_last_occurrence(tmp_path):
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         repo.stage_page("d1", [item("a", "root"), item("b", "root")], "n")
         renamed = DriveItem(id="a", drive_id="d1", name="renamed", parent_id="root", is_folder=True)
         repo.stage_page("d1", [renamed], None)
@@ -118,7 +118,7 @@ def _library(repo: InventoryRepository) -> None:
 def test_staged_flags_follow_the_last_occurrence(tmp_path):
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
-        repo.start_crawl("d1", "run1", "incremental", "delta-0")
+        repo.start_crawl("d1", "run1", "incremental")
         repo.stage_page("d1", [item("root", None, shared=""), item("a", "root"), item("f", "a", folder=False)], "n")
         repo.stage_page("d1", [item("a", "root", shared="users"), item("f", "a", folder=False, deleted=True)], None)
         flags = {f.id: f for f in repo.staged_flags("d1")}
@@ -132,7 +132,7 @@ def test_commit_applies_pages_larger_than_a_write_chunk_in_staging_order(tmp_pat
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
         _library(repo)
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         files = [item(f"f{n}", "root", folder=False) for n in range(WRITE_CHUNK + 500)]
         repo.stage_page("d1", [item("root", None, shared=""), *files[:WRITE_CHUNK]], "n")
         # Seen again later in the feed: the last occurrence wins, a deletion included (facts §1.2).
@@ -148,7 +148,7 @@ def test_deleting_a_folder_removes_its_whole_subtree_and_the_permissions_below(t
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
         _library(repo)
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         tree = [item("root", None, shared=""), item("kunde", "root"), item("prosjekt", "kunde", shared=""),
                 item("del", "prosjekt"), item("notat", "del", folder=False), item("annen", "root"),
                 item("avtale", "annen", folder=False)]
@@ -157,7 +157,7 @@ def test_deleting_a_folder_removes_its_whole_subtree_and_the_permissions_below(t
         grant = Permission("p1", ("read",), (Principal(PrincipalKind.GROUP, "g1", "Prosjekt"),))
         repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
                           permissions={"root": [], "prosjekt": [grant]}, dropped_roots=[])
-        repo.start_crawl("d1", "run2", "incremental", "delta-1")
+        repo.start_crawl("d1", "run2", "incremental")
         repo.stage_page("d1", [item("kunde", "root", deleted=True)], None)
         repo.commit_crawl("d1", kind="incremental", delta_link="delta-2", mode="sharing-delta", run_id="run2",
                           permissions={}, dropped_roots=[])
@@ -169,7 +169,7 @@ def test_grantees_lists_each_granted_principal(tmp_path):
     with StateStore(tmp_path / "s.sqlite") as store:
         repo = InventoryRepository(store)
         _library(repo)
-        repo.start_crawl("d1", "run1", "full", None)
+        repo.start_crawl("d1", "run1", "full")
         repo.stage_page("d1", [item("root", None, shared=""), item("a", "root", shared=""),
                                item("b", "root", shared="")], None)
         group = Principal(PrincipalKind.GROUP, "g1", "Prosjekt")

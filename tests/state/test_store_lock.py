@@ -217,3 +217,19 @@ def test_unreadable_record_of_a_holder_still_refuses(tmp_path, content):
         lock_file.write_text(content)  # a holder that has not written its details yet
         refused = attempt(store)
         assert isinstance(refused, StoreLocked) and "in use by another" in str(refused) and refused.pid is None
+
+
+def test_a_heartbeat_from_the_future_is_no_proof_of_life(tmp_path):
+    """A lock record dated far ahead (a clock far off, or a forged file) must not lock everyone out forever."""
+    import json as _json
+    from datetime import UTC, datetime, timedelta
+
+    from m365_compliance.state.lock import StoreLock
+
+    store = tmp_path / "state.sqlite"
+    future = (datetime.now(UTC) + timedelta(days=365)).isoformat()
+    Path(f"{store}.lock").write_text(_json.dumps({"pid": 1, "host": "elsewhere", "command": "run", "since": future,
+                                                 "heartbeat": future}), encoding="utf-8")
+    with StoreLock(store, "inventory", heartbeat_seconds=10):
+        record = _json.loads(Path(f"{store}.lock").read_text(encoding="utf-8"))
+    assert record["command"] == "inventory"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,9 +68,11 @@ class Night:
         with SandboxServer(self.demo.tenant, port=self.port) as server:
             yield server
 
-    def cli(self, *args: object, now: bool = True) -> Result:
-        extra = ["--now", self.now] if now else []
-        result = CliRunner().invoke(cli, [str(a) for a in args] + ["--config", str(self.policy), *extra])
+    def cli(self, *args: object, now: bool = True, extra: tuple[str, ...] = ()) -> Result:
+        """``m365-compliance <args> --config <policy>`` as of the tenant's clock (``now=False``: the command's own)."""
+        clock = ["--now", self.now] if now else []
+        with chdir(self.out):  # files a command writes by default land in the night's folder, not the repository
+            result = CliRunner().invoke(cli, [str(a) for a in args] + ["--config", str(self.policy), *clock, *extra])
         assert "Traceback" not in result.output, result.output
         return result
 
