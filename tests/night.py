@@ -110,3 +110,14 @@ def first_night(out: Path, *, acting: bool = True, prepare: Callable[[DemoTenant
     if acting:
         night.edit_policy(*ACTING)
     return night
+
+
+def new_applicant_with_anonymous_link(demo: DemoTenant) -> str:
+    """A change between two nights that must be seen: a new applicant folder shared with anyone; its id."""
+    t = demo.tenant
+    drive = t.drive(demo.manifest.recruitment_drive)
+    base = next(drive.items[c] for c in drive.items[drive.root_id].children or () if drive.items[c].name == "Søkere")
+    folder = t.add_folder(drive, base, "2026-11 Ny Søker")
+    t.add_file(drive, folder, "CV.pdf")
+    t.add_link(folder, "anonymous")
+    return folder.id

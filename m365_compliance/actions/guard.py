@@ -7,11 +7,12 @@ the policy file and the store — never read back from the plan:
 
 * whether an action needs approval, and of which class (the policy's auto-approvals, the scope);
 * recycle bin or permanent deletion (``limits.recycle_bin``);
-* the population the share limit is measured against (the items below the configured scope folders
-  in the newest inventory);
-* whether the reason still holds: right before a destructive action, the finding that justified
-  it must still be open in the newest evaluation of the newest inventory (an agreement renewed, an
-  applicant marked hired, an item moved out of scope, a new statutory hold → the action is skipped).
+* the populations the share limit is measured against (the items below each configured scope
+  folder in the newest inventory);
+* whether the reason still holds: right before a destructive action, the finding that justified it
+  must still be open — and about that item — when the newest inventory is evaluated at apply time
+  with the policy file in force (an agreement renewed, an applicant marked hired, an item moved out
+  of scope, a new statutory hold, a picture too old, an erasure match rejected → the action is skipped).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from moved_store import move_to
+from night import new_applicant_with_anonymous_link
 
 from m365_compliance.actions.plan_json import read_plan
 from m365_compliance.actions.plan_model import Plan
@@ -170,15 +171,6 @@ def inventory_crash(workdir: Path, kill_at: int, *, incremental: bool = False) -
     return _inventory(workdir, kill_at=kill_at, incremental=incremental)
 
 
-def _night_two_change(demo: DemoTenant) -> None:
-    t = demo.tenant
-    drive = t.drive(demo.manifest.recruitment_drive)
-    base = next(drive.items[c] for c in drive.items[drive.root_id].children or () if drive.items[c].name == "Søkere")
-    folder = t.add_folder(drive, base, "2026-11 Ny Søker")
-    t.add_file(drive, folder, "CV.pdf")
-    t.add_link(folder, "anonymous")
-
-
 def _inventory(workdir: Path, *, kill_at: int | None, incremental: bool = False) -> CrashCheck:
     demo = build_demo_tenant()
     policy = workdir / "policy.toml"
@@ -188,7 +180,7 @@ def _inventory(workdir: Path, *, kill_at: int | None, incremental: bool = False)
         if incremental:
             ok, error = _rerun(command, workdir)
             assert ok, error
-            _night_two_change(demo)
+            new_applicant_with_anonymous_link(demo)
         switch = KillSwitch(server, writes=False)
         if kill_at is None:  # measuring only
             ok, _ = _rerun(command, workdir)

@@ -4,19 +4,7 @@ page; between the nights an applicant folder with an anonymous link appeared."""
 
 from __future__ import annotations
 
-from night import Night
-
-from m365_compliance.sandbox.demo import DemoTenant
-
-
-def _new_applicant(demo: DemoTenant) -> str:
-    t = demo.tenant
-    drive = t.drive(demo.manifest.recruitment_drive)
-    base = next(drive.items[c] for c in drive.items[drive.root_id].children or () if drive.items[c].name == "Søkere")
-    folder = t.add_folder(drive, base, "2026-11 Ny Søker")
-    t.add_file(drive, folder, "CV.pdf")
-    t.add_link(folder, "anonymous")
-    return folder.id
+from night import Night, new_applicant_with_anonymous_link
 
 
 def _anonymous_link_found(night: Night, folder_id: str) -> bool:
@@ -28,7 +16,7 @@ def _anonymous_link_found(night: Night, folder_id: str) -> bool:
 
 
 def test_a_failed_first_incremental_page_is_a_gap_and_the_next_run_sees_the_change(night: Night):
-    folder = _new_applicant(night.demo)
+    folder = new_applicant_with_anonymous_link(night.demo)
     with night.served() as server:
         server.app.malformed.replace_next("/delta", "html")  # the first page of the incremental crawl
         failed = night.cli("inventory", now=False)
