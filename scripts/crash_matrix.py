@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The crash loop of tests/reliability at many more points: SIGKILL, rerun, check; a table of the figures.
 
-Inventory: the demo tenant's first inventory killed at every ``--inventory-step``-th Graph request.
+Inventory: the demo tenant's first inventory, and an incremental one after a change, killed at every
+``--inventory-step``-th Graph request.
 Apply: the demo plan's ``apply --execute`` killed right after every ``--apply-step``-th write landed.
 Each kill point starts from a fresh tenant and store; docs/reliability-crashes.md records a run.
 
-Usage: scripts/crash_matrix.py [--inventory-step 5] [--apply-step 1]
+Usage: scripts/crash_matrix.py [--inventory-step 1] [--apply-step 1]
 """
 
 from __future__ import annotations

@@ -62,4 +62,5 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     drift = run.get("drift", {})
     click.echo(f"Drift: {drift.get('new', 0)} new findings alerted (first night); alerts in {out_dir}/alerts.jsonl.")
     click.echo(f"Report: {out_dir}/report.html (open it in a browser), report.xlsx, report.md.")
-    click.echo(f"Outputs in {out_dir}/: {', '.join(sorted(p.name for p in out_dir.iterdir()))}")
+    shown = sorted(p.name for p in out_dir.iterdir() if p.suffix != ".lock")  # the store's lock is no output
+    click.echo(f"Outputs in {out_dir}/: {', '.join(shown)}")
