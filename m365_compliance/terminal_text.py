@@ -35,12 +35,18 @@ def _shown(found: re.Match[str]) -> str:
     return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
+def visible(text: object) -> str:
+    """``text`` with each control character written as its escape (``\\x1b``, ``\\n``, ``\\u202e``) and
+    nothing else changed: for a cell or an HTML text, where the escaping of its own format does the rest."""
+    return UNSAFE.sub(_shown, str(text))
+
+
 def safe_line(text: object) -> str:
     """``text`` as one inert line: control characters written as escapes (``\\x1b``, ``\\n``, ``\\u202e``),
     ``##[`` as ``##\\[``, and a backslash in front when the line would begin with ``::``.
 
     Meant for anything that may hold a name from the tenant; text of our own passes unchanged."""
-    line = UNSAFE.sub(_shown, str(text)).replace(LEGACY_COMMAND, "##\\[")
+    line = visible(text).replace(LEGACY_COMMAND, "##\\[")
     return "\\" + line if line.lstrip().startswith(COMMAND_START) else line
 
 

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.sandbox.model import AppAccess
 from m365_compliance.sandbox.tenant import Tenant
 from m365_compliance.state.store import StateStore
 
 
 @pytest.fixture
 def tenant() -> Tenant:
-    return Tenant()
+    return Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from m365_compliance.config.load import load_config
 from m365_compliance.config.schema import Config
 from m365_compliance.demo import run_demo
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.model import Item
 from m365_compliance.sandbox.server import SandboxServer
 
@@ -102,6 +103,7 @@ def first_night(out: Path, *, acting: bool = True, prepare: Callable[[DemoTenant
     """The demo's nightly run (inventory, check, plan, dry run …) into ``out``; its policy made to act.
     ``prepare`` changes the tenant before the night (an attack planted in the tenant)."""
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     if prepare is not None:
         prepare(demo)
     outcome = run_demo(out, demo=demo)

@@ -13,6 +13,7 @@ from m365_compliance.inventory.service import inventory_from_config
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.truth import effective_principals
 from m365_compliance.state.store import StateStore
@@ -23,10 +24,22 @@ def _inventoried(snapshot, scope):
     return {i.id: {a.principal.key for a in snapshot.effective_access(s, i)} for i in s.items.values()}
 
 
+def _read_only(demo) -> None:
+    """Every Sites.Selected grant of the app lowered to ``read``: what a dry-run night needs (docs/permissions.md)."""
+    t = demo.tenant
+    for site in t.sites.values():
+        for grant in t.site_grants(site):
+            if grant.app_id == t.access.client_id:
+                t.update_site_grant(site, grant.id, ["read"])
+
+
 def test_demo_inventory_equals_ground_truth(tmp_path):
+    """The nightly dry run under least privilege with only `read` on each site: complete, nothing refused."""
     demo = build_demo_tenant()
+    _read_only(demo)
     outcome = run_demo(tmp_path, demo=demo)
     assert outcome.inventory.result.gaps == []
+    assert "403" not in {str(k) for k in outcome.sandbox_stats["statuses"]}, outcome.sandbox_stats["statuses"]
     with StateStore(outcome.config.state.path) as store:
         snapshot = load_snapshot(store, inventory_spec(outcome.config))
     m = demo.manifest
@@ -44,6 +57,7 @@ def test_demo_inventory_equals_ground_truth(tmp_path):
 
 def test_next_night_is_incremental_sees_changes_and_costs_a_fraction(tmp_path):
     demo = build_demo_tenant(items=3000)
+    grant_sharing_delta(demo.tenant)  # the incremental night reads only what changed: the sharing-delta mode
     outcome = run_demo(tmp_path, demo=demo)
     full_ru = outcome.sandbox_stats["ruTotal"]
     t, m = demo.tenant, demo.manifest

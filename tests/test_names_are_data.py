@@ -33,6 +33,7 @@ import pytest
 from click.testing import CliRunner, Result
 from reliability.corpus.name_cases import LONG_FOLDER, NAMES
 
+from m365_compliance.actions.journal import escape_cell
 from m365_compliance.alerts.model import Alert, AlertBatch
 from m365_compliance.alerts.stdout import JsonLinesSink
 from m365_compliance.cli.main import _register_commands, cli
@@ -363,8 +364,10 @@ def test_the_manifest_maps_each_member_to_the_item_and_its_original_name(night: 
         assert entry["path"].endswith("/" + item.name)
         if "/" not in item.name:
             assert entry["name"] == item.name  # exactly, control characters and all
+    assert_inert(raw_csv.replace("\r\n", "\n"), "manifest.csv")
     rows = list(csv.DictReader(io.StringIO(raw_csv)))
-    assert sorted((r["file"], r["itemId"]) for r in rows) == sorted((e["file"], e["itemId"]) for e in entries)
+    shown = sorted((escape_cell(e["file"]), e["itemId"]) for e in entries)  # "CV ##[error]feil.pdf" as "CV ##\\[…"
+    assert sorted((r["file"], r["itemId"]) for r in rows) == shown
     names = {r["itemId"]: r["name"] for r in rows}
     nul = next(i for i in by_id.values() if i.name == "C\x00V.pdf")
     assert names[nul.id] == "C\\x00V.pdf"  # shown escaped in the spreadsheet

@@ -35,7 +35,7 @@ from m365_compliance.actions.steps import PermissionReader, event_description, i
 from m365_compliance.config.schema import Config
 from m365_compliance.clock import refuse_future_execution
 from m365_compliance.errors import LimitExceeded
-from m365_compliance.graph.errors import AuthenticationError, GraphError
+from m365_compliance.graph.errors import AuthenticationError, GraphError, ResourceLocked
 from m365_compliance.state.store import StateStore, to_text, utc_now
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,8 @@ class _Run:
                            intent(action, permanent=safety.permanent).capitalize() + ".")
         except AuthenticationError:
             raise  # every later action would fail the same way: stop, the journal says where
+        except ResourceLocked as error:  # checked out, open in an editor, or held: another night
+            return _resumed(skipped(aid, "resource_locked", f"{error.message} {error.hint}"), interrupted)
         except GraphError as error:
             return Outcome(aid, "failed", type(error).__name__, f"{error.message} {error.hint}")
         return _resumed(outcome, interrupted)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from m365_compliance.actions.journal import Journal, StoredPlan
-from m365_compliance.actions.plan_json import plan_to_json
+from m365_compliance.actions.plan_json import recorded_as
 from m365_compliance.actions.plan_model import DELETE, FIRE_EVENT, REMOVE_PERMISSION, Action, ApprovalClass, Plan
 from m365_compliance.actions.planner import AGREEMENT_ENDED, HIRED_APPLICANT, STATUTORY_HOLD
 from m365_compliance.config.schema import Config
@@ -110,7 +110,7 @@ def trusted_plan(store: StateStore, plan: Plan, config: Config, *, wall_now: dat
                         "refused: a plan file is applied only as its planner recorded it.",
                         hint="Make the plan with `m365-compliance plan --config POLICY` (the state store keeps it), "
                              "then approve and apply that file.")
-    if stored.body != plan_to_json(plan):
+    if not recorded_as(plan, stored.body):
         raise PlanError(f"The plan file differs from plan {plan.id} as `m365-compliance plan` recorded it, so it "
                         "is refused.", hint="Apply the file the planner wrote, unchanged; make a new plan to change it.")
     if plan.tenant_id != config.tenant.tenant_id:
@@ -194,13 +194,17 @@ def _about(finding: Finding, action: Action, snapshot: Snapshot) -> bool:
 
 
 def _vetoed(action: Action, current: Current) -> str | None:
-    """A deletion the newest evaluation now forbids: a hired applicant, or a statutory hold in what it removes."""
-    if action.kind != DELETE:
+    """What the newest picture now forbids: a deletion of a hired applicant's folder or of something a statutory
+    hold keeps; a permission removal on an item that only inherits its permissions."""
+    if action.kind not in (DELETE, REMOVE_PERMISSION):
         return None
     scope = next((s for s in current.snapshot.scopes.values() if s.library.id == action.drive_id), None)
     item = scope.items.get(action.item_id) if scope is not None else None
     if scope is None or item is None:
         return f"item {action.item_id} is not in the newest inventory's scopes (moved out of scope, or gone)"
+    if action.kind == REMOVE_PERMISSION:
+        return None if scope.owns_permissions(item) else \
+            f"item {action.item_id} only inherits its permissions now: the grant is defined on a folder above it"
     unit = scope.unit_of(item)
     if unit is not None and unit.id in current.hired_units:
         return f"the applicant of folder {unit.id} is now marked hired"

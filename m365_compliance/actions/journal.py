@@ -4,14 +4,17 @@ Rows are appended, never changed: what, when, by whom, the result and the policy
 An action's attempt is journaled *before* its write (``started``) and its outcome right after, each
 in its own committed transaction, so a killed apply leaves a record that says exactly which action
 was in flight; resume reads it (:meth:`Journal.final_outcome`, :meth:`Journal.interrupted`).
-Exported as CSV or JSON for auditors; CSV cells that a spreadsheet would run as a formula are escaped.
+Exported as CSV or JSON for auditors. Rows quote names from the tenant (a label, a path in a reason), so
+CSV cells show control characters, line separators and bidi overrides escaped (``\\x1b``, ``\\u202e``: a
+cell never starts a new line, so no line of the file is an Actions workflow command) and cells that a
+spreadsheet would run as a formula are escaped too; the JSON export keeps every text exactly, with those
+characters written as ``\\u`` escapes (:func:`~m365_compliance.terminal_text.safe_json`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from m365_compliance.actions.plan_json import plan_to_json
 from m365_compliance.actions.plan_model import Action, Plan
 from m365_compliance.private_files import write_private
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
+from m365_compliance.terminal_text import safe_json, safe_line
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -184,15 +188,14 @@ class Journal:
         """Write the journal (or one plan's part) as evidence; returns the number of rows."""
         rows = self.entries(plan_id)
         if fmt == "json":
-            write_private(path, json.dumps({"columns": list(COLUMNS), "entries": rows}, indent=1,
-                                           ensure_ascii=False) + "\n")
+            write_private(path, safe_json({"columns": list(COLUMNS), "entries": rows}, indent=1) + "\n")
         else:
             write_private(path, to_csv(rows))  # evidence: private to the user, like the state store
         return len(rows)
 
 
 def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] = COLUMNS) -> str:
-    """CSV for a spreadsheet: the named columns in order, every cell escaped against formula injection."""
+    """CSV for a spreadsheet: the named columns in order, every cell escaped (:func:`escape_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
@@ -202,7 +205,10 @@ def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] = COLUMN
 
 
 def escape_cell(value: object) -> str:
-    """A leading apostrophe makes a spreadsheet show ``=cmd|…`` as text instead of running it."""
-    text = "" if value is None else str(value)
+    """A cell that shows what it holds and does nothing else: control characters, line separators and bidi
+    controls written as escapes (:func:`~m365_compliance.terminal_text.safe_line`: ``\\x1b``, ``\\n``,
+    ``\\u202e``; ``##[`` as ``##\\[``, a leading ``::`` behind a backslash), then a leading apostrophe, so a
+    spreadsheet shows ``=cmd|…`` as text instead of running it."""
+    text = "" if value is None else safe_line(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 

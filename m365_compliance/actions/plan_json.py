@@ -3,6 +3,10 @@
 Keys are sorted and actions keep the plan's execution order, so two plans of the same tenant diff
 line by line. Reading refuses a file whose ``id`` no longer matches its content: approvals bind to
 the id, so an edited plan must be made again (``plan``), never applied as if it had been reviewed.
+
+Paths and reasons quote names from the tenant: control characters, line separators, bidi overrides and
+``##[`` are written as ``\\u`` escapes (:func:`~m365_compliance.terminal_text.safe_json`), so the file shown
+in a pull request or printed by a CI step is inert, and reads back to exactly the same plan.
 """
 
 from __future__ import annotations
@@ -20,13 +24,29 @@ from m365_compliance.actions.plan_model import (
     plan_content,
 )
 from m365_compliance.errors import PlanError
+from m365_compliance.terminal_text import safe_json
 
 FORMAT = "m365-compliance/plan@2"  # @2: the tenant is part of the plan
 
 
 def plan_to_json(plan: Plan) -> str:
     body = {"format": FORMAT, "id": plan.id, "createdAt": plan.created_at.isoformat(), **plan_content(plan)}
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return safe_json(body, indent=2, sort_keys=True) + "\n"
+
+
+def recorded_as(plan: Plan, body: str) -> bool:
+    """Whether ``body``, a plan as its maker recorded it, is exactly ``plan``: compared as JSON values, not as
+    text, so a record written with another escaping of the same strings (before names were escaped) matches.
+    Types are kept apart (``true`` is not ``1``, ``1.0`` is not ``1``)."""
+    try:
+        recorded = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return _canonical(recorded) == _canonical(json.loads(plan_to_json(plan)))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
 
 
 def plan_from_json(text: str, source: str = "plan.json") -> Plan:

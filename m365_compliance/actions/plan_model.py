@@ -29,7 +29,8 @@ LimitName = Literal["max_deletions", "max_deletion_share", "max_permission_remov
 #: Why the planner did not plan what a finding asked for (docs/plan-and-apply.md explains each).
 SkipCode = Literal["statutory_hold", "record_label", "retention_label", "label_unknown", "holds_protected",
                    "hired_applicant", "remediation_off", "group_member", "library_root", "no_asset_id",
-                   "bad_asset_id", "stale_picture", "not_in_snapshot", "no_etag", "outside_scopes"]
+                   "bad_asset_id", "stale_picture", "not_in_snapshot", "no_etag", "outside_scopes",
+                   "inherited_permission", "audience_unknown"]
 SKIP_CODES: tuple[SkipCode, ...] = get_args(SkipCode)
 
 DELETE: Final = "delete_item"

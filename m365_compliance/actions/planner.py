@@ -45,7 +45,7 @@ from m365_compliance.actions.plan_model import (
 from m365_compliance.actions.protection import Protected, Protections
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
-from m365_compliance.model import DriveItem
+from m365_compliance.model import DriveItem, PrincipalKind
 from m365_compliance.rules.agreement_register import read_register
 from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
@@ -56,6 +56,8 @@ AGREEMENT_ENDED = "c5.agreement-ended"
 DISPOSAL_DUE = "c5.disposal-due"
 STATUTORY_HOLD = "c6.statutory-hold"
 ACCESS_RULES = {"c1.recruitment-access": "C1", "c3.customer-access": "C3"}
+#: Grantees whose reach the answer did not tell: never removed automatically, whatever their finding says.
+UNKNOWN_AUDIENCES = frozenset({PrincipalKind.AUDIENCE_UNKNOWN.value, PrincipalKind.UNRESOLVED.value})
 HIRED_REASON = "A hired applicant's data is moved to the personnel file; it is never labelled for deletion or deleted."
 
 
@@ -330,6 +332,16 @@ class _Planner:
                 elif item.is_root:
                     self.skip(subject, "library_root", "The grant is on the library root (site permissions): change "
                               "it in SharePoint's site settings.", (f.id,))
+                elif not scope.owns_permissions(item):
+                    holder = scope.own_permissions_holder(item)
+                    self.skip(subject, "inherited_permission", f"Item {item.id} only inherits its permissions, so "
+                              "the grant cannot be removed there; remove it where it is defined (item "
+                              f"{holder.id if holder else '?'}, the nearest folder with permissions of its own) or "
+                              "break inheritance in SharePoint.", (f.id,))
+                elif evidence.get("kind") in UNKNOWN_AUDIENCES:
+                    self.skip(subject, "audience_unknown", "Who this grant or link reaches is not known from "
+                              "Graph's answer, so it is never removed automatically; review it in SharePoint.",
+                              (f.id,))
                 else:
                     self.add(Action(REMOVE_PERMISSION, scope.library.id, item.id, f"{control}: "
                                     f"{evidence.get('through', 'a')} access for a {evidence.get('kind', 'principal')} "

@@ -9,7 +9,7 @@ then the write, which repeats the eTag as ``If-Match`` so a change in between is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 
 from m365_compliance.actions.dry_run import ActionGateway
@@ -126,6 +126,12 @@ async def delete_item(graph: ActionGateway, action: Action, *, permanent: bool) 
         if kept:
             return skipped(aid, "retention_label", f"Item {kept} in the folder is kept by its retention label (or its "
                                                    "label could not be read): the folder is not deleted.")
+        # Adding a file does not change the folder's eTag, so If-Match cannot guard the content: list it once
+        # more right before the delete, keeping the window for an unseen upload to one listing (docs/safety.md).
+        late = _content_changes(await folder_contents(graph, action.drive_id, action.item_id), inside)
+        if late:
+            return skipped(aid, "changed_since_plan", f"The folder's content changed while it was checked ({late}): "
+                                                      "not deleted.")
     try:
         await graph.delete_item(action.drive_id, action.item_id, if_match=action.expected_etag,
                                 permanent=permanent)
@@ -164,7 +170,7 @@ async def folder_contents(graph: ActionGateway, drive_id: str, folder_id: str) -
     return found
 
 
-def _content_changes(now: dict[str, str | None], planned: dict[str, str]) -> str:
+def _content_changes(now: Mapping[str, str | None], planned: Mapping[str, str | None]) -> str:
     """What was added or changed below the folder (empty: nothing); removals only make the deletion smaller."""
     added = len(now.keys() - planned.keys())
     changed = sum(1 for i in now.keys() & planned.keys() if now[i] != planned[i])

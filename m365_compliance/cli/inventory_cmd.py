@@ -54,6 +54,8 @@ def render(outcome: InventoryOutcome) -> None:
         say(f"  {crawl.scope} / {crawl.library}: {crawl.kind} ({crawl.mode}), {crawl.pages} pages, {crawl.changes:,} "
             f"changes, {crawl.permission_reads:,} permission lists" + (", resumed" if crawl.resumed else "")
             + (", resync after 410" if crawl.resynced else ""))
+        for note in crawl.notes:
+            say(f"    note: {note}")
     stats = outcome.graph_stats
     say(f"  Graph: {stats['requests']} requests, ~{stats['ru']} RU, {stats['retries']} retries, "
         f"{stats['throttled']} throttled, {result.seconds:.1f} s")

@@ -1,9 +1,10 @@
 """The root command group; subcommands register themselves from their own modules.
 
 The root also ends what no command should have to handle on its own, the same way for all of them:
-Ctrl-C (exit 130, saying what the next run resumes), a disk or path that refuses a write (exit 1,
-naming the path and the fix) and a library error a command did not catch (exit 1) are one ``error:``
-line and a ``hint:`` line, never a traceback.
+Ctrl-C (exit 130, saying what the next run resumes), a disk or path that refuses a write or a read (any
+``OSError``: a full disk, a name too long, a symlink loop, a folder that is a file, no permission; and
+the ``ValueError`` a NUL in a path raises) (exit 1, naming the path and the fix) and a library error a
+command did not catch (exit 1) are one ``error:`` line and a ``hint:`` line, never a traceback.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class RootGroup(click.Group):
     """The command group whose :meth:`invoke` wraps every subcommand (their option parsing included)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from m365_compliance.private_files import output_error
+        from m365_compliance.private_files import os_error, path_value_error
 
         try:
             return super().invoke(ctx)
@@ -38,9 +39,15 @@ class RootGroup(click.Group):
             fail(error)
         except BrokenPipeError:
             raise  # stdout piped into `head`: click quietens it
-        except OSError as exc:  # a write that private_files did not make (another module's file, a full disk)
-            log.debug("write failed", exc_info=True)
-            fail(output_error(exc))
+        except OSError as exc:  # a path no check caught: too long, a symlink loop, not a folder, no permission, full
+            log.debug("file operation failed", exc_info=True)
+            fail(os_error(exc))  # never raises, whatever the path
+        except ValueError as exc:  # a NUL (or an unencodable character) in a path: "embedded null byte"
+            error = path_value_error(exc)
+            if error is None:
+                raise
+            log.debug("path refused by the system", exc_info=True)
+            fail(error)
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

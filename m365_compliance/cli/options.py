@@ -27,15 +27,17 @@ def config_option(func: F) -> F:
 
 class OutputPath(click.Path):
     """A path a command writes (``folder``: a folder it writes files into), checked as the command line is
-    read: a folder in the way that is a file, a read-only folder, or a folder option given a file name
-    (``--out report.html``) ends before any work with ``error:`` naming the option and the fix, exit 2."""
+    read: a folder in the way that is a file, a read-only folder, a folder option given a file name
+    (``--out report.html``), a name longer than the filesystem allows or a NUL in the path ends before any
+    work with ``error:`` naming the option (and no more than a short prefix of a path no disk could hold)
+    and the fix, exit 2."""
 
     def __init__(self, *, folder: bool) -> None:
         super().__init__(file_okay=not folder, dir_okay=folder, path_type=Path)
         self.folder = folder
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from m365_compliance.private_files import output_problem
+        from m365_compliance.private_files import output_problem, quote
 
         path = Path(value)
         problem = output_problem(path, folder=self.folder)
@@ -43,7 +45,7 @@ class OutputPath(click.Path):
             name = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param \
                 else "path"
             what = "the folder the files are written into" if self.folder else "the file to write"
-            fail(OutputError(f"{name} {path}: {problem.reason}", path=str(path),
+            fail(OutputError(f"{name} {quote(path)}: {problem.reason}", path=str(path),
                              hint=f"{name} is {what}. {problem.hint}"), exit_code=2)
         return super().convert(value, param, ctx)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from m365_compliance.cli.output import Progress, configure_logging, fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
 from m365_compliance.private_files import write_private
+from m365_compliance.terminal_text import safe_json
 
 SUMMARY_FILE = "run-summary.json"
 
@@ -63,7 +63,7 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
         fail(error)
     progress.close()
     render(outcome)
-    write_private(out_dir / SUMMARY_FILE, json.dumps(outcome.summary(), indent=2, default=str) + "\n")
+    write_private(out_dir / SUMMARY_FILE, safe_json(outcome.summary(), indent=2, default=str) + "\n")
     raise SystemExit(outcome.exit_code(config.run.fail_on))
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from m365_compliance.config.clouds import GRAPH_VERSIONS, is_loopback_url
+from m365_compliance.private_files import path_problem
 
 T = TypeVar("T")
 
@@ -338,12 +339,24 @@ def _month_day(value: object) -> MonthDay:
 MONTH_DAY: Kind[MonthDay] = Kind('a day of the year as "MM-DD" such as "12-31" (not "02-29")', _month_day)
 
 
-def file_path(base_dir: Path, suffixes: tuple[str, ...] = ()) -> Kind[Path]:
-    """A path, resolved against the policy file's folder when relative; optionally with given suffixes."""
+def file_path(base_dir: Path, suffixes: tuple[str, ...] = (), *, room: int = 0,
+              path_max: int | None = None) -> Kind[Path]:
+    """A path, resolved against the policy file's folder when relative; optionally with given suffixes.
+
+    A path no disk could hold is refused here, where it is read, not by a traceback later: a NUL in it, a
+    name over the filesystem's limit (255 bytes on most) or a whole path over the system's (4096 bytes);
+    ``room`` and ``path_max`` as in :func:`~m365_compliance.private_files.path_problem` (a state store's)."""
     def parse(value: object) -> Path:
-        path = Path(_nonempty(value)).expanduser()
+        text = _nonempty(value)
+        if "\x00" in text:  # before expanduser: "~user" is looked up by name, and a NUL there raises
+            raise Invalid("it holds a NUL character, which no path may contain")
+        path = Path(text).expanduser()
         if suffixes and path.suffix.lower() not in suffixes:
             raise Invalid
-        return path if path.is_absolute() else base_dir / path
+        path = path if path.is_absolute() else base_dir / path
+        problem = path_problem(path, room=room, path_max=path_max)
+        if problem is not None:
+            raise Invalid(problem)
+        return path
     ending = f" ending in {' or '.join(suffixes)}" if suffixes else ""
     return Kind(f"a file path{ending} (relative paths start at the policy file's folder)", parse)

@@ -58,6 +58,7 @@ from m365_compliance.config.schema import (
     EmailSink,
     FolderMatch,
     GithubSink,
+    GraphConfig,
     InventoryConfig,
     InventoryMode,
     Language,
@@ -83,7 +84,9 @@ from m365_compliance.config.schema import (
 )
 from m365_compliance.errors import ConfigError
 from m365_compliance.graph.settings import AUTH_METHODS, AuthMethod
+from m365_compliance.private_files import path_problem, shown
 from m365_compliance.rules.findings import SEVERITIES, Severity
+from m365_compliance.state.store import SIDE_FILE_ROOM, SQLITE_PATH_MAX
 
 DEFAULT_STATE_PATH = ".m365-compliance/state.sqlite"
 
@@ -91,6 +94,7 @@ DEFAULT_STATE_PATH = ".m365-compliance/state.sqlite"
 _MAX_MONTHS = 1200
 _MAX_DAYS = 36500
 _MAX_DEPTH = 50
+_MAX_DEADLINE = 3600  # seconds one Graph request may take: an hour is already far past any healthy answer
 
 #: Which auth.method uses each optional [auth] key; a key set for another method is an error.
 _AUTH_KEY_METHODS = {
@@ -104,6 +108,10 @@ _AUTH_REQUIRED = {"client_secret": "client_secret_env", "certificate": "certific
 
 def load_config(path: Path, *, overrides: Mapping[str, Any] | None = None) -> Config:
     """Read and validate the policy file at ``path``; ``overrides`` as in :func:`parse_config`."""
+    problem = path_problem(path)
+    if problem is not None:  # quoted short: the whole value may be kilobytes
+        raise ConfigError(f"{shown(path)}: cannot be the policy file: {problem}", value=str(path),
+                          allowed="the path of a policy file", hint="Give the path of the policy file.")
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not TOML
     except FileNotFoundError:
@@ -174,10 +182,12 @@ def _config(top: Table, file: Path) -> Config:
     inventory = _inventory(top.table("inventory", required=False))
     run = _run(top.table("run", required=False))
     dsar = _dsar(top.table("dsar", required=False))
+    graph = _graph(top.table("graph", required=False))
     top.close()
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
-                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar)
+                  limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar,
+                  graph=graph)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -402,7 +412,8 @@ def _sink(t: Table) -> AlertSink:
 
 
 def _state(t: Table, base_dir: Path) -> StateConfig:
-    path = t.get("path", file_path(base_dir), base_dir / DEFAULT_STATE_PATH)
+    store = file_path(base_dir, room=SIDE_FILE_ROOM, path_max=SQLITE_PATH_MAX)  # SQLite's limit, its side files
+    path = t.get("path", store, base_dir / DEFAULT_STATE_PATH)
     remote = None
     if t.has("remote"):
         r = t.table("remote")
@@ -425,6 +436,12 @@ def _inventory(t: Table) -> InventoryConfig:
     inventory = InventoryConfig(**t.given(mode=choice(get_args(InventoryMode)), full_every_days=integer(1, _MAX_DAYS)))
     t.close()
     return inventory
+
+
+def _graph(t: Table) -> GraphConfig:
+    graph = GraphConfig(**t.given(request_deadline_seconds=number(minimum=1, maximum=_MAX_DEADLINE)))
+    t.close()
+    return graph
 
 
 def _dsar(t: Table) -> DsarConfig:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from m365_compliance.config.clouds import Cloud, is_loopback_url
 from m365_compliance.config.kinds import MonthDay
-from m365_compliance.graph.settings import AuthMethod, user_agent
+from m365_compliance.graph.settings import AuthMethod, GatewaySettings, user_agent
 from m365_compliance.rules.findings import Severity
 
 Language = Literal["nb", "en"]
@@ -73,6 +73,13 @@ class AuthConfig:
     certificate_path: Path | None = None
     certificate_password_env: str | None = None
     managed_identity_client_id: str | None = None  # a user-assigned identity; None: system-assigned
+
+
+@dataclass(frozen=True, slots=True)
+class GraphConfig:
+    """``[graph]``: how long one request to Graph may take, connect to last byte (graph/deadline.py)."""
+
+    request_deadline_seconds: float = GatewaySettings.request_deadline_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +348,7 @@ class Config:
     inventory: InventoryConfig = InventoryConfig()
     run: RunConfig = RunConfig()
     dsar: DsarConfig = DsarConfig()
+    graph: GraphConfig = GraphConfig()
 
     @property
     def policy_version(self) -> str:

@@ -9,7 +9,6 @@ tenant (the apply is a dry run); the stdout sink's alerts go to ``alerts.jsonl``
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.terminal_text import safe_json
 
 STATE_FILE = "state.sqlite"
 POLICY_FILE = "policy.toml"
@@ -86,8 +86,6 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
         raise ComplianceError(f"The demo's {stage.name if stage else 'inventory'} stage failed: "
                               f"{stage.detail if stage else 'no result'}", hint=stage.hint if stage else None)
     outcome = DemoOutcome(out_dir, config, nightly, nightly.inventory, stats)
-    write_private(out_dir / FINDINGS_FILE, json.dumps([f.as_dict() for f in outcome.findings], indent=1,
-                                                      ensure_ascii=False) + "\n")
-    write_private(out_dir / SUMMARY_FILE, json.dumps(outcome.summary(), indent=2, ensure_ascii=False, default=str)
-                  + "\n")
+    write_private(out_dir / FINDINGS_FILE, safe_json([f.as_dict() for f in outcome.findings], indent=1) + "\n")
+    write_private(out_dir / SUMMARY_FILE, safe_json(outcome.summary(), indent=2, default=str) + "\n")
     return outcome

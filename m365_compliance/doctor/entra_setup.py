@@ -91,19 +91,39 @@ def setup_plan(config: Config, *, repo: str, branch: str | None = "main", enviro
                       tuple(add_permissions_command(app, [n.permission for n in needs]))))
     steps.append(Step("Grant admin consent (Global or Privileged Role Administrator)",
                       tuple(admin_consent_command(app))))
-    origin = config.tenant.cloud.graph_url
-    for grant in grants:
+    for grant in grants:  # to the policy's Graph: a sandbox named there rehearses the grants
         steps.append(Step(f"Grant Sites.Selected `{grant.role}` on {grant.site_url} ({'; '.join(grant.purposes)})",
-                          tuple(site_grant_command(origin, grant.site_url, app, grant.role))))
+                          tuple(site_grant_command(config.tenant.graph_url, grant.site_url, app, grant.role,
+                                                   resource=config.tenant.cloud.graph_url))))
     policy_lines = ("[tenant]", f'tenant_id = "{config.tenant.tenant_id}"', f'client_id = "{app}"', "",
                     "[auth]", 'method = "github_oidc"')
     return SetupPlan(tuple(steps), needs, grants, subjects, policy_lines)
+
+
+#: What each Sites.Selected role lets the tool do on a site (docs/permissions.md, "The role per feature").
+ROLE_ALLOWS = {"read": "read items, permissions, labels and list items (inventory, dry runs)",
+               "write": "read, and apply retention labels, delete items, upload the state store",
+               "fullcontrol": "what `write` allows, and remove offending grants and sharing links"}
+
+
+def feature_table(plan: SetupPlan) -> list[str]:
+    """What each permission and grant of the plan is for, as the script's opening comment: an administrator
+    consents to a list they can read, not to opaque ids."""
+    width = max((len(n.permission) for n in plan.permissions), default=0)
+    lines = ["# What each permission is for:"]
+    lines += [f"#   {n.permission:<{width}}  {n.feature}" for n in plan.permissions]
+    lines.append("# What each site grant is for:")
+    for grant in plan.grants:
+        lines.append(f"#   `{grant.role}` on {grant.site_url}: {ROLE_ALLOWS[grant.role]}")
+        lines.append(f"#      for {'; '.join(grant.purposes)}")
+    return lines
 
 
 def render_script(plan: SetupPlan, *, tenant_id: str, mode: RunMode) -> str:
     """The plan as a POSIX shell script an admin can read, then run."""
     lines = ["#!/bin/sh",
              f"# Least-privilege Entra setup for m365-compliance (docs/setup.md), for runs in --mode {mode}.",
+             *feature_table(plan),
              "# Sign in first as an administrator of the tenant:",
              f"#   az login --tenant {tenant_id} --allow-no-subscriptions", "set -eu", ""]
     for n, step in enumerate(plan.steps, start=1):

@@ -3,7 +3,9 @@
 One computation serves ``doctor`` (which checks the token and the tenant against it) and
 ``scripts/setup_entra_app.py`` (which grants exactly it), so the two cannot drift apart. Least
 privilege first (facts §9): ``Sites.Selected`` granted on the configured sites only, ``write`` on a
-site only when runs execute plans there, each further permission only when a feature asks for it.
+site only when runs execute plans there, ``fullcontrol`` only where they also remove grants (under
+Sites.Selected, managing an item's permissions needs full control: docs-contrib
+concepts/permissions-selected-overview.md), each further permission only when a feature asks for it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from m365_compliance.config.schema import Config, EmailSink
 
 RunMode = Literal["dry-run", "execute"]
 RUN_MODES: tuple[RunMode, ...] = ("dry-run", "execute")
-SiteRole = Literal["read", "write"]
+SiteRole = Literal["read", "write", "fullcontrol"]
+#: Each role includes the ones before it.
+SITE_ROLE_ORDER: tuple[SiteRole, ...] = ("read", "write", "fullcontrol")
 
 SITES_SELECTED = "Sites.Selected"
 SITES_FULL_CONTROL = "Sites.FullControl.All"
@@ -78,11 +82,16 @@ def required_permissions(config: Config, mode: RunMode = "dry-run") -> tuple[Per
 
 
 def site_grants(config: Config, mode: RunMode = "dry-run") -> tuple[SiteGrant, ...]:
-    """The ``Sites.Selected`` grants, one per site: ``write`` where an executed plan changes things."""
-    scope_role: SiteRole = "write" if mode == "execute" else "read"
+    """The ``Sites.Selected`` grants, one per site: ``write`` where an executed plan changes things,
+    ``fullcontrol`` where it also removes offending grants (``remediation.remove_grants``)."""
+    def scope_role(control: str) -> SiteRole:
+        if mode != "execute":
+            return "read"
+        return "fullcontrol" if control in config.remediation.remove_grants else "write"
+
     wanted: list[tuple[str, SiteRole, str]] = [
-        (config.recruitment.site_url, scope_role, f"recruitment library {config.recruitment.library!r}"),
-        (config.customers.site_url, scope_role, f"customer library {config.customers.library!r}"),
+        (config.recruitment.site_url, scope_role("C1"), f"recruitment library {config.recruitment.library!r}"),
+        (config.customers.site_url, scope_role("C3"), f"customer library {config.customers.library!r}"),
     ]
     register = config.register
     if register.source == "list" and register.site_url:
@@ -94,6 +103,6 @@ def site_grants(config: Config, mode: RunMode = "dry-run") -> tuple[SiteGrant, .
     for url, role, purpose in wanted:
         key = url.lower()
         old_role, purposes = merged.get(key, ("read", []))
-        merged[key] = ("write" if "write" in (old_role, role) else "read", [*purposes, purpose])
+        merged[key] = (max(old_role, role, key=SITE_ROLE_ORDER.index), [*purposes, purpose])
     urls = {url.lower(): url for url, _, _ in wanted}
     return tuple(SiteGrant(urls[key], role, tuple(purposes)) for key, (role, purposes) in merged.items())

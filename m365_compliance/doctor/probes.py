@@ -1,4 +1,4 @@
-"""Probes: one real, read-only Graph call for every configured thing, through the gateway.
+"""Probes: one real Graph call for every configured thing, through the gateway; none changes anything.
 
 Each answers "can the app reach it?" and, when not, names the fix: a Sites.Selected grant on that
 site, a permission with admin consent, or the key in the policy file that names something that is
@@ -15,7 +15,7 @@ from m365_compliance.config.kinds import principal_kind
 from m365_compliance.config.schema import Config
 from m365_compliance.doctor.checks import Check
 from m365_compliance.doctor.needs import SiteGrant
-from m365_compliance.doctor.remedies import permission_fix, site_grant_fix
+from m365_compliance.doctor.remedies import permission_fix, site_grant_fix, site_role_fix
 from m365_compliance.graph.errors import (
     AuthenticationError,
     GraphError,
@@ -142,6 +142,32 @@ class Probes:
             self.record_failure("users", "users", exc, None, missing_fix=exc.hint)
             return
         self.checks.append(Check("users", "users", "OK", f"users can be read ({len(users)} on the first page)"))
+
+    async def site_role(self, scope: str, site_url: str) -> None:
+        """Whether the app's role on the scope's site is enough for what the policy asks there, told by
+        requests that a precondition refuses (graph/role_probes.py): ``write`` to label and delete,
+        ``fullcontrol`` also to remove grants."""
+        library, grant = self.libraries.get(scope), self.grants.get(site_url.lower())
+        if library is None or grant is None or grant.role == "read":
+            return  # unreachable (already a check), or reading is all this run needs there
+        asks = [("write", "change items (labels, deletions, uploads)", self.gateway.may_change_items)]
+        if grant.role == "fullcontrol":
+            asks.append(("fullcontrol", "remove grants and links", self.gateway.may_remove_permissions))
+        for role, what, probe in asks:
+            subject = f"{scope} site role"
+            try:
+                admitted = await probe(library.id)
+            except GraphError as exc:
+                self.record_failure("site role", subject, exc, site_url, missing_fix=exc.hint)
+                return
+            if admitted:
+                self.checks.append(Check("site role", subject, "OK", f"may {what} in drive {library.id} "
+                                         f"(`{role}` or more; probed with a request a precondition refuses)"))
+            else:
+                self.checks.append(Check("site role", subject, "MISSING", f"Graph answered 403 to a request that "
+                                         f"needs `{role}`: the app may not {what} on {site_url}",
+                                         site_role_fix(site_url, grant.role)))
+                return
 
     def record_failure(self, area: str, subject: str, exc: GraphError, site_url: str | None, *,
                        missing_fix: str | None) -> None:

@@ -50,8 +50,11 @@ def site_grant_body(client_id: str, role: SiteRole) -> dict[str, object]:
                                                                       "displayName": APP_DISPLAY_NAME}}]}
 
 
-def site_grant_command(graph_origin: str, site_url: str, client_id: str, role: SiteRole) -> list[str]:
-    return ["az", "rest", "--method", "post", "--url", f"{graph_origin}/v1.0/sites/{site_key(site_url)}/permissions",
+def site_grant_command(graph_url: str, site_url: str, client_id: str, role: SiteRole, *, resource: str) -> list[str]:
+    """``POST {graph_url}/sites/{site}/permissions`` with az; ``graph_url`` is the policy's effective
+    base URL (the sandbox when it names one), ``resource`` the cloud's Graph that az's token is for."""
+    url = f"{graph_url.rstrip('/')}/sites/{site_key(site_url)}/permissions"
+    return ["az", "rest", "--method", "post", "--url", url, "--resource", resource,
             "--headers", "Content-Type=application/json", "--body", json.dumps(site_grant_body(client_id, role))]
 
 
@@ -82,3 +85,11 @@ def site_grant_fix(site_url: str, role: SiteRole, client_id: str) -> str:
             "(as an app holding Sites.FullControl.All or a SharePoint administrator; "
             "scripts/setup_entra_app.py --apply runs it). The app itself needs the Sites.Selected application "
             "permission with admin consent.")
+
+
+def site_role_fix(site_url: str, role: SiteRole) -> str:
+    """The fix for a site the app may read but not change as the policy asks: a higher role on its grant."""
+    return (f"raise the app's Sites.Selected grant on {site_url} to `{role}`: PATCH /sites/{site_key(site_url)}"
+            f"/permissions/{{grant-id}} {{\"roles\": [\"{role}\"]}} (GET /sites/{site_key(site_url)}/permissions "
+            "lists the grant ids; an app holding Sites.FullControl.All or a SharePoint administrator), then run "
+            "doctor again.")

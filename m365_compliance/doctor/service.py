@@ -1,7 +1,8 @@
 """``run_doctor``: credential → token roles → one probe per configured thing → inventory mode.
 
 Read-only and cheap (a few dozen requests, one page each), so it can run before every nightly
-job. It never stops at the first problem: every check runs that still can, so one run lists every
+job; with ``--mode execute`` the roles that changes need are asked with requests a precondition
+refuses, so nothing changes then either. It never stops at the first problem: every check runs that still can, so one run lists every
 fix. Only a token Graph refuses (401) stops the probes, since every later one would fail the same way.
 """
 
@@ -62,10 +63,6 @@ async def run_doctor(config: Config, *, mode: RunMode = "dry-run", credential: T
             checks.append(Check("graph", settings.graph_url, "FAILED", gone.message, gone.hint))
             return report()
     checks.extend(probes.checks)
-    if mode == "execute":
-        checks.append(Check("site", "write access", "NOTE", "Write grants cannot be probed without writing; each "
-                            "site in scope needs Sites.Selected `write` (scripts/setup_entra_app.py --mode execute). "
-                            "The first `apply --execute` proves it; a 403 there names the site."))
     return report(inventory_mode)
 
 
@@ -77,6 +74,8 @@ async def _probe_everything(probes: Probes) -> str | None:
         ("recruitment.hired_column", rec.hired_column)) if name)
     await probes.scope("recruitment", rec.site_url, rec.library, rec_columns)
     await probes.scope("customers", cus.site_url, cus.library, ())
+    await probes.site_role("recruitment", rec.site_url)
+    await probes.site_role("customers", cus.site_url)
     await probes.register()
     await probes.roles()
     await probes.users()

@@ -4,10 +4,11 @@
 
 * ``files/<scope>/<path>``: each file of an exact or confirmed match, downloaded through Graph as it
   is now (items found outside the scopes under ``files/other/<match>/``); every folder and file name
-  cleaned and made unique by :mod:`~m365_compliance.dsar.member_names`, so the zip unpacks completely
-  on any system whatever the tenant named things;
+  cleaned and made unique by :mod:`~m365_compliance.dsar.member_names`, and the whole member path kept
+  within 200 bytes (a folder chain too deep becomes one folder), so the zip unpacks completely on any
+  system whatever the tenant named things and however deep it nested them;
 * ``manifest.json`` and ``manifest.csv``: per file its member name, item id and original name, where it
-  is (path, webUrl), its dates and size, its SHA-256, why it was found, the purpose it is held for and
+  is (its full original path, webUrl), its dates and size, its SHA-256, why it was found, the purpose it is held for and
   the retention that applies (Art. 15(1)(a), (d)); the register entries naming the subject; what could
   not be searched;
 * ``README.txt``: what the zip holds, in Norwegian and English.
@@ -179,14 +180,16 @@ def _readme(case: Case, config: Config, now: datetime) -> str:
         "fil hvor den ligger, når den ble laget og endret, størrelse og SHA-256, hvorfor den ble funnet, formålet og "
         "hvor lenge den lagres. registerEntries i manifest.json er oppføringene om deg i avtaleregisteret. Et "
         "filnavn i files/ kan være endret så filen kan pakkes ut på enhver maskin (tegn som ikke er tillatt er "
-        "byttet med _, lange navn er forkortet, like navn er nummerert); manifestet viser det opprinnelige navnet."),
+        "byttet med _, lange navn er forkortet, like navn er nummerert, svært dype mappestier er slått sammen til "
+        "én mappe); manifestet viser det opprinnelige navnet og hele den opprinnelige stien."),
         "",
         ("English: This is the copy you asked for (GDPR Article 15). The folder files/ holds the files about you as "
         "we keep them. manifest.json and manifest.csv (opens in a spreadsheet) show for each file where it is, when "
         "it was created and modified, its size and SHA-256, why it was found, the purpose and how long it is kept. "
         "registerEntries in manifest.json are the entries about you in the agreement register. A file's name under "
         "files/ may differ from ours so that it unpacks on any computer (characters not allowed replaced by _, long "
-        "names shortened, equal names numbered); the manifest shows the original name."),
+        "names shortened, equal names numbered, very deep folder paths collapsed into one folder); the manifest "
+        "shows the original name and the full original path."),
         "",
     ])
 

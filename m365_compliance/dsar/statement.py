@@ -7,7 +7,6 @@ and their files, so both are written 0600 and belong with the case, never in a l
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any, Literal
 from m365_compliance.config.schema import Config
 from m365_compliance.dsar.model import Case
 from m365_compliance.private_files import write_private
+from m365_compliance.terminal_text import safe_json
 
 Outcome = Literal["nothing_found", "access_provided", "erased", "corrected"]
 FORMAT = "m365-compliance/dsar-statement@1"
@@ -99,8 +99,8 @@ def letter(statement: dict[str, Any]) -> str:
 
 def write_statement(statement: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     base = out_dir / f"{statement['case']}-statement"
-    json_path = write_private(base.with_suffix(".json"), (json.dumps(statement, indent=2, ensure_ascii=False,
-                                                                     sort_keys=True) + "\n").encode())
+    json_path = write_private(base.with_suffix(".json"), (safe_json(statement, indent=2, sort_keys=True)
+                                                          + "\n").encode())
     return json_path, write_private(base.with_suffix(".txt"), letter(statement).encode())
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         NotFound,
         PermissionDenied,
         PreconditionFailed,
+        ResourceLocked,
         ResyncRequired,
         RetentionBlocked,
         Throttled,
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 _WHERE = {
     **dict.fromkeys(("AuthenticationError", "CredentialError", "GraphError", "NotFound", "PermissionDenied",
-                     "PreconditionFailed", "ResyncRequired", "RetentionBlocked", "Throttled", "TransportError"),
+                     "PreconditionFailed", "ResourceLocked", "ResyncRequired", "RetentionBlocked", "Throttled",
+                     "TransportError"),
                     "errors"),
     "GraphGateway": "gateway",
     "DeltaPage": "mapping",
@@ -49,6 +51,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PreconditionFailed",
+    "ResourceLocked",
     "ResyncRequired",
     "RetentionBlocked",
     "Throttled",

@@ -13,8 +13,10 @@ through :class:`Answers`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from m365_compliance.graph.calls import Call
 from m365_compliance.graph.errors import GraphError
@@ -84,6 +86,57 @@ class Answers:
                              "it was not followed.", code="foreignLink",
                              hint="Check what answers at tenant.graph_url (a proxy rewriting links?); run again.")
         return link
+
+    def delta_link(self, page: Mapping[str, Any], key: str, call: Call, drive_id: str) -> str | None:
+        """A delta paging link (``@odata.nextLink``/``@odata.deltaLink``), only if it addresses the delta of
+        ``drive_id`` on the configured Graph (:func:`delta_link_problem`): a link to another library's delta
+        would make this library's later crawls read that one's changes, "complete" and blind."""
+        link = self.own_link(page, key, call)
+        if link is None:
+            return None
+        problem = delta_link_problem(link, self.graph_url, drive_id)
+        if problem is not None:
+            raise GraphError(f"Graph answered a {key} that {problem} when asked to {call.name}; it was neither "
+                             "followed nor stored.", code="foreignDeltaLink",
+                             hint="Check what answers at tenant.graph_url (a proxy rewriting links?). The library's "
+                                  "stored delta link was kept: the next clean inventory goes on from it.")
+        return link
+
+
+#: The last segment of a drive's delta path: ``delta``, ``delta()`` or ``delta(token='…')`` (facts §1.1).
+_DELTA_SEGMENT = re.compile(r"delta(?:\(\)|\(token='?[^'()/]*'?\))?", re.IGNORECASE)
+
+
+def delta_link_problem(link: str, graph_url: str, drive_id: str) -> str | None:
+    """None when ``link`` addresses the delta of the library ``drive_id`` on ``graph_url``, else what is wrong.
+
+    Accepted: ``{graph_url}/drives/{drive_id}/root/delta`` (the form Graph's links take, facts §1.1) and
+    ``{graph_url}/drives/{drive_id}/items/root/delta`` (the form the client requests, ``Reads.delta``), with
+    any query. The path is compared segment by segment after percent-decoding each one, never as a
+    substring: an empty, ``.`` or ``..`` segment, another drive, a ``/sites/{id}/drive`` form (which
+    library it addresses cannot be told from the link) or any other resource is refused.
+    """
+    if not isinstance(link, str):
+        return "is not a string"
+    base, parts = urlsplit(graph_url), urlsplit(link)
+    if (parts.scheme.lower(), parts.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+        return f"is outside {graph_url}"
+    prefix = base.path.rstrip("/") + "/"
+    if not parts.path.startswith(prefix):
+        return f"is outside {graph_url}"
+    raw = parts.path[len(prefix):].split("/")
+    segments = [unquote(s) for s in raw]
+    if any(s in ("", ".", "..") or "/" in s or "\\" in s for s in segments + raw):
+        return "holds an empty, '.' or '..' path segment"
+    where = "/" + "/".join(segments)
+    if len(segments) < 4 or segments[0].lower() != "drives":
+        return f"does not address a library's delta ({where[:120]})"
+    if segments[1] != drive_id:
+        return f"addresses another library's delta (drive {segments[1][:60]}), not drive {drive_id}"
+    rest = [s.lower() for s in segments[2:-1]]
+    if rest not in (["root"], ["items", "root"]) or not _DELTA_SEGMENT.fullmatch(segments[-1]):
+        return f"does not address the delta of drive {drive_id}'s root ({where[:120]})"
+    return None
 
 
 def present(value: T | None, call: Call) -> T:

@@ -207,5 +207,12 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _item_error(call: Call, answer: _ItemResponse, *, retries: int, wait_capped: bool = False) -> GraphError:
     error = answer.body.get("error", {}) if isinstance(answer.body, dict) else {}
-    return error_from_response(call, answer.status, error.get("code"), error.get("message"),
-                               answer.headers, retries=retries, wait_capped=wait_capped)
+    error = error if isinstance(error, dict) else {}
+    inner = error.get("innerError") or error.get("innererror")
+    inner_code = inner.get("code") if isinstance(inner, dict) else None
+    return error_from_response(call, answer.status, _text(error.get("code")), _text(error.get("message")),
+                               answer.headers, retries=retries, wait_capped=wait_capped, inner_code=_text(inner_code))
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 _FILES_READ = "Files.Read.All (or a Sites.Selected grant on the site)"
 _FILES_WRITE = "Files.ReadWrite.All (or a Sites.Selected 'write' grant on the site)"
+_PERMISSIONS_WRITE = "Files.ReadWrite.All (or a Sites.Selected 'fullcontrol' grant on the site)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,13 @@ LIST_COLUMNS = Call("read the list's columns", 2, "Sites.Read.All (or a Sites.Se
 LIST_ITEMS = Call("read the list's items", 2, "Sites.Read.All (or a Sites.Selected grant on the site)")
 GET_LABEL = Call("read an item's retention label", 1, _FILES_READ)
 SET_LABEL = Call("apply a retention label", 2,
-                 f"{_FILES_WRITE}; record labels need Sites.FullControl.All")
+                 f"{_FILES_WRITE}; record labels need Sites.FullControl.All or a 'fullcontrol' grant")
 DELETE_ITEM = Call("delete an item", 2, _FILES_WRITE, deletes=True)
 PERMANENT_DELETE = Call("permanently delete an item", 2, _FILES_WRITE, deletes=True)
-DELETE_PERMISSION = Call("remove a permission", 5, _FILES_WRITE)
+DELETE_PERMISSION = Call("remove a permission", 5, _PERMISSIONS_WRITE)
+#: doctor's role probes (graph/role_probes.py): refused by a precondition, so they change nothing.
+PROBE_CHANGE = Call("probe the right to change items", 2, _FILES_WRITE)
+PROBE_REMOVE_PERMISSION = Call("probe the right to remove permissions", 5, _PERMISSIONS_WRITE)
 TRANSITIVE_MEMBERS = Call("expand a group's members", 1, "GroupMember.Read.All")
 FIND_GROUP = Call("find a group", 1, "GroupMember.Read.All")
 LIST_USERS = Call("list users", 1, "User.Read.All")

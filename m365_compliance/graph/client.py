@@ -2,8 +2,9 @@
 
 credential → AzureIdentityAuthenticationProvider (explicit scopes, token only for the Graph host)
 → our httpx.AsyncClient (User-Agent, timeouts, wire hooks) → Graph middleware with Kiota's
-RetryHandler off (``retry.py`` owns retries) → GraphRequestAdapter with ``base_url`` set explicitly
-(never httpx's ``base_url``: it yields ``/v1.0//drives``) → GraphServiceClient.
+RetryHandler off (``retry.py`` owns retries), all inside one deadline per exchange (``deadline.py``)
+→ GraphRequestAdapter with ``base_url`` set explicitly (never httpx's ``base_url``: it yields
+``/v1.0//drives``) → GraphServiceClient.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import APIVersion, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
+from m365_compliance.graph.deadline import Deadline, bound_exchanges
 from m365_compliance.graph.pacing import Pacer
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.graph.stats import GatewayStats
@@ -76,7 +78,8 @@ def build_http_client(settings: GatewaySettings, *, stats: GatewayStats, pacer: 
     )
     wired: httpx.AsyncClient = GraphClientFactory.create_with_default_middleware(client=client,
                                                                                 options=middleware_options())
-    return wired
+    # Outermost, around Graph's middleware too: the whole exchange, body included, ends within the deadline.
+    return bound_exchanges(wired, Deadline(settings.request_deadline_seconds, settings.min_bytes_per_second))
 
 
 def build_graph_client(settings: GatewaySettings, credential: TokenCredential,

@@ -28,4 +28,5 @@ def gateway_settings(config: Config) -> GatewaySettings:
         managed_identity_client_id=auth.managed_identity_client_id,
         user_agent=config.tenant.user_agent,
         ru_per_minute=None if config.tenant.is_loopback else GatewaySettings.ru_per_minute,
+        request_deadline_seconds=config.graph.request_deadline_seconds,
     )

@@ -2,9 +2,10 @@
 
 GraphError (ComplianceError)        status, code, request_id
 ├── AuthenticationError   401       the credential was refused
-├── PermissionDenied      403       names the application permission the call needs (facts §9)
-├── RetentionBlocked      403       accessDenied on a delete: a retention label keeps the item (facts §4.1)
+├── PermissionDenied      403       names the application permission or Sites.Selected role the call needs (§9)
+├── RetentionBlocked      403       a delete Graph says a retention label or hold refuses (facts §4.1)
 ├── NotFound              404
+├── ResourceLocked        423       the item is checked out, locked or held
 ├── ResyncRequired        410       the delta token expired; ``location`` starts a fresh enumeration (§1.5)
 ├── PreconditionFailed    412       the eTag changed since the item was read (§5)
 ├── Throttled             429/503   still throttled after the retry budget; ``retry_after`` (§7.3)
@@ -17,6 +18,7 @@ CredentialError (ConfigError)       a credential cannot be built from the settin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +60,11 @@ class PermissionDenied(GraphError):
 class RetentionBlocked(GraphError):
     default_hint = ("A retention label on the item or its folder forbids deletion until its period ends; drop "
                     "the item from the plan or review the label in Purview.")
+
+
+class ResourceLocked(GraphError):
+    default_hint = ("The item is checked out, locked by an open editor, or held; it is left alone this time and "
+                    "planned again once the lock is released.")
 
 
 class NotFound(GraphError):
@@ -114,16 +121,24 @@ def error_from_exception(exc: BaseException, call: Call, *, retries: int = 0,
     if isinstance(exc, APIError):
         status = exc.response_status_code
         headers: Mapping[str, str] = exc.response_headers or {}
-        code = message = None
+        code = message = inner_code = None
         if isinstance(exc, ODataError) and exc.error is not None:
             code, message = exc.error.code, exc.error.message
-        return error_from_response(call, status, code, message, headers, retries=retries, wait_capped=wait_capped)
+            inner = exc.error.inner_error
+            inner_code = inner.additional_data.get("code") if inner is not None else None
+        return error_from_response(call, status, code, message, headers, retries=retries, wait_capped=wait_capped,
+                                   inner_code=str(inner_code) if inner_code else None)
     raise exc
 
 
 def error_from_response(call: Call, status: int | None, code: str | None, message: str | None,
-                        headers: Mapping[str, str], *, retries: int = 0, wait_capped: bool = False) -> GraphError:
-    """One mapping for direct answers and ``$batch`` items alike (status, error code, headers)."""
+                        headers: Mapping[str, str], *, retries: int = 0, wait_capped: bool = False,
+                        inner_code: str | None = None) -> GraphError:
+    """One mapping for direct answers and ``$batch`` items alike (status, error code and inner code, headers).
+
+    A 403 is a retention block only when Graph's words say so (:func:`retention_said`): the same
+    ``accessDenied`` code answers a missing Sites.Selected role, whose fix is a grant, not a label review.
+    """
     lower = {k.lower(): v for k, v in headers.items()}
     request_id = lower.get("request-id")
     said = f" ({code}: {message})" if code else ""
@@ -131,8 +146,10 @@ def error_from_response(call: Call, status: int | None, code: str | None, messag
     common: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
     if status == 401:
         return AuthenticationError(text, **common)
-    if status == 403 and call.deletes and code == "accessDenied":
+    if status == 403 and call.deletes and retention_said(code, message, inner_code):
         return RetentionBlocked(f"Deletion refused by retention{said}.", **common)
+    if status == 423:
+        return ResourceLocked(f"{text} The item is locked.", **common)
     if status == 403:
         return PermissionDenied(text, permission=call.permission, **common)
     if status == 404:
@@ -157,3 +174,17 @@ def error_from_response(call: Call, status: int | None, code: str | None, messag
     return GraphError(text, **common,
                       hint="Graph refused the request as malformed; report this with the request id.")
 
+
+
+#: What Graph says when retention, a hold or a record refuses a delete (facts §4.1: "Request was cancelled by
+#: event received. If attempting to delete a non-empty folder, it's possible that it's on hold").
+_RETENTION_WORDS = re.compile(r"\b(retention|retained|on hold|holds?|records?|cancelled by event received)\b", re.I)
+
+
+_RETENTION_CODES = ("retention", "hold", "record")  # inside camel-case codes such as "retentionLabelBlocksDelete"
+
+
+def retention_said(code: str | None, message: str | None, inner_code: str | None) -> bool:
+    """Whether a refusal names retention, a hold or a record — in its code, inner code or message."""
+    codes = " ".join(c.lower() for c in (code, inner_code) if c)
+    return any(word in codes for word in _RETENTION_CODES) or bool(message and _RETENTION_WORDS.search(message))

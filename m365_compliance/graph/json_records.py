@@ -17,7 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from m365_compliance.graph.answers import required_id
+from m365_compliance.graph.identities import identity_set, invited, unresolved
 from m365_compliance.model import (
+    AUDIENCE_UNKNOWN,
+    LINK_AUDIENCES,
     DriveItem,
     Library,
     LinkScope,
@@ -35,8 +38,6 @@ log = logging.getLogger(__name__)
 Json = Mapping[str, Any]
 
 SHARED_CHANGED = "@microsoft.graph.sharedChanged"  # facts §1.4 (a string "True")
-ANYONE = Principal(PrincipalKind.ANYONE, "anyone", "Anyone with the link")
-ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "People in the organisation")
 USER_TYPE = "#microsoft.graph.user"
 GROUP_TYPE = "#microsoft.graph.group"
 SERVICE_PRINCIPAL_TYPE = "#microsoft.graph.servicePrincipal"
@@ -81,27 +82,64 @@ def drive_item_from_json(d: Json, drive_id: str) -> DriveItem:
 
 
 def permission_from_json(d: Json, site_id: str | None) -> Permission:
-    """Direct grant or sharing link. ``inherited``: key present → True, absent → None (facts §2.3)."""
-    scope: LinkScope | None = None
-    grantees: list[Principal] = []
+    """A direct grant, a sharing link or a pending invitation, in any documented shape (facts §2.2).
+
+    Grantees come from ``grantedToV2`` / ``grantedToIdentitiesV2``, else the deprecated ``grantedTo`` /
+    ``grantedToIdentities``, else a pending ``invitation``; a direct grant none of these explains has an
+    *unresolved* grantee, never none. A link's audience is what the answer says: its ``scope``; no scope
+    but people named → specific people; otherwise (or a scope value this code does not know) unknown —
+    never assumed anonymous. ``inherited``: key present → True, absent → None (facts §2.3).
+    """
     link = d.get("link")
-    if link is not None:
-        scope = _link_scope(link.get("scope"))
-        grantees.extend({LinkScope.ANONYMOUS: [ANYONE], LinkScope.ORGANIZATION: [ORGANIZATION]}.get(scope, []))
-        for identities in d.get("grantedToIdentitiesV2") or ():
-            grantees.extend(_identity_set(identities, site_id))
-    elif d.get("grantedToV2") is not None:
-        grantees.extend(_identity_set(d["grantedToV2"], site_id))
-    expires = instant(d.get("expirationDateTime"))
+    link = link if isinstance(link, Mapping) else None
+    grantees = _grantees(d, site_id, is_link=link is not None)
+    scope = _link_scope(link, bool(grantees)) if link is not None else None
+    audience = LINK_AUDIENCES.get(scope) if scope is not None else None
+    if audience is None and scope is LinkScope.USERS and not grantees:
+        audience = AUDIENCE_UNKNOWN  # "specific people", but the answer names none of them
+    if audience is not None:
+        grantees.insert(0, audience)
+    expires = instant(d.get("expirationDateTime") or (link or {}).get("expirationDateTime"))
     return Permission(
         id=required_id(d),
-        roles=tuple(d.get("roles") or ()),
+        roles=tuple(str(r) for r in d.get("roles") or () if r is not None),  # "owner", "sp.full control", …
         grantees=tuple(grantees),
         link_scope=scope,
-        link_type=link.get("type") if link is not None else None,
+        link_type=str(link["type"]) if link is not None and link.get("type") is not None else None,
         expires=None if expires is None or expires.year <= 1 else expires,  # 0001-01-01 = never (§2.2)
         inherited=True if d.get("inheritedFrom") is not None else None,
+        has_password=_flag(d.get("hasPassword", (link or {}).get("hasPassword"))),
+        prevents_download=_flag((link or {}).get("preventsDownload")),
     )
+
+
+def _grantees(d: Json, site_id: str | None, *, is_link: bool) -> list[Principal]:
+    """Who the permission names, newest shape first; a link may name nobody (its scope is its audience)."""
+    many = d.get("grantedToIdentitiesV2") or d.get("grantedToIdentities")
+    one = d.get("grantedToV2") or d.get("grantedTo")
+    grantees: list[Principal] = []
+    if isinstance(many, list):
+        for identities in many:
+            grantees.extend(identity_set(identities, site_id))
+    if one is not None:
+        grantees.extend(p for p in identity_set(one, site_id) if p not in grantees)
+    if not grantees and d.get("invitation") is not None:
+        grantees.append(invited(d["invitation"]))
+    if not grantees and not is_link:
+        grantees.append(unresolved({k: d.get(k) for k in ("id", "roles")}))
+    return grantees
+
+
+def _link_scope(link: Json, names_people: bool) -> LinkScope:
+    scope = link.get("scope")
+    if scope is None:
+        return LinkScope.USERS if names_people else LinkScope.UNKNOWN
+    try:
+        known = LinkScope(scope)
+    except ValueError:
+        log.warning("sharing link with an unknown scope value: its audience is reported as unknown")
+        return LinkScope.UNKNOWN
+    return LinkScope.UNKNOWN if known is LinkScope.UNKNOWN else known
 
 
 def retention_label_from_json(d: Json | None) -> RetentionLabelInfo | None:
@@ -155,44 +193,6 @@ def _actor(identities: Json | None) -> str | None:
         if who.get("id"):
             return str(who["id"])
     return None
-
-
-def _identity_set(identities: Json, site_id: str | None) -> list[Principal]:
-    """A SharePoint identity set (``grantedToV2`` and each ``grantedToIdentitiesV2`` entry)."""
-    site_group = identities.get("siteGroup")
-    if site_group is not None:
-        group_id = site_group.get("id") or ""
-        return [Principal(PrincipalKind.SITE_GROUP, f"{site_id}/{group_id}" if site_id else group_id,
-                          site_group.get("displayName") or "")]
-    sharepoint_group = identities.get("sharePointGroup")
-    if sharepoint_group is not None:
-        return [Principal(PrincipalKind.SITE_GROUP, sharepoint_group.get("id") or "",
-                          sharepoint_group.get("displayName") or "")]
-    if identities.get("group") is not None:
-        return [_identity(PrincipalKind.GROUP, identities["group"])]
-    user = identities.get("user")
-    if user is not None:
-        login = (identities.get("siteUser") or {}).get("loginName")
-        # SharePoint names guests i:0#.f|membership|someone_example.com#ext#@tenant (facts §2.6).
-        guest = "#ext#" in (login or "").lower() or "#ext#" in str(user.get("userPrincipalName", "")).lower()
-        return [_identity(PrincipalKind.GUEST if guest else PrincipalKind.USER, user)]
-    if identities.get("application") is not None:
-        return [_identity(PrincipalKind.APPLICATION, identities["application"])]
-    return []
-
-
-def _identity(kind: PrincipalKind, identity: Json) -> Principal:
-    email = identity.get("email")
-    return Principal(kind, identity.get("id") or "", identity.get("displayName") or "", str(email) if email else None)
-
-
-def _link_scope(scope: str | None) -> LinkScope:
-    try:
-        return LinkScope(scope)
-    except ValueError:
-        # Unknown audience: report it as the broadest, so it shows up as a finding rather than hiding.
-        log.warning("unknown sharing-link scope %r treated as anonymous", scope)
-        return LinkScope.ANONYMOUS
 
 
 DRIVE_ITEM_TYPE = "#microsoft.graph.driveItem"

@@ -29,7 +29,8 @@ from msgraph.generated.sites.item.lists.item.items.items_request_builder import 
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from m365_compliance.graph import calls
-from m365_compliance.graph.answers import required_id
+from m365_compliance.graph.answers import delta_link_problem, required_id
+from m365_compliance.graph.calls import Call
 from m365_compliance.graph.errors import GraphError, NotFound, error_from_response
 from m365_compliance.graph.json_records import (
     GROUP_TYPE,
@@ -94,13 +95,15 @@ class Reads(GraphSession):
 
         A manual loop: PageIterator loses the deltaLink and the Prefer header (facts §8.4). Prefer is
         sent on every page. A 410 raises :class:`ResyncRequired` carrying the ``Location`` link. A
-        stored link, like every paging link, is followed only on the configured Graph. Every page of an
-        enumeration started without a token is charged as one (``calls.delta_call``).
+        stored link, like every nextLink and deltaLink an answer holds, is followed (or handed on) only
+        when it addresses this drive's delta on the configured Graph (``answers.delta_link_problem``);
+        anything else is a GraphError, code ``foreignDeltaLink``. Every page of an enumeration started
+        without a token is charged as one (``calls.delta_call``).
         """
         builder = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
         fields = list(dict.fromkeys((*DELTA_SELECT, *select)))
         call = calls.delta_call(link)
-        url = self._answers.own_link({"@odata.deltaLink": link}, "@odata.deltaLink", call) if link else None
+        url = self._stored_delta_link(drive_id, link, call) if link else None
         while True:
             seen = HeadersInspectionHandlerOption(inspect_request_headers=False, inspect_response_headers=True)
             query = None if url else DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(select=fields, top=top)
@@ -112,13 +115,26 @@ class Reads(GraphSession):
             applied = ",".join(seen.response_headers.get("preference-applied"))
             delta_page = DeltaPage(
                 items=tuple(self._answers.records(page, lambda i: drive_item_from_json(i, drive_id), call)),
-                next_link=self._answers.own_link(page, "@odata.nextLink", call),
-                delta_link=self._answers.own_link(page, "@odata.deltaLink", call),
+                next_link=self._answers.delta_link(page, "@odata.nextLink", call, drive_id),
+                delta_link=self._answers.delta_link(page, "@odata.deltaLink", call, drive_id),
                 preference_applied=tuple(p.strip() for p in applied.split(",") if p.strip()))
             yield delta_page
             if delta_page.delta_link or not delta_page.next_link:
                 return
             url = delta_page.next_link
+
+    def _stored_delta_link(self, drive_id: str, link: str, call: Call) -> str:
+        """A stored (or checkpointed) link, checked as the answer it came from was: one written by an older
+        version, or into a tampered store, that addresses anything but this drive's delta is refused."""
+        url = self._answers.own_link({"@odata.deltaLink": link}, "@odata.deltaLink", call)
+        problem = delta_link_problem(link, self._answers.graph_url, drive_id)
+        if url is None or problem is not None:
+            raise GraphError(f"The stored delta link of drive {drive_id} {problem}; it was not followed.",
+                             code="foreignDeltaLink",
+                             hint="Run `m365-compliance inventory --full` once: a full crawl replaces the stored "
+                                  "link with one of this library's own. If it comes back, check what writes the "
+                                  "state store and what answers at tenant.graph_url.")
+        return url
 
     async def list_children(self, drive_id: str, item_id: str, *, fields: Sequence[str] = ()) -> list[DriveItem]:
         """Children of a folder, with the named list-item columns in ``DriveItem.fields`` (facts §3.4)."""

@@ -25,6 +25,7 @@ from m365_compliance.graph.batch import ItemBatcher
 from m365_compliance.graph.calls import Call
 from m365_compliance.graph.client import build_graph_client, build_http_client, send_for_bytes
 from m365_compliance.graph.credentials import build_credential
+from m365_compliance.graph.deadline import Deadline, bound_exchanges
 from m365_compliance.graph.pacing import Clock, Pacer, Sleep
 from m365_compliance.graph.retry import RetryPolicy
 from m365_compliance.graph.settings import GatewaySettings
@@ -59,7 +60,8 @@ class GraphSession:
         self._retry = RetryPolicy(max_retries=settings.max_retries, max_wait_seconds=settings.max_wait_seconds,
                                   pacer=self._pacer, stats=self.stats, sleep=sleep,
                                   run_wait_budget=settings.run_wait_budget_seconds,
-                                  connect_retries=settings.connect_retries, target=settings.graph_url)
+                                  connect_retries=settings.connect_retries, target=settings.graph_url,
+                                  read_timeout=settings.timeout_seconds)
         self._batcher = ItemBatcher(self._graph.request_adapter, self._retry, self._pacer, self.stats,
                                     self._answers, sleep=sleep, max_rounds=settings.max_retries,
                                     max_wait_seconds=settings.max_wait_seconds)
@@ -114,11 +116,15 @@ class GraphSession:
         return values
 
     def _downloads(self) -> httpx.AsyncClient:
-        """A plain client for pre-authenticated download URLs: no Graph middleware, no token."""
+        """A plain client for pre-authenticated download URLs: no Graph middleware, no token. A file may be
+        large, so its bytes are not under the fixed deadline: the headers are, and every byte received
+        extends it at ``min_bytes_per_second``; a stall ends at the read timeout (``deadline.py``)."""
         if self._download_http is None:
-            self._download_http = httpx.AsyncClient(
-                headers={"User-Agent": self.settings.user_agent}, transport=self._transport, follow_redirects=True,
-                timeout=httpx.Timeout(self.settings.timeout_seconds, connect=self.settings.connect_timeout_seconds))
+            settings = self.settings
+            self._download_http = bound_exchanges(httpx.AsyncClient(
+                headers={"User-Agent": settings.user_agent}, transport=self._transport, follow_redirects=True,
+                timeout=httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)),
+                Deadline(settings.request_deadline_seconds, settings.min_bytes_per_second, received_extends=True))
         return self._download_http
 
 

@@ -54,13 +54,17 @@ class GatewaySettings:
     managed_identity_client_id: str | None = None
     user_agent: str = user_agent("321")
     max_retries: int = 6
-    max_wait_seconds: float = 900.0  # total time one call may spend waiting on Retry-After / back-off
+    max_wait_seconds: float = 900.0  # total time one call may wait: Retry-After, back-off, attempts never answered
     ru_per_minute: int | None = 1250  # the app's per-minute RU budget (facts §7.2); None: no pacing
     timeout_seconds: float = 100.0
     connect_timeout_seconds: float = 15.0
     connect_retries: int = 3  # a connection that cannot be opened: a few quick retries, then Unreachable
-    run_wait_budget_seconds: float = 1800.0  # all retry waits of one run together (a run, not one call)
+    run_wait_budget_seconds: float = 1800.0  # all those waits of one run together (a run, not one call)
     max_answer_bytes: int = 64 * 1024 * 1024  # a larger answer is malformed, not read (graph/answers.py)
+    #: One HTTP exchange — connect, send, headers and the whole answer — ends within this (graph/deadline.py);
+    #: a request body adds size ÷ min_bytes_per_second, a download's bytes extend it the same way.
+    request_deadline_seconds: float = 120.0
+    min_bytes_per_second: int = 16 * 1024  # the slowest transfer accepted beyond the deadline (uploads, downloads)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "graph_url", self.graph_url.rstrip("/"))  # facts §8.1: no trailing slash
@@ -82,6 +86,11 @@ class GatewaySettings:
             raise ConfigError(f"ru_per_minute must be positive, not {self.ru_per_minute}",
                               hint="Use the tenant's per-minute RU limit (1250 below 1,000 licences) or "
                                    "leave it unset to disable pacing.")
+        if not (0 < self.request_deadline_seconds < float("inf")) or self.min_bytes_per_second <= 0:
+            raise ConfigError(f"request_deadline_seconds ({self.request_deadline_seconds}) and min_bytes_per_second "
+                              f"({self.min_bytes_per_second}) must be positive and finite",
+                              hint="Set [graph] request_deadline_seconds to the seconds one request may take "
+                                   "(default 120).")
         if not self.user_agent.strip():
             raise ConfigError("user_agent is empty", hint="Use NONISV|<organisation>|m365-compliance/<version>.")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from m365_compliance.graph.errors import GraphError
+from m365_compliance.graph.errors import GraphError, PermissionDenied
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.crawl import CrawlResult, LibraryCrawler
 from m365_compliance.inventory.directory import DirectoryReader
@@ -66,7 +66,13 @@ class InventoryResult:
     def items_changed(self) -> int:
         return sum(c.changes for c in self.crawls)
 
+    @property
+    def notices(self) -> list[str]:
+        """Why a crawl went otherwise than planned (a checkpoint dropped, a full crawl), "scope / library: why"."""
+        return [f"{c.scope} / {c.library}: {note}" for c in self.crawls for note in c.notes]
+
     def summary(self) -> dict[str, object]:
+        notices = {"notices": self.notices} if self.notices else {}
         return {
             "libraries": len(self.crawls),
             "kinds": sorted({c.kind for c in self.crawls}),
@@ -76,6 +82,7 @@ class InventoryResult:
             "permissionReads": sum(c.permission_reads for c in self.crawls),
             "gaps": len(self.gaps),
             "seconds": round(self.seconds, 2),
+            **notices,
         }
 
 
@@ -117,6 +124,15 @@ async def run_inventory(gateway: GraphGateway, store: StateStore, spec: Inventor
     return result
 
 
+def labelled_delta_hint(site_url: str) -> str:
+    """A delta refused on a site whose libraries the app could just list: the grant is there, its role is not
+    enough. Reported for a library holding retention-labelled items (microsoft-graph-docs-contrib #693)."""
+    return (f"The app reads {site_url} but Graph refused this library's delta feed. A library holding items "
+            "with retention labels can need more than `read`/`write` for delta (microsoft-graph-docs-contrib "
+            f"#693): raise the app's Sites.Selected grant on {site_url} to `fullcontrol` (or grant "
+            "Sites.FullControl.All), then run again; `doctor` names the grant.")
+
+
 async def _inventory_scope(gateway: GraphGateway, repo: InventoryRepository, scope: ScopeSpec, run_id: str,
                            mode: str, full: bool, progress: ProgressFn | None) -> tuple[CrawlResult | None, list[Gap]]:
     try:
@@ -130,7 +146,8 @@ async def _inventory_scope(gateway: GraphGateway, repo: InventoryRepository, sco
         crawl = await crawler.crawl(library, force_full=full)
     except GraphError as exc:
         # The previous committed picture and its delta link stay; the next run resumes or retries.
-        return None, [Gap(scope.scope, library.web_url, "delta", str(exc), exc.status, exc.hint)]
+        hint = labelled_delta_hint(scope.site_url) if isinstance(exc, PermissionDenied) else exc.hint
+        return None, [Gap(scope.scope, library.web_url, "delta", str(exc), exc.status, hint)]
     gaps = list(crawl.gaps)
     base = find_folder(repo, library.id, scope.folder)
     if base is None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.model import LINK_AUDIENCES, DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
 from m365_compliance.state.inventory_repo import Gap
 
-ANYONE = Principal(PrincipalKind.ANYONE, "anyone", "Anyone with the link")
-ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "Everyone in the organisation with the link")
+#: Kinds a permission may name by address only (a SharePoint claim, an invitation): resolved by the directory.
+MAIL_ONLY_KINDS = (PrincipalKind.USER, PrincipalKind.GUEST, PrincipalKind.INVITATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class Access:
     via_group: Principal | None = None  # the granted group when access comes through membership
     link_scope: LinkScope | None = None
     expires: datetime | None = None
+    has_password: bool | None = None  # a link's hasPassword, as sent (None: not sent)
+    prevents_download: bool | None = None  # a link's preventsDownload, as sent
 
     @property
     def through(self) -> str:
@@ -147,6 +150,36 @@ class ScopeSnapshot:
         return next((a for a in self.ancestors(item) if a.id in units), None)
 
     # ------------------------------------------------------------------ access
+    def owns_permissions(self, item: DriveItem) -> bool:
+        """Whether the item holds permissions of its own (the library root, or a root of the permission
+        hierarchy: a ``shared`` facet under hierarchicalsharing). SharePoint sends no ``inheritedFrom``, so
+        this is how a removal is kept off permissions an item only inherits (facts §2.3, §2.4). Where both the
+        item's and its parent's lists were read (a per-item crawl), lists that differ also say so: an item that
+        inherits lists exactly its parent's grants."""
+        if item.is_root or item.is_permission_root_hint:
+            return True
+        own, parents = self.permissions.get(item.id), self.permissions.get(item.parent_id or "")
+        return own is not None and parents is not None and {p.id for p in own} != {p.id for p in parents}
+
+    def own_permissions_holder(self, item: DriveItem) -> DriveItem | None:
+        """The nearest item (itself first) that holds permissions of its own: where an inherited grant is defined."""
+        return next((a for a in (item, *self.ancestors(item)) if self.owns_permissions(a)), None)
+
+    def grant_source(self, root: DriveItem, permission_id: str) -> DriveItem:
+        """Where a permission read on ``root`` is defined: the topmost ancestor in an unbroken line whose own
+        read list holds the same id. A per-item crawl reads every item's list, and SharePoint lists inherited
+        grants there without ``inheritedFrom`` (facts §2.3); attributing them upwards gives the same findings
+        as a crawl that reads the permission roots only. An item known to hold its own permissions stops the
+        walk: breaking inheritance copies the parent's grants under the same ids, and those copies are its own."""
+        source, seen = root, {root.id}
+        while not self.owns_permissions(source) and source.parent_id in self.permissions:
+            parent = self.items.get(source.parent_id)
+            if parent is None or parent.id in seen or all(p.id != permission_id for p in self.permissions[parent.id]):
+                break
+            source = parent
+            seen.add(parent.id)
+        return source
+
     def permission_root(self, item: DriveItem) -> DriveItem | None:
         """The nearest item (itself first) whose permission list was read, or could not be."""
         if item.id in self.permissions or item.id in self.unreadable:
@@ -188,14 +221,15 @@ class Snapshot:
             return []
         result: list[Access] = []
         for perm in scope.permissions[root.id]:
-            inherited = root.id != item.id
-            base = dict(roles=perm.roles, permission_id=perm.id, source_item_id=root.id, inherited=inherited,
-                        link_scope=perm.link_scope, expires=perm.expires)
-            if perm.link_scope is LinkScope.ANONYMOUS:
-                result.append(Access(ANYONE, **base))
-            elif perm.link_scope is LinkScope.ORGANIZATION:
-                result.append(Access(ORGANIZATION, **base))
-            for grantee in perm.grantees:
+            source = scope.grant_source(root, perm.id)
+            base = dict(roles=perm.roles, permission_id=perm.id, source_item_id=source.id, inherited=source.id != item.id,
+                        link_scope=perm.link_scope, expires=perm.expires, has_password=perm.has_password,
+                        prevents_download=perm.prevents_download)
+            audience = LINK_AUDIENCES.get(perm.link_scope) if perm.link_scope is not None else None
+            if audience is not None and audience not in perm.grantees:
+                result.append(Access(audience, **base))  # a stored link that lost its audience entry
+            for named in perm.grantees:
+                grantee = self.resolved(named)
                 result.append(Access(grantee, **base))
                 if grantee.kind is PrincipalKind.GROUP:
                     for key in self.group_members.get(grantee.id, ()):
@@ -203,6 +237,17 @@ class Snapshot:
                         if member is not None:
                             result.append(Access(member, via_group=grantee, **base))
         return result
+
+    def resolved(self, grantee: Principal) -> Principal:
+        """A person named only by address (a claim, an invitation) as the directory knows them, if it does."""
+        if grantee.kind not in MAIL_ONLY_KINDS or not grantee.id.startswith("mail-") or not grantee.email:
+            return grantee
+        return self._by_mail.get(grantee.email.lower(), grantee)
+
+    @cached_property
+    def _by_mail(self) -> dict[str, Principal]:
+        return {p.email.lower(): p for p in self.principals.values()
+                if p.email and p.kind in (PrincipalKind.USER, PrincipalKind.GUEST) and not p.id.startswith("mail-")}
 
     def populations(self) -> dict[str, int]:
         """Items below each scope's configured folder: the denominators of ``max_deletion_share``."""

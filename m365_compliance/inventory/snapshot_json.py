@@ -22,6 +22,7 @@ from m365_compliance.model import (
 from m365_compliance.private_files import write_private
 from m365_compliance.state.inventory_repo import Gap, decode_item, encode_item
 from m365_compliance.state.store import from_text, json_default, to_text
+from m365_compliance.terminal_text import safe_json
 
 FORMAT = "m365-compliance-snapshot/1"
 
@@ -54,7 +55,7 @@ def load_snapshot_json(data: dict[str, Any]) -> Snapshot:
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     """Write the file readable by its owner only (0600): it names applicants and contact persons."""
-    write_private(path, json.dumps(dump_snapshot(snapshot), ensure_ascii=False, default=json_default, indent=1))
+    write_private(path, safe_json(dump_snapshot(snapshot), default=json_default, indent=1))  # names as \u escapes
 
 
 def read_snapshot(path: Path) -> Snapshot:
@@ -90,13 +91,14 @@ def _unprincipal(d: dict[str, Any]) -> Principal:
 def _perm(p: Permission) -> dict[str, Any]:
     return {"id": p.id, "roles": list(p.roles), "grantees": [_principal(g) for g in p.grantees],
             "linkScope": p.link_scope.value if p.link_scope else None, "linkType": p.link_type,
-            "expires": to_text(p.expires), "inherited": p.inherited}
+            "expires": to_text(p.expires), "inherited": p.inherited, "hasPassword": p.has_password,
+            "preventsDownload": p.prevents_download}
 
 
 def _unperm(d: dict[str, Any]) -> Permission:
     return Permission(d["id"], tuple(d["roles"]), tuple(_unprincipal(g) for g in d["grantees"]),
                       LinkScope(d["linkScope"]) if d["linkScope"] else None, d["linkType"], from_text(d["expires"]),
-                      d.get("inherited"))
+                      d.get("inherited"), d.get("hasPassword"), d.get("preventsDownload"))
 
 
 def _gap(g: Gap) -> dict[str, Any]:

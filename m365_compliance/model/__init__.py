@@ -4,6 +4,7 @@ No msgraph-sdk type crosses into these; the gateway maps Graph answers to them a
 """
 
 from m365_compliance.model.content import (
+    LINK_AUDIENCES,
     DriveItem,
     Library,
     LinkScope,
@@ -12,9 +13,13 @@ from m365_compliance.model.content import (
     SearchHit,
     SiteInfo,
 )
-from m365_compliance.model.directory import Principal, PrincipalKind
+from m365_compliance.model.directory import ANYONE, AUDIENCE_UNKNOWN, ORGANIZATION, Principal, PrincipalKind
 
 __all__ = [
+    "ANYONE",
+    "AUDIENCE_UNKNOWN",
+    "LINK_AUDIENCES",
+    "ORGANIZATION",
     "DriveItem",
     "Library",
     "LinkScope",

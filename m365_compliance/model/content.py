@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from m365_compliance.model.directory import Principal
+from m365_compliance.model.directory import ANYONE, AUDIENCE_UNKNOWN, ORGANIZATION, Principal
 
 
 class LinkScope(str, Enum):
@@ -15,6 +15,12 @@ class LinkScope(str, Enum):
     ORGANIZATION = "organization"
     USERS = "users"
     EXISTING_ACCESS = "existingAccess"
+    UNKNOWN = "unknown"  # no scope and no people named, or a scope value this code does not know
+
+
+#: Who a link of each scope reaches beyond the people it names (``users``/``existingAccess``: only them).
+LINK_AUDIENCES: dict[LinkScope, Principal] = {LinkScope.ANONYMOUS: ANYONE, LinkScope.ORGANIZATION: ORGANIZATION,
+                                              LinkScope.UNKNOWN: AUDIENCE_UNKNOWN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,8 @@ class Permission:
     link_type: str | None = None
     expires: datetime | None = None
     inherited: bool | None = None  # None: Graph did not say (SharePoint never does)
+    has_password: bool | None = None  # link.hasPassword / hasPassword; None: not sent
+    prevents_download: bool | None = None  # link.preventsDownload; None: not sent
 
     @property
     def is_link(self) -> bool:

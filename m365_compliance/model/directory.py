@@ -14,6 +14,10 @@ class PrincipalKind(str, Enum):
     APPLICATION = "application"
     ANYONE = "anyone"  # an anonymous sharing link
     ORGANIZATION = "organization"  # an organisation-wide sharing link
+    EVERYONE = "everyone"  # a SharePoint claim granted directly: "Everyone except external users", "Everyone"
+    INVITATION = "invitation"  # invited by e-mail, not yet accepted: an outsider until then
+    AUDIENCE_UNKNOWN = "audienceUnknown"  # a sharing link whose audience the answer did not say
+    UNRESOLVED = "unresolved"  # a grantee no documented identity shape explains
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +31,16 @@ class Principal:
 
     @property
     def is_external(self) -> bool:
-        return self.kind in (PrincipalKind.GUEST, PrincipalKind.ANYONE)
+        return self.kind in (PrincipalKind.GUEST, PrincipalKind.ANYONE, PrincipalKind.INVITATION)
 
     @property
     def key(self) -> str:
         """Stable identity across runs: ``user:<id>``, ``group:<id>``, ``siteGroup:<site>/<id>`` ..."""
         return f"{self.kind.value}:{self.id}"
+
+
+#: The audiences of sharing links, as principals: what a link's ``scope`` grants to.
+ANYONE = Principal(PrincipalKind.ANYONE, "anyone", "Anyone with the link")
+ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "Everyone in the organisation with the link")
+AUDIENCE_UNKNOWN = Principal(PrincipalKind.AUDIENCE_UNKNOWN, "audience-unknown",
+                             "Whoever the link reaches (the answer did not say)")

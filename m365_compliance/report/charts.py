@@ -1,8 +1,8 @@
 """Small inline SVG charts (stacked bars, histogram with a marker line, lines) for the HTML report.
 
 Hand-written so the report stays one self-contained file with no scripts and no chart library:
-every colour is an attribute (prints without the stylesheet), every text is escaped, no URL appears
-(inline SVG in HTML needs no namespace), and every bar
+every colour is an attribute (prints without the stylesheet), every text is escaped
+(:func:`.html_parts.esc`), no URL appears (inline SVG in HTML needs no namespace), and every bar
 and point carries its figure (``data-value`` and a ``<title>`` tooltip) so a reader, a screen reader
 and a test can read the numbers back.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+
+from m365_compliance.report.html_parts import esc
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 30, 36
@@ -45,7 +46,7 @@ def _frame(title: str, ticks: list[float], plot_h: float, body: list[str], legen
     top = ticks[-1]
     parts = [(f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
              f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11">'),
-             f"<title>{escape(title)}</title>"]
+             f"<title>{esc(title)}</title>"]
     for tick in ticks:
         y = TOP + plot_h - plot_h * tick / top
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -53,8 +54,8 @@ def _frame(title: str, ticks: list[float], plot_h: float, body: list[str], legen
     parts.extend(body)
     x = LEFT
     for s in legend:
-        parts.append(f'<rect x="{x}" y="8" width="10" height="10" fill="{escape(s.colour)}"/>')
-        parts.append(f'<text x="{x + 14}" y="17" fill="#222">{escape(s.label)}</text>')
+        parts.append(f'<rect x="{x}" y="8" width="10" height="10" fill="{esc(s.colour)}"/>')
+        parts.append(f'<text x="{x + 14}" y="17" fill="#222">{esc(s.label)}</text>')
         x += 24 + 7 * len(s.label)
     parts.append("</svg>")
     return "".join(parts)
@@ -86,18 +87,18 @@ def stacked_bars(categories: Sequence[str], series: Sequence[Series], *, title: 
             h = plot_h * value / ticks[-1]
             base -= h
             body.append(f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                        f'fill="{escape(s.colour)}" data-series="{escape(s.label)}" '
-                        f'data-category="{escape(category)}" data-value="{_num(value)}">'
-                        f"<title>{escape(category)} – {escape(s.label)}: {_num(value)}</title></rect>")
+                        f'fill="{esc(s.colour)}" data-series="{esc(s.label)}" '
+                        f'data-category="{esc(category)}" data-value="{_num(value)}">'
+                        f"<title>{esc(category)} – {esc(s.label)}: {_num(value)}</title></rect>")
         if i % every == 0:
             body.append(f'<text x="{x + bar_w / 2:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" '
-                        f'fill="#444">{escape(category)}</text>')
+                        f'fill="#444">{esc(category)}</text>')
     if marker is not None:
         position, label = marker
         mx = LEFT + position * slot
         body.append(f'<line class="marker" x1="{mx:.1f}" y1="{TOP - 4}" x2="{mx:.1f}" y2="{TOP + plot_h}" '
                     f'stroke="#b00020" stroke-width="2" stroke-dasharray="5 3"/>')
-        body.append(f'<text x="{mx + 4:.1f}" y="{TOP + 8}" fill="#b00020">{escape(label)}</text>')
+        body.append(f'<text x="{mx + 4:.1f}" y="{TOP + 8}" fill="#b00020">{esc(label)}</text>')
     return _frame(title, ticks, plot_h, body, series)
 
 
@@ -113,14 +114,14 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str)
     for i, label in enumerate(x_labels):
         if i % every == 0:
             body.append(f'<text x="{xs[i]:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" fill="#444">'
-                        f"{escape(label)}</text>")
+                        f"{esc(label)}</text>")
     for s in series:
         points = [(xs[i], TOP + plot_h - plot_h * v / ticks[-1]) for i, v in enumerate(s.values)]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            body.append(f'<polyline points="{path}" fill="none" stroke="{escape(s.colour)}" stroke-width="2"/>')
+            body.append(f'<polyline points="{path}" fill="none" stroke="{esc(s.colour)}" stroke-width="2"/>')
         for (x, y), label, value in zip(points, x_labels, s.values, strict=True):
-            body.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{escape(s.colour)}" '
-                        f'data-series="{escape(s.label)}" data-category="{escape(label)}" data-value="{_num(value)}">'
-                        f"<title>{escape(label)} – {escape(s.label)}: {_num(value)}</title></circle>")
+            body.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{esc(s.colour)}" '
+                        f'data-series="{esc(s.label)}" data-category="{esc(label)}" data-value="{_num(value)}">'
+                        f"<title>{esc(label)} – {esc(s.label)}: {_num(value)}</title></circle>")
     return _frame(title, ticks, plot_h, body, series)

@@ -1,8 +1,9 @@
 """The building blocks of the HTML report: escaped tables, figure cells and finding tables.
 
 Every text that reaches the page goes through :func:`esc` (names and paths can hold ``<``, ``&`` and
-quotes). Each table has an ``id`` and each cell a ``data-col`` key, so the figures can be read back
-by a program independently of the language the headers are in.
+quotes, control characters, bidi overrides and the Actions runner's ``##[``). Each table has an ``id``
+and each cell a ``data-col`` key, so the figures can be read back by a program independently of the
+language the headers are in.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from html import escape
 
 from m365_compliance.report.model import FindingRow
 from m365_compliance.report.texts import Texts
+from m365_compliance.terminal_text import LEGACY_COMMAND, visible
 
 Cell = str | int | None
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def esc(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """``value`` as HTML text or attribute value: markup escaped, and what HTML escaping leaves alone made
+    visible too. A control character, a line separator or a bidi override shows as its escape (``\\x1b``,
+    ``\\u202e``, as on the terminal: :func:`~m365_compliance.terminal_text.visible`), so a name can neither
+    reorder what the page shows nor put a raw escape sequence or line break in the file; ``##[`` is written
+    ``##&#91;``, which a browser shows as ``##[`` but a CI log that prints the file does not run."""
+    text = escape(visible("" if value is None else value), quote=True)
+    return text.replace(LEGACY_COMMAND, "##&#91;")
 
 
 def table(table_id: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Cell]], *,

@@ -5,7 +5,8 @@ a retention label or the law, actions, exceptions, …).
 Every sheet is one table: a bold header row that stays frozen, an auto-filter over the whole table,
 column widths that fit, dates as real dates. Every text cell goes through the journal's
 :func:`escape_cell`, so a name or message starting with ``=``, ``+``, ``-`` or ``@`` is shown as text
-instead of being run as a formula (OWASP "CSV injection").
+instead of being run as a formula (OWASP "CSV injection"), and its control characters, line separators
+and bidi overrides are shown as escapes (``\\x1b``, ``\\u202e``), not dropped.
 """
 
 from __future__ import annotations
@@ -191,12 +192,12 @@ def _kept(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
 
 def _value(value: Any, d: ReportData) -> Any:
     """A cell value: dates stay dates (instants as local wall-clock time), text is escaped (control characters,
-    which XLSX cannot hold, are dropped)."""
+    which XLSX cannot hold, are written as escapes; the sweep after it only guards against a change there)."""
     if isinstance(value, datetime):
         return value.astimezone(d.tz).replace(tzinfo=None)
     if value is None or isinstance(value, (bool, int, float, date)):
         return value
-    return escape_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return ILLEGAL_CHARACTERS_RE.sub("", escape_cell(value))
 
 
 def _table(ws: Worksheet, header: Sequence[str], rows: Sequence[Row], d: ReportData) -> None:

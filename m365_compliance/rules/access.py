@@ -50,6 +50,8 @@ def _judge_area(r: Rule, snapshot: Snapshot, scope: ScopeSnapshot, top: DriveIte
             continue
         seen: set[tuple[str, str]] = set()
         for access in snapshot.effective_access(scope, item):
+            if access.inherited and (item is not top or not inherited):
+                continue  # judged where it is defined: an item above in this area, or (for a unit) its parent area
             verdict = judge(access, allowed, now)
             if verdict is None or (access.permission_id, access.principal.key) in seen:
                 continue  # a link's audience may be listed twice: as the link and as its grantee
@@ -67,8 +69,18 @@ def _message(kind: str, access: Access, allowed: Audience) -> str:
     if kind == "expired":
         return f"{how[0].upper()}{how[1:]} ({access.permission_id}) expired but is still present on {where}; it " \
                "grants nothing now, but anyone who can manage the item can extend it."
-    who = {"anonymous-link": "Anyone with the link", "organization-link": "Everyone in the organisation"}.get(kind) \
+    who = {"anonymous-link": "Anyone with the link", "organization-link": "Everyone in the organisation",
+           "everyone-claim": f"The SharePoint claim '{access.principal.display_name}'",
+           "audience-unknown": "Whoever the link reaches",
+           "pending-invitation": f"Someone invited by e-mail ({access.principal.key}) who has not accepted yet"}.get(kind) \
         or f"A {access.principal.kind.value} ({access.principal.key})"
+    if kind == "audience-unknown":
+        return f"{who} can reach {where} through {how}: Graph's answer names no scope and no people, so who that " \
+               f"is cannot be told; only {allowed.describes} may. Review the link in SharePoint (never removed " \
+               "automatically)."
+    if kind == "unresolved":
+        return f"A grantee Graph's answer does not identify ({access.principal.key}) reaches {where} through {how}; " \
+               f"whether it belongs to {allowed.describes} cannot be told. Review the item's access in SharePoint."
     if kind == "membership-unknown":
         return f"{who} reaches {where} through {how}; whether it belongs to {allowed.describes} is not known, " \
                "because a role's membership (or the register) could not be read."
@@ -89,7 +101,8 @@ def _evidence(access: Access, top: DriveItem) -> dict[str, object]:
             "inherited": "yes" if access.inherited else "", "area": top.id,
             "viaGroup": access.via_group.key if access.via_group is not None else None,
             "linkScope": access.link_scope.value if access.link_scope is not None else None,
-            "expires": access.expires.isoformat() if access.expires is not None else None}
+            "expires": access.expires.isoformat() if access.expires is not None else None,
+            "hasPassword": access.has_password, "preventsDownload": access.prevents_download}
 
 
 @rule(id="c1.recruitment-access", control="C1", severity="high",
@@ -98,10 +111,11 @@ def _evidence(access: Access, top: DriveItem) -> dict[str, object]:
                   "recruiters group only if they work with recruitment.")
 def recruitment_access(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
     """Every grant and sharing link on recruitment content resolves to the recruiters role (nested groups
-    included) or a technical principal. Guests, anonymous and organisation-wide links (P7: not shared with
-    outsiders) and employees outside the role are high; an expired link still present is low; a user when
-    the role's membership could not be read, and a root whose permissions could not be read, are not
-    evaluated."""
+    included) or a technical principal. Guests, pending invitations, anonymous and organisation-wide links,
+    SharePoint's "Everyone" claims (P7: not shared with outsiders) and employees outside the role are high;
+    an expired link still present is low; a link whose audience Graph did not say, a grantee Graph did not
+    identify, a user when the role's membership could not be read, and a root whose permissions could not
+    be read, are not evaluated (high)."""
     scope = snapshot.scopes.get("recruitment")
     if scope is None or scope.base_folder_id is None:
         return  # the inventory's gap says why; coverage reports it
@@ -115,9 +129,11 @@ def recruitment_access(snapshot: Snapshot, config: Config, now: datetime) -> Ite
                   "agreement.")
 def customer_access(snapshot: Snapshot, config: Config, now: datetime) -> Iterator[Finding]:
     """Every grant on a customer's folder resolves to that customer's contact persons in the register
-    (guests included), management, sales or a technical principal; above the customer folders only
-    management, sales and technical principals. Anything else is medium, anonymous and organisation-wide
-    links high, an expired link low; unreadable permissions or role membership are not evaluated."""
+    (guests and invitations to their address included), management, sales or a technical principal; above
+    the customer folders only management, sales and technical principals. Anything else is medium;
+    anonymous and organisation-wide links and "Everyone" claims high; an expired link low; unreadable
+    permissions or role membership, a link of unknown audience and an unidentified grantee are not
+    evaluated."""
     scope = snapshot.scopes.get("customers")
     if scope is None or scope.base_folder_id is None:
         return

@@ -29,8 +29,16 @@ from m365_compliance.rules.findings import Severity, Status
 
 #: Which control depends on which role's membership (coverage reports a role it could not read).
 ROLE_CONTROLS: dict[str, tuple[str, ...]] = {"recruiters": ("C1",), "management": ("C3",), "sales": ("C3",)}
-LINK_KINDS = {PrincipalKind.ANYONE: "anonymous-link", PrincipalKind.ORGANIZATION: "organization-link"}
-LINK_AUDIENCES = tuple(LINK_KINDS)
+#: Audiences rather than people: a link's scope, a SharePoint claim, a link whose audience is unknown.
+#: Each is judged by what it is (always high: it may reach anyone), never permitted as a person would be.
+AUDIENCE_VERDICTS: dict[PrincipalKind, tuple[str, Status]] = {
+    PrincipalKind.ANYONE: ("anonymous-link", "fail"),
+    PrincipalKind.ORGANIZATION: ("organization-link", "fail"),
+    PrincipalKind.EVERYONE: ("everyone-claim", "fail"),
+    PrincipalKind.AUDIENCE_UNKNOWN: ("audience-unknown", "not_evaluated"),
+}
+AUDIENCE_KINDS = tuple(AUDIENCE_VERDICTS)
+OUTSIDER_KINDS = (PrincipalKind.GUEST, PrincipalKind.INVITATION)  # outside 321 (an invitation until accepted)
 MEMBER_KINDS = (PrincipalKind.USER, PrincipalKind.GUEST, PrincipalKind.GROUP)  # what a role group can contain
 
 
@@ -70,7 +78,7 @@ class Audience:
             return True
         if p.kind is PrincipalKind.SITE_GROUP:
             return self.site_groups_allowed
-        if p.kind in LINK_AUDIENCES:
+        if p.kind in AUDIENCE_KINDS:
             return False
         return p.key in self.keys or (p.email or "").lower() in self.contacts or p.id.lower() in self.contacts
 
@@ -98,7 +106,7 @@ def role_readable(snapshot: Snapshot, role: str) -> bool:
 class Verdict:
     """What is wrong with one access: ``kind`` also keys the finding's title."""
 
-    kind: str  # anonymous-link | organization-link | outsider | outside-allowed | expired | membership-unknown
+    kind: str  # a key of TITLES
     status: Status
     severity: Severity
 
@@ -106,7 +114,11 @@ class Verdict:
 TITLES = {
     "anonymous-link": "Anonymous sharing link",
     "organization-link": "Organisation-wide sharing link",
+    "everyone-claim": "Granted to everyone (a SharePoint claim)",
+    "audience-unknown": "Not evaluated: sharing link whose audience Graph did not say",
     "outsider": "Shared with an outsider",
+    "pending-invitation": "Shared by invitation with someone outside (not yet accepted)",
+    "unresolved": "Not evaluated: a grantee Graph did not identify",
     "outside-allowed": "Access outside the allowed people",
     "expired": "Expired sharing link or grant still present",
     "membership-unknown": "Not evaluated: group membership could not be read",
@@ -116,9 +128,9 @@ TITLES = {
 def judge(access: Access, allowed: Audience, now: datetime) -> Verdict | None:
     """None when the policy allows this access (or another entry already answers for it)."""
     p = access.principal
-    if access.link_scope in (LinkScope.ANONYMOUS, LinkScope.ORGANIZATION) and p.kind not in LINK_AUDIENCES:
+    if access.link_scope in (LinkScope.ANONYMOUS, LinkScope.ORGANIZATION) and p.kind not in AUDIENCE_KINDS:
         return None  # a person who used an anonymous/organisation link: the link itself is the finding
-    outsider = allowed.outsiders_forbidden and p.kind is PrincipalKind.GUEST and not allowed.technical.matches(p)
+    outsider = allowed.outsiders_forbidden and p.kind in OUTSIDER_KINDS and not allowed.technical.matches(p)
     if access.via_group is not None and not outsider:
         return None  # a member: allowed with an allowed group, else the group's own entry is the finding
     if access.via_group is not None and not allowed.permits(access.via_group):
@@ -127,9 +139,14 @@ def judge(access: Access, allowed: Audience, now: datetime) -> Verdict | None:
         return None
     if access.expires is not None and access.expires <= now:
         return Verdict("expired", "fail", "low")
-    if p.kind in LINK_AUDIENCES:
-        return Verdict(LINK_KINDS[p.kind], "fail", "high")
+    if p.kind in AUDIENCE_VERDICTS:
+        kind, status = AUDIENCE_VERDICTS[p.kind]
+        return Verdict(kind, status, "high")
     severity: Severity = "high" if allowed.outsiders_forbidden else "medium"
+    if p.kind is PrincipalKind.UNRESOLVED:
+        return Verdict("unresolved", "not_evaluated", severity)  # kept as a finding: never dropped, never passed
     if not outsider and not allowed.complete and p.kind in MEMBER_KINDS:
         return Verdict("membership-unknown", "not_evaluated", severity)  # may be in the role after all
+    if p.kind is PrincipalKind.INVITATION:
+        return Verdict("pending-invitation", "fail", severity)
     return Verdict("outsider" if p.kind is PrincipalKind.GUEST else "outside-allowed", "fail", severity)

@@ -7,7 +7,8 @@ list (running and ended agreements, a guest contact person, a folder missing fro
 row without a folder, a duplicate row, an unknown contact), statutory documents beside working
 files, record labels, and nested groups for the roles. ``items=N`` grows it to about N items with
 ~2 % unique-permission roots and realistic depth — all extra content allowed by the policy, so the
-seeded violations (listed in :class:`DemoManifest`) are the same at every size.
+seeded violations (listed in :class:`DemoManifest`) are the same at every size. The compliance app
+holds least privilege: Sites.Selected ``write`` on the two sites (``demo_access.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from m365_compliance.sandbox.demo_access import grant_demo_access
 from m365_compliance.sandbox.demo_customers import UNREGISTERED_FOLDER, build_customers
 from m365_compliance.sandbox.demo_manifest import (
     ApplicantTruth,
@@ -75,6 +77,7 @@ def build_demo_tenant(*, items: int | None = None, seed: int = 321) -> DemoTenan
     if items is not None:
         applicants += grow(t, rng, items, rec_drive=rec_drive, cus_drive=side.drive, groups=groups,
                            customers=side.customers, avoid={s.item_id for s in side.strays})
+    grant_demo_access(t)  # least privilege for the demo policy (demo_access.py)
     manifest = DemoManifest(groups, users, rec_drive.id, side.drive.id, side.register_id, tuple(applicants),
                             tuple(rec_stray + side.strays), tuple(side.customers), UNREGISTERED_FOLDER,
                             side.rows["folderless"], side.rows["duplicate"], side.rows["unknown"], side.statutory,

@@ -65,10 +65,26 @@ class Grant:
     link_recipients: tuple[str, ...] = ()  # user ids on a "specific people" link
     expires: datetime | None = None
     created: datetime | None = None
+    invitation: str | None = None  # e-mail invited, not yet accepted (no grantedToV2 until then)
+    claim: str | None = None  # a SharePoint claim granted directly: see CLAIMS
+    application: tuple[str, str] | None = None  # (app id, display name) of an application granted directly
+    shape: str = "v2"  # how the answer names the grantee: see GRANT_SHAPES
+    has_password: bool = False
+    prevents_download: bool = False
 
     @property
     def is_link(self) -> bool:
         return self.link_scope is not None
+
+
+#: SharePoint claims a grant may name (siteUser.loginName; the tenant id is appended for the first).
+CLAIMS = {"everyone-except-external": ("Everyone except external users", "c:0-.f|rolemanager|spo-grid-all-users/"),
+          "everyone": ("Everyone", "c:0(.s|true")}
+#: Documented ways one grant can look on the wire (docs-contrib resources/permission.md, sharepointidentityset.md):
+#: ``v2`` grantedToV2 / grantedToIdentitiesV2 with user and siteUser; ``siteUserOnly`` only the siteUser (its
+#: claim names the person); ``deprecated`` only grantedTo / grantedToIdentities; ``noScope`` a link without
+#: ``scope`` (as the docs' own examples print it).
+GRANT_SHAPES = ("v2", "siteUserOnly", "deprecated", "noScope")
 
 
 @dataclass(slots=True)
@@ -125,6 +141,7 @@ class Item:
     sharing_seq: int = 0  # change sequence of the last permission change
     deleted: bool = False
     content: bytes | None = None  # the file's bytes when given; else generated from guid and cTag (Tenant.file_content)
+    checked_out_by: str | None = None  # a user id: the file is checked out, so deleting it answers 423
 
     @property
     def etag(self) -> str:
@@ -246,20 +263,47 @@ class SentMail:
     save_to_sent_items: bool = True
 
 
+#: The compliance app's client id in a sandbox tenant (its principal in labels and deletions).
+APP_ID = "00000000-0000-0000-0000-00000000c0de"
+#: Roles a Sites.Selected grant can carry (sp-dev-docs understanding-rsc-for-msgraph-and-sharepoint-online.md).
+SITE_ROLES = ("read", "write", "manage", "fullcontrol")
+#: What a bare tenant's app holds: Sites.Selected with no site granted yet, and the directory reads
+#: every policy needs (docs/permissions.md). Sites are reached only through grants.
+LEAST_PRIVILEGE = frozenset({"Sites.Selected", "GroupMember.Read.All", "User.Read.All"})
+#: Everything at once, tenant-wide: for tests of Graph behaviour that are not about access.
+TENANT_WIDE = frozenset({"Sites.FullControl.All", "GroupMember.Read.All", "User.Read.All",
+                         "RecordsManagement.ReadWrite.All", "Mail.Send"})
+
+
 @dataclass(slots=True)
 class AppAccess:
-    """What the calling application may do: Graph application permissions and reachable sites."""
+    """One Entra application: its consented Graph application permissions and the sites refused to it.
 
-    permissions: set[str] = field(
-        default_factory=lambda: {
-            "Sites.FullControl.All",
-            "GroupMember.Read.All",
-            "User.Read.All",
-            "RecordsManagement.ReadWrite.All",
-            "Mail.Send",
-        }
-    )
+    Its role on a site comes from the tenant's Sites.Selected grants (``Tenant.site_roles``), which
+    count only while the app holds ``Sites.Selected`` (permissions-selected-overview.md: consent,
+    grant and token are all needed). ``denied_sites`` refuse a site whatever the grants say.
+    """
+
+    client_id: str = APP_ID
+    display_name: str = "m365-compliance"
+    permissions: set[str] = field(default_factory=lambda: set(LEAST_PRIVILEGE))
     denied_sites: set[str] = field(default_factory=set)  # site ids answered with 403
+
+    @classmethod
+    def tenant_wide(cls) -> AppAccess:
+        """The app with tenant-wide Sites.FullControl.All and every other permission the tool can use."""
+        return cls(permissions=set(TENANT_WIDE))
 
     def has_any(self, *names: str) -> bool:
         return any(n in self.permissions for n in names)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAppGrant:
+    """A Sites.Selected grant: application ``app_id`` has ``roles`` on one site (site-post-permissions.md)."""
+
+    id: str
+    site_id: str
+    app_id: str
+    display_name: str
+    roles: tuple[str, ...]

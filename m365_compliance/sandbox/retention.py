@@ -2,6 +2,7 @@
 
 A label whose definition retains (anything but ``doNotRetain``) blocks deletion of the item and of
 any folder above it; record labels cannot be replaced or removed by an application (facts §4.1).
+Who may apply a record label is the HTTP layer's check (``http/access.py``): seeding a tenant is no call.
 Deleted items go to the recycle bin as a subtree, restorable until purged; permanent deletion
 leaves only the tombstones that delta reports.
 """
@@ -12,12 +13,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from m365_compliance.sandbox.errors import SandboxError, not_found
-from m365_compliance.sandbox.model import AppliedLabel, Item, RecycleBinEntry, RetentionEvent, RetentionLabelDef
+from m365_compliance.sandbox.model import (
+    APP_ID,
+    AppliedLabel,
+    Item,
+    RecycleBinEntry,
+    RetentionEvent,
+    RetentionLabelDef,
+)
 
 if TYPE_CHECKING:
     from m365_compliance.sandbox.tenant import Tenant
 
-APP_ID = "00000000-0000-0000-0000-00000000c0de"  # the compliance app's own principal
+__all__ = ["APP_ID", "RetentionMixin"]
 
 
 class RetentionMixin:
@@ -45,8 +53,6 @@ class RetentionMixin:
             current = item.label
             if current is not None and current.name != name and self.labels[current.name].is_record:
                 raise SandboxError(403, "accessDenied", "A record label cannot be replaced by an application.")
-            if definition.is_record and not self.access.has_any("Sites.FullControl.All"):
-                raise SandboxError(403, "accessDenied", "Applying a record label requires Sites.FullControl.All.")
             first = current is None
             if current is None or current.name != name:
                 item.label = AppliedLabel(name, self.clock, by, explicit=True)
@@ -81,6 +87,8 @@ class RetentionMixin:
                 raise SandboxError(403, "accessDenied", "Request was cancelled by event received. If attempting to "
                                    "delete a non-empty folder, it's possible that it's on hold")
             drive = self.drive(item.drive_id)
+            if any(node.checked_out_by for node in self.walk(drive, item)):
+                raise SandboxError(423, "resourceLocked", "The resource you are attempting to access is locked.")
             subtree = list(self.walk(drive, item))
             parent = drive.items[item.parent_id]
             assert parent.children is not None

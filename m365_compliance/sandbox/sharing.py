@@ -9,11 +9,12 @@ only to callers that ask for sharing changes (facts §1.4).
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from m365_compliance.sandbox.errors import SandboxError, not_found
-from m365_compliance.sandbox.model import LINK_SCOPES, LINK_TYPES, Grant, Item
+from m365_compliance.sandbox.model import CLAIMS, GRANT_SHAPES, LINK_SCOPES, LINK_TYPES, Grant, Item
 
 if TYPE_CHECKING:
     from m365_compliance.sandbox.tenant import Tenant
@@ -52,28 +53,41 @@ class SharingMixin:
             return item
 
     def grant(self: Tenant, item: Item, roles: tuple[str, ...] | list[str], *, user_id: str | None = None,
-              group_id: str | None = None, site_group_id: str | None = None, expires: datetime | None = None) -> Grant:
-        """A direct grant (breaks inheritance first, as SharePoint does)."""
+              group_id: str | None = None, site_group_id: str | None = None, expires: datetime | None = None,
+              invitation: str | None = None, claim: str | None = None, application: tuple[str, str] | None = None,
+              shape: str = "v2") -> Grant:
+        """A direct grant (breaks inheritance first, as SharePoint does): to a user, a group, a site group, a
+        pending invitation (an e-mail), a SharePoint claim or an application; ``shape`` is how Graph names it."""
         with self.lock:
-            if sum(x is not None for x in (user_id, group_id, site_group_id)) != 1:
-                raise ValueError("grant exactly one of user_id, group_id, site_group_id")
+            whom = (user_id, group_id, site_group_id, invitation, claim, application)
+            if sum(x is not None for x in whom) != 1:
+                raise ValueError("grant exactly one of user_id, group_id, site_group_id, invitation, claim, application")
+            if shape not in GRANT_SHAPES or shape == "noScope":
+                raise ValueError(f"a grant's shape is one of {GRANT_SHAPES[:3]}, not {shape!r}")
+            if claim is not None and claim not in CLAIMS:
+                raise ValueError(f"claim must be one of {tuple(CLAIMS)}, not {claim!r}")
             if user_id is not None:
                 self.user(user_id)
             if group_id is not None:
                 self.group(group_id)
             self.break_inheritance(item)
-            grant_id = site_group_id or _grant_id(user_id or group_id or "")
+            grant_id = site_group_id or _grant_id(user_id or group_id or invitation or claim
+                                                  or (application[0] if application else ""))
             new = Grant(grant_id, tuple(roles), user_id=user_id, group_id=group_id, site_group_id=site_group_id,
-                        expires=expires, created=self.clock)
+                        expires=expires, created=self.clock, invitation=invitation, claim=claim,
+                        application=application, shape=shape)
             assert item.grants is not None
             item.grants = [g for g in item.grants if g.id != grant_id] + [new]
             self._log(self.drive(item.drive_id), item, "sharing")
             return new
 
     def add_link(self: Tenant, item: Item, scope: str, link_type: str = "view", *, recipients: list[str] | tuple[str, ...] = (),
-                 expires: datetime | None = None) -> Grant:
-        """A sharing link; "users" links name their recipients (user ids)."""
+                 expires: datetime | None = None, shape: str = "v2", has_password: bool = False,
+                 prevents_download: bool = False) -> Grant:
+        """A sharing link; "users" links name their recipients (user ids); ``shape`` is how Graph shows it."""
         with self.lock:
+            if shape not in GRANT_SHAPES:
+                raise ValueError(f"a link's shape is one of {GRANT_SHAPES}, not {shape!r}")
             if scope not in LINK_SCOPES:
                 raise ValueError(f"link scope must be one of {LINK_SCOPES}, not {scope!r}")
             if link_type not in LINK_TYPES:
@@ -82,7 +96,8 @@ class SharingMixin:
                 self.user(user_id)
             self.break_inheritance(item)
             new = Grant(self.new_id("link"), ("write",) if link_type == "edit" else ("read",), link_scope=scope,
-                        link_type=link_type, link_recipients=tuple(recipients), expires=expires, created=self.clock)
+                        link_type=link_type, link_recipients=tuple(recipients), expires=expires, created=self.clock,
+                        shape=shape, has_password=has_password, prevents_download=prevents_download)
             assert item.grants is not None
             item.grants.append(new)
             self._log(self.drive(item.drive_id), item, "sharing")
@@ -103,8 +118,7 @@ class SharingMixin:
 
 
 def _copy_grant(grant: Grant) -> Grant:
-    return Grant(grant.id, grant.roles, grant.user_id, grant.group_id, grant.site_group_id, grant.link_scope,
-                 grant.link_type, grant.link_recipients, grant.expires, grant.created)
+    return dataclasses.replace(grant)
 
 
 def _grant_id(principal: str) -> str:

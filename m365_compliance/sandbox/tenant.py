@@ -7,7 +7,8 @@ tenant-wide sequence number and appended to its drive's change log, which is wha
 
 Permission rules live in :mod:`~m365_compliance.sandbox.sharing`, labels, deletion and the recycle
 bin in :mod:`~m365_compliance.sandbox.retention`, file bytes and uploads in
-:mod:`~m365_compliance.sandbox.content`; this module holds identity, directory, sites,
+:mod:`~m365_compliance.sandbox.content`, applications and their Sites.Selected grants in
+:mod:`~m365_compliance.sandbox.site_grants`; this module holds identity, directory, sites,
 libraries, lists, items and the change log.
 """
 
@@ -35,12 +36,14 @@ from m365_compliance.sandbox.model import (
     RetentionLabelDef,
     SentMail,
     Site,
+    SiteAppGrant,
     SiteGroup,
     SpList,
     User,
 )
 from m365_compliance.sandbox.retention import APP_ID, RetentionMixin
 from m365_compliance.sandbox.sharing import SharingMixin
+from m365_compliance.sandbox.site_grants import SiteGrantsMixin
 
 __all__ = ["APP_ID", "Quirks", "SandboxError", "Tenant", "guess_mime", "not_found"]
 
@@ -52,10 +55,13 @@ class Quirks:
 
     shared_changed_files_only: bool = True  # sharedChanged never set on folders (msgraph-sdk-java #2548)
     strip_deleted_without_select: bool = True  # $select without `deleted` drops the facet (atlas #145)
+    inherited_from_empty: bool = False  # inherited entries carry "inheritedFrom": {} (devx-api #223, ODB 2020)
+    # Delta on a library holding labelled items refused below full control (docs-contrib #693); off by default.
+    labelled_delta_needs_full_control: bool = False
 
 
 @dataclass
-class Tenant(SharingMixin, RetentionMixin, ContentMixin):
+class Tenant(SharingMixin, RetentionMixin, ContentMixin, SiteGrantsMixin):
     """All state of one sandbox tenant. Thread-safe through ``lock`` (an RLock)."""
 
     tenant_id: str = "3f2a3210-0000-4000-8000-000000000321"
@@ -71,7 +77,9 @@ class Tenant(SharingMixin, RetentionMixin, ContentMixin):
     recycle_bin: dict[str, RecycleBinEntry] = field(default_factory=dict)
     retention_events: list[RetentionEvent] = field(default_factory=list)
     outbox: list[SentMail] = field(default_factory=list)  # mail sent through sendMail, oldest first
-    access: AppAccess = field(default_factory=AppAccess)
+    access: AppAccess = field(default_factory=AppAccess)  # the compliance app: least privilege, no site yet
+    apps: dict[str, AppAccess] = field(default_factory=dict)  # other applications, by client id
+    site_app_grants: dict[str, dict[str, SiteAppGrant]] = field(default_factory=dict)  # site id → grant id → grant
     quirks: Quirks = field(default_factory=Quirks)
     seq: int = 0
     id_seed: str = "321"

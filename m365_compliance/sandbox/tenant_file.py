@@ -18,6 +18,7 @@ from typing import Any
 
 from m365_compliance.sandbox.model import Column, Drive, Item, Site
 from m365_compliance.sandbox.tenant import Tenant
+from m365_compliance.sandbox.tenant_file_access import dump_access
 from m365_compliance.sandbox.tenant_file_build import (
     SITE_GROUPS,
     Builder,
@@ -66,7 +67,7 @@ def _describe(error: Any) -> str:
     if error.validator == "enum":
         return f"{error.instance!r} is not allowed; use one of {', '.join(map(repr, error.validator_value))}"
     if error.validator == "oneOf":
-        return "a grant needs exactly one of user, group, siteGroup or link"
+        return "a grant needs exactly one of user, group, siteGroup, invitation, claim, application or link"
     if error.validator in ("pattern", "format"):
         return f"{error.instance!r} is not a valid value here (expected {error.schema.get('description') or error.validator_value})"
     return str(error.message)
@@ -88,8 +89,8 @@ def dump_tenant_file(t: Tenant) -> dict[str, Any]:
         "labels": [{"name": d.name, "behavior": d.behavior, "retentionDays": d.retention_days, "trigger": d.trigger,
                     "eventType": d.event_type} for d in t.labels.values()],
         "sites": [_dump_site(t, s, key) for s in t.sites.values()],
-        "access": {"permissions": sorted(t.access.permissions),
-                   "deniedSites": [t.sites[s].name for s in sorted(t.access.denied_sites)]},
+        **({"quirks": {"inheritedFromEmpty": True}} if t.quirks.inherited_from_empty else {}),
+        "access": dump_access(t),
     }
     return data
 
@@ -151,6 +152,14 @@ def _dump_grants(t: Tenant, item: Item, key: dict[str, str]) -> list[dict[str, A
             out.update(link=g.link_scope, type=g.link_type or "view")
             if g.link_recipients:
                 out["recipients"] = [key[r] for r in g.link_recipients]
+            out.update({k: True for k, v in (("hasPassword", g.has_password),
+                                             ("preventsDownload", g.prevents_download)) if v})
+        elif g.invitation:
+            out["invitation"] = g.invitation
+        elif g.claim:
+            out["claim"] = g.claim
+        elif g.application:
+            out["application"] = {"id": g.application[0], "displayName": g.application[1]}
         elif g.site_group_id:
             out["siteGroup"] = SITE_GROUP_NAMES[g.site_group_id]
         elif g.user_id:
@@ -159,6 +168,8 @@ def _dump_grants(t: Tenant, item: Item, key: dict[str, str]) -> list[dict[str, A
             out["group"] = key[g.group_id or ""]
         if g.expires is not None:
             out["expires"] = _iso(g.expires)
+        if g.shape != "v2":
+            out["shape"] = g.shape
         grants.append(out)
     return grants
 

@@ -14,6 +14,7 @@ from typing import Any
 from m365_compliance.errors import ComplianceError
 from m365_compliance.sandbox.model import Column, Drive, Item, RetentionLabelDef, Site
 from m365_compliance.sandbox.tenant import Tenant
+from m365_compliance.sandbox.tenant_file_access import build_access
 
 SITE_GROUPS = {"owners": "3", "visitors": "4", "members": "5"}
 
@@ -70,14 +71,8 @@ class Builder:
         for n, site in enumerate(data.get("sites", [])):
             self._unique(site["name"], sites, f"sites[{n}].name", "site")
             sites[site["name"]] = self._site(site, f"sites[{n}]")
-        access = data.get("access", {})
-        if "permissions" in access:
-            t.access.permissions = set(access["permissions"])
-        for m, name in enumerate(access.get("deniedSites", [])):
-            if name not in sites:
-                raise self.fail(f"access.deniedSites[{m}]", f"{name!r} is not a site name in this file; sites: "
-                                f"{_listing(sites)}")
-            t.access.denied_sites.add(sites[name].id)
+        t.quirks.inherited_from_empty = bool(data.get("quirks", {}).get("inheritedFromEmpty", False))
+        build_access(t, data.get("access", {}), sites, self.fail)
         return t
 
     def _unique(self, name: str, seen: Any, where: str, what: str) -> None:
@@ -167,22 +162,36 @@ class Builder:
             here = f"{where}[{n}]"
             roles = tuple(spec.get("roles", ["read"]))
             expires = instant(spec["expires"]) if "expires" in spec else None
+            shape = spec.get("shape", "v2")
             if "link" not in spec:
-                for key in ("type", "recipients"):
+                for key in ("type", "recipients", "hasPassword", "preventsDownload"):
                     if key in spec:
                         raise self.fail(f"{here}.{key}", "only a sharing link (\"link\": ...) has this key")
+                if shape == "noScope":
+                    raise self.fail(f"{here}.shape", "only a sharing link can be sent without a scope")
+                if shape != "v2" and "user" not in spec:
+                    raise self.fail(f"{here}.shape", "only a user grant or a link has other shapes than v2")
             if "link" in spec:
                 if "recipients" in spec and spec["link"] != "users":
                     raise self.fail(f"{here}.recipients", "only a \"users\" (specific people) link names recipients; "
                                     f"this link is {spec['link']!r}")
                 recipients = [self._principal(k, f"{here}.recipients[{m}]", users_only=True)
                               for m, k in enumerate(spec.get("recipients", []))]
-                self.t.add_link(item, spec["link"], spec.get("type", "view"), recipients=recipients, expires=expires)
+                self.t.add_link(item, spec["link"], spec.get("type", "view"), recipients=recipients, expires=expires,
+                                shape=shape, has_password=spec.get("hasPassword", False),
+                                prevents_download=spec.get("preventsDownload", False))
+            elif "invitation" in spec:
+                self.t.grant(item, roles, invitation=spec["invitation"].lower(), expires=expires)
+            elif "claim" in spec:
+                self.t.grant(item, roles, claim=spec["claim"], expires=expires)
+            elif "application" in spec:
+                app = spec["application"]
+                self.t.grant(item, roles, application=(app["id"], app.get("displayName", "")), expires=expires)
             elif "siteGroup" in spec:
                 self.t.grant(item, roles, site_group_id=SITE_GROUPS[spec["siteGroup"]], expires=expires)
             elif "user" in spec:
                 self.t.grant(item, roles, user_id=self._principal(spec["user"], f"{here}.user", users_only=True),
-                             expires=expires)
+                             expires=expires, shape=shape)
             else:
                 group = self.groups.get(spec["group"])
                 if group is None:

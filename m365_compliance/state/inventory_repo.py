@@ -155,7 +155,7 @@ class InventoryRepository:
             for item_id, perms in permissions.items():
                 db.execute("DELETE FROM permissions WHERE drive_id=? AND item_id=?", (drive_id, item_id))
                 db.executemany("INSERT INTO permissions(drive_id, item_id, perm_id, roles, link_scope, link_type, "
-                               "expires, grantees) VALUES (?,?,?,?,?,?,?,?)",
+                               "expires, grantees, link_flags) VALUES (?,?,?,?,?,?,?,?,?)",
                                [(drive_id, item_id, *encode_permission(p)) for p in perms])
                 db.execute("INSERT OR REPLACE INTO permission_reads(drive_id, item_id, read_at) VALUES (?,?,?)",
                            (drive_id, item_id, now))
@@ -199,6 +199,12 @@ class InventoryRepository:
 
     def item_ids(self, drive_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT item_id FROM items WHERE drive_id=?", (drive_id,))}
+
+    def root_shows_sharing(self, drive_id: str) -> bool:
+        """Whether the committed drive root carries a ``shared`` facet (permission roots were visible)."""
+        row = self.db.execute("SELECT 1 FROM items WHERE drive_id=? AND parent_id IS NULL AND is_root=1 "
+                              "AND shared_scope IS NOT NULL LIMIT 1", (drive_id,)).fetchone()
+        return row is not None
 
     def unread_permission_roots(self, drive_id: str, mode: str) -> set[str]:
         """Expected roots with no permission list stored: a failed read, to retry and to report."""
@@ -298,14 +304,18 @@ def _decode_label(data: dict[str, Any] | None) -> RetentionLabelInfo | None:
 
 def encode_permission(p: Permission) -> tuple[Any, ...]:
     grantees = [{"kind": g.kind.value, "id": g.id, "name": g.display_name, "email": g.email} for g in p.grantees]
+    flags = {k: v for k, v in (("hasPassword", p.has_password), ("preventsDownload", p.prevents_download))
+             if v is not None}
     return (p.id, json.dumps(list(p.roles)), p.link_scope.value if p.link_scope else None, p.link_type,
-            to_text(p.expires), json.dumps(grantees))
+            to_text(p.expires), json.dumps(grantees), json.dumps(flags) if flags else None)
 
 
 def decode_permission(row: sqlite3.Row) -> Permission:
+    flags = json.loads(row["link_flags"]) if row["link_flags"] else {}
     return Permission(row["perm_id"], tuple(json.loads(row["roles"])), _decode_grantees(row["grantees"]),
                       LinkScope(row["link_scope"]) if row["link_scope"] else None, row["link_type"],
-                      from_text(row["expires"]))
+                      from_text(row["expires"]), has_password=flags.get("hasPassword"),
+                      prevents_download=flags.get("preventsDownload"))
 
 
 def _decode_grantees(text: str) -> tuple[Principal, ...]:

@@ -52,7 +52,7 @@ class StoreLock:
         if self.path is None:
             return self
         private_dir(self.path.parent)
-        key = self._key = self.path.resolve()
+        key = self._key = Path(os.path.realpath(self.path))  # not Path.resolve(): a symlink loop raises RuntimeError
         with _guard:
             if key in _held:
                 _held[key].count += 1

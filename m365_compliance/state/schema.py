@@ -7,7 +7,12 @@ leaves the last committed picture intact and can resume from its checkpoint.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Each version's changes to a store of the version before it (applied in order, in one transaction).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE permissions ADD COLUMN link_flags TEXT",),  # hasPassword / preventsDownload
+}
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +70,7 @@ CREATE TABLE IF NOT EXISTS permissions (
     link_type TEXT,
     expires TEXT,
     grantees TEXT NOT NULL,
+    link_flags TEXT,
     PRIMARY KEY (drive_id, item_id, perm_id)
 );
 

@@ -11,6 +11,7 @@ would invite someone to throw the history away.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -23,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from m365_compliance.errors import OutputError, StateError, StoreFull, StoreNotWritable
-from m365_compliance.private_files import FILE_MODE, private_dir
-from m365_compliance.state.schema import SCHEMA_VERSION, TABLES
+from m365_compliance.private_files import FILE_MODE, path_problem, private_dir, shown
+from m365_compliance.state.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 
 
 def utc_now() -> datetime:
@@ -46,6 +47,20 @@ def json_default(value: object) -> str:
             value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
+
+
+#: Bytes the store's file name must leave free for the files named after it: SQLite's ``-journal``, ``-wal``
+#: and ``-shm``, the writer lock's ``.lock`` and the remote copy's ``.remote.json`` receipt (the longest).
+SIDE_FILE_ROOM = len(".remote.json")
+#: SQLite's unix VFS opens no database whose full path, with ``-journal`` after it, is over 512 bytes
+#: ("unable to open database file", which would read as a folder that may not be written).
+SQLITE_PATH_MAX = 512
+
+
+def store_path_problem(path: Path | str) -> str | None:
+    """Why no state store can be at ``path``, whatever is on the disk (NUL, a name or path too long for the
+    filesystem or for SQLite, with room for its side files), or None. Never raises."""
+    return path_problem(path, room=SIDE_FILE_ROOM, path_max=SQLITE_PATH_MAX)
 
 
 _DAMAGED_HINT = "Restore it from the last saved state, or move it away to start with a full crawl."
@@ -113,8 +128,12 @@ class StateStore:
     """One SQLite file (or ``:memory:``). Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            _refuse_impossible(path)
         # The real file: a symlink to a store is that store (one lock, one WAL beside the real file).
         self.path = Path(os.path.realpath(path)) if str(path) != ":memory:" else None
+        if self.path is not None and self.path != Path(path):
+            _refuse_impossible(self.path, given=path)  # a symlink on the way may make it longer
         if self.path is not None:
             _create_private(self.path)
         try:
@@ -146,6 +165,18 @@ class StateStore:
         elif int(row["value"]) > SCHEMA_VERSION:
             raise StateError(f"The state store was written by a newer m365-compliance (schema {row['value']}).",
                              hint="Upgrade m365-compliance before running against this state.")
+        elif int(row["value"]) < SCHEMA_VERSION:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring an older store forward, all versions in one transaction (re-read inside it: another process
+        may have upgraded the store between our first look and the lock)."""
+        with self.transaction() as db:
+            version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()["value"])
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(step, ()):
+                    db.execute(statement)
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -194,6 +225,14 @@ class StateStore:
         return self.db.execute("SELECT * FROM runs WHERE kind=? ORDER BY started_at", (kind,)).fetchall()
 
 
+def _refuse_impossible(path: Path | str, *, given: Path | str | None = None) -> None:
+    """Refuse a store path no disk could hold before anything is made (a folder, the lock, the store)."""
+    problem = store_path_problem(path)
+    if problem is not None:
+        real = "" if given is None else f" (the real path of {shown(given)})"
+        raise StateError(f"The state store path {shown(path)}{real} cannot be used: {problem}.", hint=_PATH_HINT)
+
+
 def _refuse_shared(path: Path) -> None:
     """A store is one regular file with one name: a device is no store, and a second hard link would give each
     name its own write-ahead log and lock, so two writers could lose each other's commits."""
@@ -227,5 +266,8 @@ def _create_private(path: Path) -> None:
         else:
             os.chmod(path, FILE_MODE)
     except OSError as exc:
-        raise StoreNotWritable(f"The state folder {path.parent} is not writable: the state store cannot be "
-                               f"created or made private there ({exc.strerror}).") from exc
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise StoreNotWritable(f"The state folder {path.parent} is not writable: the state store cannot be "
+                                   f"created or made private there ({exc.strerror}).") from exc
+        raise StateError(f"The state store {path} cannot be created or opened: {exc.strerror or exc}.",
+                         hint=_PATH_HINT) from exc

@@ -62,7 +62,8 @@ class World:
 
 
 def build_world() -> World:
-    t = Tenant()
+    t = Tenant()  # least privilege (docs/permissions.md): Sites.Selected, granted per site below
+    t.access.permissions |= {"RecordsManagement.ReadWrite.All", "User.Read.All", "GroupMember.Read.All"}
     for label in (RetentionLabelDef(APPLICANT_LABEL, "doNotRetain", 365), RetentionLabelDef(RECORD_LABEL,
                   "retainAsRecord", 1826), RetentionLabelDef(RETAIN_LABEL, "retain", 1826)):
         t.add_label(label)
@@ -84,7 +85,16 @@ def build_world() -> World:
         items[key] = t.add_file(cus, customer, f"{key}.docx")
     t.set_label(items["signed"], RECORD_LABEL)
     t.set_label(items["invoice"], RETAIN_LABEL)
+    for site in (rec_site, cus_site):  # the role a policy that removes grants needs on its sites
+        t.grant_site(site, t.access.client_id, ["fullcontrol"])
     return World(t, rec, cus, items, links)
+
+
+def set_role(world: World, drive: Drive, role: str) -> None:
+    """Change the app's Sites.Selected role on the site that holds ``drive``."""
+    site = world.tenant.sites[drive.site_id]
+    grant = next(g for g in world.tenant.site_grants(site) if g.app_id == world.tenant.access.client_id)
+    world.tenant.update_site_grant(site, grant.id, [role])
 
 
 def contents(world: World, folder: Item) -> tuple[tuple[str, str], ...]:
@@ -147,7 +157,8 @@ def snapshot_of(tenant: Tenant) -> Snapshot:
     for name, drive_name, folder in (("recruitment", "Dokumenter", "Søkere"), ("customers", "Avtaler", None)):
         drive = next(d for d in tenant.drives.values() if d.name == drive_name)
         items = {i.id: DriveItem(i.id, drive.id, i.name, i.parent_id, i.is_folder, etag=i.etag,
-                                 is_root=i.parent_id is None) for i in tenant.walk(drive)}
+                                 is_root=i.parent_id is None,  # a root of the permission hierarchy: shared facet
+                                 shared_scope="" if i.grants is not None else None) for i in tenant.walk(drive)}
         base = next((i.id for i in items.values() if i.name == folder), None) if folder else drive.root_id
         scopes[name] = ScopeSnapshot.build(name, "https://tretoen.sharepoint.com/sites/x",
                                            Library(drive.id, drive.site_id, drive_name, ""), base, 1, items, {},

@@ -19,6 +19,7 @@ from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.rules.registry import evaluate
 from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.state.store import StateStore
 
@@ -35,6 +36,7 @@ def _cli(*args):
 def _demo(tmp_path, *, acting: bool):
     """The demo after its first night (inventory + check), its policy made to act when ``acting``."""
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     outcome = run_demo(tmp_path, demo=demo)
     policy = outcome.policy_path
     if acting:

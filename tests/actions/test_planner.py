@@ -26,9 +26,9 @@ def _config(**overrides):
     return parse_config(text, "/nowhere/policy.toml", overrides=overrides)
 
 
-def _item(drive, item_id, parent, *, folder=False, label=None, name=None):
+def _item(drive, item_id, parent, *, folder=False, label=None, name=None, shared=None):
     return DriveItem(item_id, drive, name or f"Name of {item_id}", parent, folder, etag=f'"{{{item_id}}},1"',
-                     is_root=parent is None, label=label)
+                     is_root=parent is None, label=label, shared_scope=shared)
 
 
 def build_plan(findings, snapshot, config, now, *, labels=None, checked_at=NOW):
@@ -42,7 +42,8 @@ def _snapshot(*, record_in_old=False, stale=None, extra=()):
     rec = [_item(REC, "root", None, folder=True), _item(REC, "base", "root", folder=True, name="Søkere")]
     for unit in ("old", "kept", "hired", "young", "labelled"):
         label = RetentionLabelInfo("Søknad 12 mnd") if unit == "labelled" else None
-        rec.append(_item(REC, unit, "base", folder=True, label=label, name=f"2024-01 Ola Nordmann {unit}"))
+        rec.append(_item(REC, unit, "base", folder=True, label=label, name=f"2024-01 Ola Nordmann {unit}",
+                         shared="anonymous" if unit == "young" else None))  # young has permissions of its own
         rec.append(_item(REC, f"{unit}.cv", unit, name="CV Ola Nordmann.pdf",
                          label=RetentionLabelInfo("Avtale record", is_record=True)
                          if record_in_old and unit == "old" else None))
@@ -222,6 +223,21 @@ def test_grants_are_removed_only_for_enabled_controls_and_never_an_allowed_group
     removals = [a for a in plan.actions if a.kind == "remove_permission"]
     assert [(a.item_id, a.permission_id, a.finding_ids) for a in removals] == [("young", "p1", ("C1-a", "C1-b"))]
     assert {("base", "group_member"), ("root", "library_root"), ("acme", "remediation_off")} <= _skips(plan)
+
+
+def test_a_grant_only_inherited_is_not_removed_where_it_is_inherited_nor_an_unknown_audience(plan):
+    """``old`` carries no shared facet: it inherits, so a removal there would target what its folder holds."""
+    inherited = _finding("C1-i", "c1.recruitment-access", "C1", "fail", "recruitment", "old", permission="p9",
+                         sourceItem="old", through="link:anonymous", kind="anyone")
+    unknown = _finding("C1-u", "c1.recruitment-access", "C1", "fail", "recruitment", "young", permission="p8",
+                       sourceItem="young", through="link:unknown", kind="audienceUnknown")
+    planned = build_plan((*FINDINGS, inherited, unknown), _snapshot(),
+                         _config(**{"remediation.remove_grants": ["C1"]}), NOW)
+    removals = {(a.item_id, a.permission_id) for a in planned.actions if a.kind == "remove_permission"}
+    assert ("old", "p9") not in removals and ("young", "p8") not in removals
+    skips = {s.subject.split("/", 1)[1]: s for s in planned.skipped}
+    assert skips["old/p9"].code == "inherited_permission" and "item root" in skips["old/p9"].reason
+    assert skips["young/p8"].code == "audience_unknown"
 
 
 def test_contract_end_fires_an_event_with_the_agreement_as_asset_id(plan):

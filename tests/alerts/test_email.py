@@ -15,6 +15,7 @@ from m365_compliance.alerts.texts import EN, NB
 from m365_compliance.graph import GraphGateway
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.sandbox.model import AppAccess
 from m365_compliance.sandbox.tenant import Tenant
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +25,7 @@ TO = ("ledelse@tretoen.no", "personvern@tretoen.no")
 
 @pytest.fixture
 def tenant() -> Tenant:
-    t = Tenant()
+    t = Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
     t.add_user("Compliance", SENDER)
     return t
 

@@ -26,17 +26,29 @@ _register_commands()
 
 
 def test_the_demo_tenant_is_all_ok(tmp_path, server):
+    """The demo tenant holds least privilege (Sites.Selected, no tenant-wide FullControl): all OK,
+    with the inventory's per-item fallback noted as the trade-off it is."""
     report = doctor(load(policy(tmp_path, server.base_url)))
     assert report.ok and not by_status(report, "MISSING") and not by_status(report, "FAILED")
-    assert report.inventory_mode == "sharing-change delta"
+    assert report.inventory_mode == "per-item fallback"
     checked = {(c.area, c.subject) for c in report.checks if c.status == "OK"}
     assert {("site", REKRUTTERING), ("site", KUNDER), ("library", "recruitment.library = 'Dokumenter'"),
             ("library", "customers.library = 'Avtaler'"), ("columns", "register list 'Avtaleregister' columns"),
             ("group", "roles.recruiters[0]"), ("group", "roles.management[0]"), ("group", "roles.sales[0]"),
-            ("inventory", "recruitment library delta"), ("users", "users")} <= checked
+            ("users", "users")} <= checked
     # The sandbox's fixed token is no JWT: roles unreadable, said so, and the probes decided.
     assert report.roles is None
+    notes = by_status(report, "NOTE")
+    assert [c.subject for c in notes if c.area != "inventory"] == ["roles"]
+    assert ("inventory", "recruitment library delta") in {(c.area, c.subject) for c in notes}
+
+
+def test_with_tenant_wide_full_control_the_inventory_reads_sharing_changes(tmp_path, server, tenant):
+    tenant.access.permissions.add("Sites.FullControl.All")
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    assert report.ok and report.inventory_mode == "sharing-change delta"
     assert [c.subject for c in by_status(report, "NOTE")] == ["roles"]
+    assert ("inventory", "recruitment library delta") in {(c.area, c.subject) for c in by_status(report, "OK")}
 
 
 def test_doctor_is_read_only_and_cheap(tmp_path, server):
@@ -65,7 +77,43 @@ def test_for_execute_runs_the_fix_grants_write(tmp_path, server, tenant):
     report = doctor(load(policy(tmp_path, server.base_url)), mode="execute")
     fixes = {c.subject: c.fix for c in by_status(report, "MISSING")}
     assert fixes[KUNDER].startswith(f"grant Sites.Selected `write` on {KUNDER}")
-    assert any(c.subject == "write access" and c.status == "NOTE" for c in report.checks)
+
+
+def _set_role(tenant, name: str, role: str) -> None:
+    site = tenant.sites[site_id(tenant, name)]
+    grant = next(g for g in tenant.site_grants(site) if g.app_id == tenant.access.client_id)
+    tenant.update_site_grant(site, grant.id, [role])
+
+
+def _roles(report) -> dict[str, tuple[str, str | None]]:
+    return {c.subject: (c.status, c.fix) for c in report.checks if c.area == "site role"}
+
+
+def test_for_execute_the_demo_roles_are_probed_and_enough_without_a_write(tmp_path, server, tenant):
+    report = doctor(load(policy(tmp_path, server.base_url)), mode="execute")
+    assert report.ok and _roles(report) == {"recruitment site role": ("OK", None), "customers site role": ("OK", None)}
+    assert server.app.meter.snapshot()["writes"] == 0
+
+
+def test_for_execute_a_read_only_grant_is_named_with_the_role_it_lacks(tmp_path, server, tenant):
+    """The attack: a site granted only `read` passes every read probe; the role probe still catches it."""
+    _set_role(tenant, "kunder", "read")
+    before = tenant.seq
+    report = doctor(load(policy(tmp_path, server.base_url)), mode="execute")
+    status, fix = _roles(report)["customers site role"]
+    assert status == "MISSING" and fix.startswith(f"raise the app's Sites.Selected grant on {KUNDER} to `write`")
+    assert _roles(report)["recruitment site role"] == ("OK", None) and not report.ok
+    assert tenant.seq == before and server.app.meter.snapshot()["writes"] == 0  # nothing changed
+    assert doctor(load(policy(tmp_path, server.base_url))).ok  # a dry-run night needs only `read`
+
+
+def test_removing_grants_needs_fullcontrol_and_the_probe_tells(tmp_path, server, tenant):
+    path = policy(tmp_path, server.base_url, ("remove_grants = []", 'remove_grants = ["C1"]'))
+    status, fix = _roles(doctor(load(path), mode="execute"))["recruitment site role"]
+    assert status == "MISSING" and "to `fullcontrol`" in fix
+    _set_role(tenant, "rekruttering", "fullcontrol")
+    assert _roles(doctor(load(path), mode="execute"))["recruitment site role"] == ("OK", None)
+    assert server.app.meter.snapshot()["writes"] == 0
 
 
 def test_missing_group_member_permission_is_named_with_admin_consent(tmp_path, server, tenant):
@@ -79,8 +127,7 @@ def test_missing_group_member_permission_is_named_with_admin_consent(tmp_path, s
 
 
 def test_without_full_control_the_inventory_falls_back_per_item_with_the_trade_off(tmp_path, server, tenant):
-    tenant.access.permissions.discard("Sites.FullControl.All")
-    tenant.access.permissions.add("Sites.Selected")
+    assert "Sites.FullControl.All" not in tenant.access.permissions  # the demo's least privilege
     report = doctor(load(policy(tmp_path, server.base_url)))
     assert report.ok and report.inventory_mode == "per-item fallback"
     notes = [c for c in by_status(report, "NOTE") if c.area == "inventory"]
@@ -89,8 +136,6 @@ def test_without_full_control_the_inventory_falls_back_per_item_with_the_trade_o
 
 
 def test_a_policy_insisting_on_the_sharing_delta_makes_the_fallback_missing(tmp_path, server, tenant):
-    tenant.access.permissions.discard("Sites.FullControl.All")
-    tenant.access.permissions.add("Sites.Selected")
     config = load(policy(tmp_path, server.base_url, ('mode = "auto"', 'mode = "sharing-delta"')))
     report = doctor(config)
     missing = [c for c in by_status(report, "MISSING") if c.area == "inventory"]

@@ -70,9 +70,10 @@ def test_the_printed_script_runs_and_passes_each_command_its_exact_arguments(tmp
                                       ["ad", "app", "permission"], ["rest", "--method", "post"],
                                       ["rest", "--method", "post"]]
     grants = [(c[c.index("--url") + 1], json.loads(c[c.index("--body") + 1])) for c in calls if c[0] == "rest"]
-    assert [url for url, _ in grants] == [
-        "https://graph.microsoft.com/v1.0/sites/tretoen.sharepoint.com:/sites/rekruttering:/permissions",
-        "https://graph.microsoft.com/v1.0/sites/tretoen.sharepoint.com:/sites/kunder:/permissions"]
+    assert [url for url, _ in grants] == [  # the policy's Graph: here the sandbox it names
+        f"{SANDBOX}/sites/tretoen.sharepoint.com:/sites/rekruttering:/permissions",
+        f"{SANDBOX}/sites/tretoen.sharepoint.com:/sites/kunder:/permissions"]
+    assert all(c[c.index("--resource") + 1] == "https://graph.microsoft.com" for c in calls if c[0] == "rest")
     assert all(body["grantedToIdentities"][0]["application"]["id"] == app_id for _, body in grants)
     assert f'client_id = "{app_id}"' in run.stdout and f'tenant_id = "{TENANT_ID}"' in run.stdout
 
@@ -91,3 +92,15 @@ def test_bad_input_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "OWNER/REPO" in result.stderr and "Traceback" not in result.stderr
     missing = setup("--config", str(tmp_path / "nope.toml"), "--repo", "a/b")
     assert missing.returncode == 2 and "nope.toml" in missing.stderr
+
+
+def test_the_script_opens_with_what_each_permission_and_grant_is_for(tmp_path):
+    path = policy(tmp_path, SANDBOX, ("remove_grants = []", 'remove_grants = ["C1"]'))
+    script = setup("--config", str(path), "--repo", "tretoen/m365-compliance", "--mode", "execute").stdout
+    header = script.split("# Sign in first")[0]
+    assert "#   GroupMember.Read.All" in header and "expand the role groups" in header
+    assert "#   RecordsManagement.ReadWrite.All" in header and "retention event" in header
+    rec = "`fullcontrol` on https://tretoen.sharepoint.com/sites/rekruttering: what `write` allows, and remove"
+    cus = "`write` on https://tretoen.sharepoint.com/sites/kunder: read, and apply retention labels, delete items"
+    assert rec in header and cus in header
+    assert "for recruitment library 'Dokumenter'" in header and "agreement register list 'Avtaleregister'" in header

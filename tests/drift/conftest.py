@@ -21,6 +21,7 @@ from m365_compliance.inventory.service import inventory_from_config
 from m365_compliance.rules.dates import policy_today
 from m365_compliance.rules.service import check_from_config
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.state.store import StateStore
 
@@ -76,6 +77,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     with SandboxServer(demo.tenant) as server:
         config = write_demo_config(tmp_path / "policy.toml", graph_url=server.base_url, state_path="state.sqlite")
         channels = [Channel(RecordingSink("teams:TEST"), reminder_days=7), Channel(RecordingSink("github:o/r"), 0)]

@@ -16,7 +16,7 @@ import httpx
 from m365_compliance.graph import GatewaySettings, GraphGateway
 from m365_compliance.sandbox.http.app import SandboxApp
 from m365_compliance.sandbox.http.meter import Meter
-from m365_compliance.sandbox.model import Column, Drive, Group, Item, RetentionLabelDef, Site, SpList, User
+from m365_compliance.sandbox.model import AppAccess, Column, Drive, Group, Item, RetentionLabelDef, Site, SpList, User
 from m365_compliance.sandbox.tenant import Tenant
 
 EXPIRY = datetime(2026, 12, 31, tzinfo=UTC)
@@ -56,7 +56,7 @@ class World:
 
 
 def build_world() -> World:
-    tenant = Tenant()
+    tenant = Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
     alice = tenant.add_user("Alice Member", "alice@tretoen.no")
     bob = tenant.add_user("Bob Member", "bob@tretoen.no")
     gus = tenant.add_user("Gus Guest", "gus@example.com", guest=True)

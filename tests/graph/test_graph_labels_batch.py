@@ -17,7 +17,7 @@ from m365_compliance.graph.json_records import retention_label_from_json
 from m365_compliance.model import RetentionLabelInfo
 from m365_compliance.sandbox.http.resources import labels as label_routes
 from m365_compliance.sandbox.http.meter import Meter
-from m365_compliance.sandbox.model import Drive, Item, RetentionLabelDef
+from m365_compliance.sandbox.model import AppAccess, Drive, Item, RetentionLabelDef
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.tenant import SandboxError, Tenant
 
@@ -47,7 +47,7 @@ class LabelWorld:
 
 
 def build_label_world(count: int = 45) -> LabelWorld:
-    tenant = Tenant()
+    tenant = Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
     site = tenant.add_site("arkiv", "Arkiv")
     drive = tenant.add_drive(site, "Dokumenter")
     for definition in (RetentionLabelDef("Keep-5y", "retain", 1825), RetentionLabelDef("Delete-6m", "doNotRetain", 180),

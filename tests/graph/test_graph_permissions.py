@@ -99,10 +99,15 @@ def test_inherited_from_presence_and_the_no_expiry_date() -> None:
     assert dated.expires == datetime(2027, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)  # 7 digits, as Graph writes
 
 
-def test_unknown_link_scope_is_reported_as_the_broadest() -> None:
-    assert parse({"id": "1", "roles": ["read"], "link": {"scope": "somethingNew", "type": "view"}}).link_scope \
-        is LinkScope.ANONYMOUS
-    assert parse({"id": "1", "roles": ["read"], "link": {"type": "view"}}).link_scope is LinkScope.ANONYMOUS
+def test_a_links_audience_is_never_assumed() -> None:
+    """A scope value this code does not know, or no scope and nobody named: audience unknown, not anonymous."""
+    for link in ({"scope": "somethingNew", "type": "view"}, {"type": "view"}, {"scope": "users", "type": "view"}):
+        perm = parse({"id": "1", "roles": ["read"], "link": link})
+        assert [g.kind for g in perm.grantees] == [PrincipalKind.AUDIENCE_UNKNOWN]
+        assert perm.link_scope is (LinkScope.USERS if link.get("scope") == "users" else LinkScope.UNKNOWN)
+    named = parse({"id": "2", "roles": ["read"], "link": {"type": "view"},
+                   "grantedToIdentitiesV2": [{"user": {"id": "u1", "displayName": "U"}}]})
+    assert named.link_scope is LinkScope.USERS and [g.id for g in named.grantees] == ["u1"]
 
 
 def test_sharepoint_identities() -> None:
@@ -121,3 +126,49 @@ def test_sharepoint_identities() -> None:
 async def test_unknown_item_is_not_found(gateway: GraphGateway, world: World) -> None:
     with pytest.raises(NotFound):
         await gateway.list_permissions(world.drive.id, "01NOSUCHITEM")
+
+
+@pytest.mark.parametrize(("identity", "kind", "ident"), [
+    ({"siteUser": {"id": "7", "loginName": "c:0-.f|rolemanager|spo-grid-all-users/3f2a3210"}},
+     PrincipalKind.EVERYONE, "everyone-except-external"),
+    ({"siteUser": {"id": "8", "loginName": "c:0(.s|true"}}, PrincipalKind.EVERYONE, "everyone"),
+    ({"siteUser": {"id": "9", "loginName": "c:0o.c|federateddirectoryclaimprovider|"
+                                           "0E226165-C685-41CE-8BFC-DF8360AB325D"}},
+     PrincipalKind.GROUP, "0e226165-c685-41ce-8bfc-df8360ab325d"),
+    ({"siteUser": {"id": "10", "loginName": "c:0t.c|tenant|0e226165-c685-41ce-8bfc-df8360ab325d"}},
+     PrincipalKind.GROUP, "0e226165-c685-41ce-8bfc-df8360ab325d"),
+    ({"siteUser": {"id": "11", "loginName": "i:0#.f|membership|judith_fabrikam.com#ext#@contoso.onmicrosoft.com"}},
+     PrincipalKind.GUEST, None),
+    ({"siteUser": {"id": "12", "loginName": "i:0#.w|contoso\\someone"}}, PrincipalKind.UNRESOLVED, None),
+    ({"sharePointGroup": {"id": "sp-1", "displayName": "Owners"}}, PrincipalKind.SITE_GROUP, "sp-1"),
+    ({"device": {"id": "dev-1"}}, PrincipalKind.UNRESOLVED, None),
+    ("not an identity set", PrincipalKind.UNRESOLVED, None),
+])
+def test_every_identity_shape_names_someone(identity, kind, ident) -> None:
+    """siteUser claims, sharePointGroup, devices and junk: a principal each, never an empty grantee list."""
+    perm = parse({"id": "p", "roles": ["read"], "grantedToV2": identity})
+    assert [g.kind for g in perm.grantees] == [kind]
+    if ident is not None:
+        assert perm.grantees[0].id == ident
+    if kind in (PrincipalKind.GUEST, PrincipalKind.UNRESOLVED):
+        assert "@" not in perm.grantees[0].key  # no address in a key
+
+
+def test_an_invitation_is_an_outsider_until_accepted_and_accepted_is_the_person() -> None:
+    pending = parse({"id": "p", "roles": ["read"], "invitation": {"email": "Someone@Elsewhere.example",
+                                                                   "signInRequired": True}})
+    assert [g.kind for g in pending.grantees] == [PrincipalKind.INVITATION]
+    assert pending.grantees[0].email == "someone@elsewhere.example" and pending.grantees[0].is_external
+    accepted = parse({"id": "p", "roles": ["read"], "invitation": {"email": "someone@elsewhere.example"},
+                      "grantedToV2": {"user": {"id": "g1", "displayName": "S"}}})
+    assert [(g.kind, g.id) for g in accepted.grantees] == [(PrincipalKind.USER, "g1")]
+
+
+def test_a_grant_naming_nobody_is_unresolved_and_links_keep_their_flags() -> None:
+    assert [g.kind for g in parse({"id": "p", "roles": ["read"]}).grantees] == [PrincipalKind.UNRESOLVED]
+    link = parse({"id": "l", "roles": ["read"], "hasPassword": True,
+                  "link": {"scope": "anonymous", "type": "view", "preventsDownload": True}})
+    assert (link.has_password, link.prevents_download) == (True, True)
+    deprecated = parse({"id": "d", "roles": ["write"], "link": {"scope": "users", "type": "edit"},
+                        "grantedToIdentities": [{"user": {"id": "u9", "displayName": "Old"}}]})
+    assert [g.id for g in deprecated.grantees] == ["u9"]

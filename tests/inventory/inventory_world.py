@@ -9,7 +9,7 @@ from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.inventory.run import InventorySpec, RegisterSpec, ScopeSpec
 from m365_compliance.inventory.snapshot import Snapshot
-from m365_compliance.sandbox.model import Column
+from m365_compliance.sandbox.model import AppAccess, Column
 from m365_compliance.sandbox.tenant import Tenant
 from m365_compliance.sandbox.truth import effective_principals as truth  # noqa: F401  (re-exported)
 
@@ -23,7 +23,7 @@ class World:
 
 
 def build_world(extra_files: int = 0) -> World:
-    t = Tenant()
+    t = Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
     ids: dict[str, str] = {}
     kari = t.add_user("Kari Rekrutterer", "kari@tretoen.no")
     per = t.add_user("Per HR", "per@tretoen.no")

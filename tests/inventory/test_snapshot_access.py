@@ -69,3 +69,42 @@ def test_units_paths_and_roles():
     assert scope.unit_of(scope.items["cv.pdf"]).id == "kari"
     assert scope.path(scope.items["cv.pdf"]) == "/Søkere/kari/cv.pdf"
     assert snap.role_members("recruiters") == {RECRUITERS.key, ALICE.key, BOB.key}
+
+
+def _every_item_read(kari_owns: bool) -> tuple[Snapshot, ScopeSnapshot]:
+    """The picture a per-item crawl takes: every item's list read, inherited grants listed on each (facts §2.3)."""
+    link = Permission("l1", ("read",), (), LinkScope.ANONYMOUS, "view")
+    group = Permission("g", ("write",), (RECRUITERS,))
+    kari = DriveItem(id="kari", drive_id="d", name="kari", parent_id="Søkere", is_folder=True,
+                     shared_scope="users" if kari_owns else None)
+    items = {i.id: i for i in [_item("root", None), _item("Søkere", "root"), kari,
+                               _item("cv.pdf", "kari", folder=False)]}
+    permissions = {"root": (group,), "Søkere": (group,), "kari": (group, link), "cv.pdf": (group, link)}
+    scope = ScopeSnapshot.build("recruitment", "https://x/sites/r", Library("d", "s", "Dokumenter", "https://x"),
+                                "Søkere", 1, items, permissions, frozenset())
+    snap = Snapshot("run", datetime(2026, 11, 25, tzinfo=UTC), "v1", {"recruitment": scope},
+                    {p.key: p for p in (ALICE, BOB, RECRUITERS)}, {"g-rec": (ALICE.key, BOB.key)},
+                    {"recruiters": ("g-rec",)}, (), ())
+    return snap, scope
+
+
+def test_a_grant_listed_on_every_item_is_attributed_to_where_it_is_defined():
+    snap, scope = _every_item_read(kari_owns=False)
+    sources = {(a.permission_id, a.source_item_id, a.inherited) for a in snap.effective_access(scope, scope.items["cv.pdf"])}
+    assert sources == {("g", "kari", True), ("l1", "kari", True)}  # kari's list differs: kari broke inheritance
+    above = {(a.permission_id, a.source_item_id) for a in snap.effective_access(scope, scope.items["Søkere"])}
+    assert above == {("g", "root")}
+
+
+def test_a_copy_made_by_breaking_inheritance_stays_the_items_own():
+    snap, scope = _every_item_read(kari_owns=True)
+    sources = {(a.permission_id, a.source_item_id, a.inherited) for a in snap.effective_access(scope, scope.items["kari"])}
+    assert sources == {("g", "kari", False), ("l1", "kari", False)}
+
+
+def test_where_every_list_was_read_a_list_unlike_the_parents_is_the_items_own():
+    _, scope = _every_item_read(kari_owns=False)
+    assert scope.owns_permissions(scope.items["kari"])  # it adds a link its parent does not have
+    assert not scope.owns_permissions(scope.items["cv.pdf"])  # the very same list as kari's: inherited
+    assert not scope.owns_permissions(scope.items["Søkere"])
+    assert scope.own_permissions_holder(scope.items["cv.pdf"]).id == "kari"

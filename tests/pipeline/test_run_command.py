@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.config.demo import write_demo_config
 from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 
 _register_commands()
@@ -21,6 +22,7 @@ STAGES = ["inventory", "check", "plan", "apply", "report", "alerts"]
 @pytest.fixture
 def night(tmp_path: Path):
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     with SandboxServer(demo.tenant) as server:
         policy = tmp_path / "policy.toml"
         write_demo_config(policy, graph_url=server.base_url, state_path="state.sqlite")

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from m365_compliance.demo import run_demo
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.truth import effective_principals
 from m365_compliance.state.store import StateStore
@@ -48,9 +50,10 @@ TIMEOUT = 120
 
 
 class KillSwitch:
-    """SIGKILLs ``pid`` once the sandbox has made its ``at``-th counted request (writes only with ``writes``)."""
+    """SIGKILLs ``pid`` once the sandbox has made its ``at``-th counted request (writes only with ``writes``;
+    only requests to endpoints ``only`` accepts, when given)."""
 
-    def __init__(self, server: SandboxServer, *, writes: bool) -> None:
+    def __init__(self, server: SandboxServer, *, writes: bool, only: Callable[[str], bool] | None = None) -> None:
         self.writes, self.count, self.at, self.pid, self.fired = writes, 0, 0, None, False
         self.endpoints: list[str] = []  # what each counted request was, in order (a measuring run's map)
         self._lock = threading.Lock()
@@ -60,7 +63,7 @@ class KillSwitch:
         def counting(endpoint: str, method: str, cost: int, status: int, *, is_write: bool,
                      retry_attempt: str | None) -> None:
             record(endpoint, method, cost, status, is_write=is_write, retry_attempt=retry_attempt)
-            if not self.writes or (is_write and status < 400):
+            if (only is None or only(endpoint)) and (not self.writes or (is_write and status < 400)):
                 self.endpoints.append(endpoint)
                 self._counted()
 
@@ -221,6 +224,7 @@ class PreparedApply:
 
 def prepare_apply(directory: Path) -> PreparedApply:
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     outcome = run_demo(directory, demo=demo)
     text = outcome.policy_path.read_text(encoding="utf-8")
     for old, new in ACTING:
@@ -250,6 +254,7 @@ def _apply(prepared: PreparedApply, workdir: Path, *, kill_at: int | None) -> Cr
     _copy_store(prepared.directory / "state.sqlite", workdir / "state.sqlite")
     shutil.copy(prepared.directory / "plan.json", workdir / "plan.json")
     demo = build_demo_tenant()  # the same tenant the plan was made from (the build is deterministic)
+    grant_sharing_delta(demo.tenant)
     before = _all_items(demo)
     command = [*CLI, "apply", "plan.json", "--config", "policy.toml", "--execute", "--now", prepared.now]
     check = CrashCheck("apply", kill_at or 0)

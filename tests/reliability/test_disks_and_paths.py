@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from one_error import one_error
 
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.config.demo import write_demo_config
@@ -45,18 +46,6 @@ def policy(tmp_path: Path, sandbox: SandboxServer) -> Path:
     path = tmp_path / "policy.toml"
     write_demo_config(path, graph_url=sandbox.base_url, state_path=STATE)
     return path
-
-
-def _one_error(output: str, *fragments: str) -> str:
-    """The single ``error:`` line (followed by a ``hint:``), checked for ``fragments``; no traceback."""
-    assert "Traceback" not in output, output
-    lines = output.splitlines()
-    errors = [n for n, line in enumerate(lines) if line.startswith("error: ")]
-    assert len(errors) == 1, output
-    assert lines[errors[0] + 1].startswith("hint: "), output
-    for fragment in fragments:
-        assert fragment in lines[errors[0]], output
-    return lines[errors[0]]
 
 
 def _cli(*args: str) -> Result:
@@ -92,7 +81,7 @@ def test_a_full_disk_when_the_store_is_made_says_full_not_damaged(policy: Path,
     _disk_full_after(monkeypatch, opening=True)
     result = _cli("inventory", "--config", str(policy))
     assert result.exit_code == 1, result.output
-    line = _one_error(result.output, "disk holding the state store", "is full")
+    line = one_error(result.output, "disk holding the state store", "is full")
     assert "not a readable SQLite database" not in line and "move it away" not in result.output
 
 
@@ -106,7 +95,7 @@ def test_a_disk_that_fills_during_an_inventory_keeps_the_store_and_its_history(
     _disk_full_after(monkeypatch, opening=False)
     result = _cli("inventory", "--config", str(policy), "--full")
     assert result.exit_code == 1, result.output
-    _one_error(result.output, "disk holding the state store", "is full", "intact")
+    one_error(result.output, "disk holding the state store", "is full", "intact")
     assert "move it away" not in result.output
     monkeypatch.undo()
     assert _integrity(store) == "ok"
@@ -129,7 +118,7 @@ def test_a_process_that_may_not_grow_the_store_fails_in_one_line_and_the_rerun_c
     done = subprocess.run(command, cwd=policy.parent, capture_output=True, text=True, timeout=120,
                           preexec_fn=_file_size_limit(100_000), env={**os.environ, "CI": "1"})
     assert done.returncode == 1, done.stderr
-    _one_error(done.stderr, "state store", "failed a read or write")
+    one_error(done.stderr, "state store", "failed a read or write")
     assert _integrity(policy.parent / STATE) == "ok"
     again = subprocess.run(command, cwd=policy.parent, capture_output=True, text=True, timeout=120,
                            env={**os.environ, "CI": "1"})
@@ -143,7 +132,7 @@ def test_an_output_that_meets_a_full_disk_says_so(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, preexec_fn=_file_size_limit(20_000),
                           env={**os.environ, "CI": "1"})
     assert done.returncode == 1, done.stderr
-    _one_error(done.stdout + done.stderr, "disk holding it is full")
+    one_error(done.stdout + done.stderr, "disk holding it is full")
 
 
 def test_a_device_is_never_an_output(tmp_path: Path) -> None:
@@ -202,7 +191,7 @@ def test_a_read_only_state_folder_is_named_in_one_line(policy: Path, command: st
     finally:
         folder.chmod(0o700)
     assert done.returncode == 1, done.stderr
-    _one_error(done.stderr, str(folder), "not writable")
+    one_error(done.stderr, str(folder), "not writable")
     assert "move it away" not in done.stderr
     if not fresh:
         assert _integrity(policy.parent / STATE) == "ok"
@@ -225,7 +214,7 @@ def test_an_output_path_through_a_file_fails_before_any_work(policy: Path, args:
     verb = [a for a in args if not a.startswith("-") and "/" not in a and a != "csv"]
     result = _cli(*verb, "--config", str(policy), *args[len(verb):])
     assert result.exit_code == 2, result.output
-    _one_error(result.output, "afile is a file, not a folder")
+    one_error(result.output, "afile is a file, not a folder")
     assert not (policy.parent / STATE).exists()  # refused before the store (or Graph) was touched
 
 
@@ -235,7 +224,7 @@ def test_report_out_that_names_a_file_is_refused_with_the_folder_hint(policy: Pa
     monkeypatch.chdir(policy.parent)
     result = _cli("report", "--config", str(policy), "--out", name)
     assert result.exit_code == 2, result.output
-    _one_error(result.output, f"--out {name}", "looks like a file name")
+    one_error(result.output, f"--out {name}", "looks like a file name")
     assert "--out is the folder the files are written into" in result.output
     assert not (policy.parent / name).exists()
 

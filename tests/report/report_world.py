@@ -11,6 +11,7 @@ from m365_compliance.report.data import build_report_data
 from m365_compliance.report.model import ReportData
 from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.state.findings_repo import FindingsRepository
 from m365_compliance.state.store import StateStore
 
@@ -38,5 +39,6 @@ class DemoState:
 
 def first_night(tmp_path) -> DemoState:
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     outcome = run_demo(tmp_path, demo=demo)
     return DemoState(demo, outcome.config)

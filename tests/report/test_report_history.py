@@ -25,6 +25,7 @@ from m365_compliance.report.markdown import render_markdown
 from m365_compliance.report.xlsx import render_xlsx
 from m365_compliance.rules.service import check_from_config
 from m365_compliance.sandbox.demo import build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.state.findings_repo import FindingsRepository
 from m365_compliance.state.store import StateStore
@@ -38,6 +39,7 @@ WEBHOOK = "https://example.webhook.office.com/webhookb2/secret-token"
 def history(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("history")
     demo = build_demo_tenant()
+    grant_sharing_delta(demo.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     outcome = run_demo(tmp, demo=demo)
     t, m = demo.tenant, demo.manifest
     policy = outcome.policy_path

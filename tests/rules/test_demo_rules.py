@@ -19,6 +19,7 @@ from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.demo import DemoManifest, build_demo_tenant
+from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.state.store import StateStore
 
 DPA_DAYS = 90  # every demo register row says SlettingEtterDager = 90
@@ -42,6 +43,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Demo:
     tenant = build_demo_tenant()
+    grant_sharing_delta(tenant.tenant)  # pins the sharing-delta picture (docs/permissions.md)
     outcome = run_demo(tmp_path_factory.mktemp("demo"), demo=tenant)
     with StateStore(outcome.config.state.path) as store:
         snapshot = load_snapshot(store, inventory_spec(outcome.config))
@@ -141,6 +143,8 @@ def test_nothing_else_is_flagged(demo):
 
 
 def test_a_scaled_demo_flags_the_same_violations(tmp_path, demo):
+    """Also across inventory modes: ``demo`` reads sharing-change deltas and permission roots only; the
+    scaled tenant runs least privilege (per-item), where every item lists the grants it inherits."""
     base = demo.findings
     outcome = run_demo(tmp_path, demo=build_demo_tenant(items=5_000))
 

@@ -53,11 +53,39 @@ def test_unreadable_body_is_400(client: httpx.Client) -> None:
     assert client.post("/$batch", json={"value": []}).status_code == 400
 
 
-@pytest.mark.parametrize("url", ["users", "/users", "/v1.0/users", "{base}/users", "users?$top=1"])
-def test_item_url_forms(client: httpx.Client, server: SandboxServer, url: str) -> None:
-    item = _by_id(_batch(client, [_get("1", url.format(base=server.base_url))]))["1"]
+@pytest.mark.parametrize("url", ["users", "/users", "users?$top=1", "/users?$top=1"])
+def test_item_url_forms(client: httpx.Client, url: str) -> None:
+    """Relative to the version, with or without a leading slash (both in json-batching.md's example)."""
+    item = _by_id(_batch(client, [_get("1", url)]))["1"]
     assert item["status"] == 200 and item["body"]["value"]
     assert item["headers"]["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("url", ["{base}/users", "https://graph.microsoft.com/v1.0/users",
+                                 "https://graph.microsoft.com/users", "//graph.microsoft.com/v1.0/users"])
+def test_an_absolute_item_url_fails_the_whole_batch(client: httpx.Client, server: SandboxServer, url: str) -> None:
+    """docs-contrib #8576: "Invalid batch payload format." for the batch; no item runs, not even a good one."""
+    server.app.meter.reset()
+    response = _batch(client, [_get("1", "/users"), _get("2", url.format(base=server.base_url))])
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"].startswith("Invalid batch payload format") and "'2'" in error["message"]
+    assert server.app.meter.snapshot()["requestsByEndpoint"] == {"POST /$batch": 1}
+
+
+def test_a_version_prefixed_item_url_fails_only_that_item(client: httpx.Client) -> None:
+    """msgraph-sdk-javascript #1178: Graph reads "/v1.0/groups" as a resource named "v1.0"."""
+    items = _by_id(_batch(client, [_get("1", "/users"), _get("2", "/v1.0/users"), _get("3", "beta/users")]))
+    assert items["1"]["status"] == 200
+    assert (items["2"]["status"], items["2"]["body"]["error"]["code"]) == (400, "BadRequest")
+    assert items["2"]["body"]["error"]["message"] == "Resource not found for the segment 'v1.0'."
+    assert items["3"]["body"]["error"]["message"] == "Resource not found for the segment 'beta'."
+
+
+def test_colons_in_a_relative_url_are_not_a_scheme(client: httpx.Client, world: World) -> None:
+    item = _by_id(_batch(client, [_get("s", "sites/tretoen.sharepoint.com:/sites/rekruttering:")]))["s"]
+    assert item["status"] == 200 and item["body"]["id"] == world.site.id
 
 
 def test_path_addressed_site_inside_a_batch(client: httpx.Client, world: World) -> None:

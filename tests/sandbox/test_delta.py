@@ -229,13 +229,72 @@ def test_permission_change_with_sharing_prefer_is_annotated(http: httpx.Client, 
     assert applied == {"deltashowremovedasdeleted", "deltatraversepermissiongaps", "deltashowsharingchanges"}
 
 
-def test_prefer_is_case_insensitive_and_needs_all_three(http: httpx.Client, lib: Library) -> None:
+def test_prefer_is_case_insensitive(http: httpx.Client, lib: Library) -> None:
     _values, link, _ = follow(http, _delta(lib))
     lib.tenant.add_link(lib.cv, "organization")
-    changes, _ = _changes(http, link, Prefer="DeltaShowSharingChanges")
-    assert changes == {}
     changes, _ = _changes(http, link, Prefer=SHARING_PREFER.upper())
     assert lib.cv.id in changes
+
+
+# ``deltashowsharingchanges`` without both companions is malformed (onedrive-api-docs #1298, facts §1.4).
+MISSING_COMPANIONS = ("Must also prefer deltashowremovedasdeleted and deltatraversepermissiongaps when "
+                      "preferring deltashowsharingchanges.")
+
+
+@pytest.mark.parametrize("prefer", [
+    "deltashowsharingchanges",
+    "deltashowsharingchanges, deltashowremovedasdeleted",
+    "deltashowsharingchanges, deltatraversepermissiongaps",
+    "DeltaShowSharingChanges, hierarchicalsharing",
+])
+def test_sharing_changes_without_both_companions_is_400(http: httpx.Client, lib: Library, prefer: str) -> None:
+    response = http.get(_delta(lib), headers={"Prefer": prefer})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == ("invalidRequest", MISSING_COMPANIONS)
+    assert "Preference-Applied" not in response.headers
+
+
+@pytest.mark.parametrize("prefer", [
+    None,
+    SHARING_PREFER,
+    "deltashowremovedasdeleted, deltatraversepermissiongaps",  # the companions alone ask for nothing wrong
+    "hierarchicalsharing",
+])
+def test_delta_with_all_three_or_without_sharing_changes_is_200(http: httpx.Client, lib: Library,
+                                                                prefer: str | None) -> None:
+    response = http.get(_delta(lib), headers={"Prefer": prefer} if prefer else {})
+    assert response.status_code == 200, response.text
+    assert "@odata.deltaLink" in response.json()
+
+
+def test_missing_companions_fail_before_the_token_is_read(http: httpx.Client, lib: Library) -> None:
+    """The 400 comes first: no page, no link, no 410 for an expired token; the token still serves after."""
+    _values, link, _ = follow(http, _delta(lib), Prefer=SHARING_PREFER)
+    lib.tenant.add_link(lib.cv, "anonymous")
+    refused = http.get(link, headers={"Prefer": "deltashowsharingchanges"})
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"error"}
+    changes, _ = _changes(http, link, Prefer=SHARING_PREFER)
+    assert changes[lib.cv.id]["@microsoft.graph.sharedChanged"] == "True"
+    lib.tenant.expire_delta_tokens(lib.drive)
+    assert http.get(link, headers={"Prefer": "deltashowsharingchanges"}).status_code == 400
+    assert http.get(link, headers={"Prefer": SHARING_PREFER}).status_code == 410
+
+
+def test_missing_companions_are_400_even_for_an_app_that_would_not_get_them(http: httpx.Client,
+                                                                            lib: Library) -> None:
+    lib.tenant.access.permissions = {"Sites.Read.All"}
+    assert http.get(_delta(lib), headers={"Prefer": "deltashowsharingchanges"}).status_code == 400
+
+
+def test_prefer_values_on_separate_header_lines_count_together(http: httpx.Client, lib: Library) -> None:
+    """HTTP lets a list header be split over several lines (RFC 9110 §5.3); the companions still count."""
+    headers = [("Prefer", value) for value in SHARING_PREFER.split(", ")]
+    response = http.get(_delta(lib), headers=headers)
+    assert response.status_code == 200, response.text
+    applied = {v.strip() for v in response.headers["Preference-Applied"].split(",")}
+    assert applied == set(SHARING_PREFER.split(", "))
 
 
 def test_shared_changed_not_on_folders_by_default(http: httpx.Client, lib: Library) -> None:

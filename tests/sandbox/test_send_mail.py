@@ -9,12 +9,13 @@ import httpx
 import pytest
 
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.sandbox.model import AppAccess
 from m365_compliance.sandbox.tenant import Tenant
 
 
 @pytest.fixture
 def tenant() -> Tenant:
-    t = Tenant()
+    t = Tenant(access=AppAccess.tenant_wide())  # Graph behaviour, not access: every permission
     t.add_user("Compliance", "compliance@tretoen.no", user_id="00000000-0000-4000-8000-0000000000c1")
     t.add_user("Gjest", "gjest@fabrikam.com", guest=True)
     return t

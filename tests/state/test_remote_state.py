@@ -28,6 +28,7 @@ def world(tmp_path: Path):
     demo = build_demo_tenant()
     site = demo.tenant.add_site("etterlevelse", "Etterlevelse")
     drive = demo.tenant.add_drive(site, "Tilstand")
+    demo.tenant.grant_site(site, demo.tenant.access.client_id, ["write"])  # [state.remote] needs write there
     with SandboxServer(demo.tenant) as server:
         policy = tmp_path / "policy.toml"
         write_demo_config(policy, graph_url=server.base_url, state_path="state/state.sqlite")

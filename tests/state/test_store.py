@@ -180,3 +180,34 @@ def test_grantees_lists_each_granted_principal(tmp_path):
                                              Permission("p2", ("write",), (guest, group))]},
                           dropped_roots=[])
         assert sorted(repo.grantees(), key=lambda p: p.key) == [group, group, guest]
+
+
+def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_path):
+    """A store written before permissions kept their link flags opens, gains the column, and loses nothing."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    StateStore(path).close()
+    with sqlite3.connect(path) as db:  # as the first schema wrote it: no link_flags column, version 1
+        db.execute("ALTER TABLE permissions DROP COLUMN link_flags")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+        db.execute("INSERT INTO permissions(drive_id, item_id, perm_id, roles, link_scope, link_type, expires, "
+                   "grantees) VALUES ('d1', 'r', 'p1', '[\"read\"]', 'anonymous', 'view', NULL, '[]')")
+    with StateStore(path) as store:
+        version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        columns = {r[1] for r in store.db.execute("PRAGMA table_info(permissions)")}
+        kept = store.db.execute("SELECT perm_id, link_flags FROM permissions").fetchall()
+    assert version == "2" and "link_flags" in columns
+    assert [tuple(r) for r in kept] == [("p1", None)]
+
+
+def test_link_flags_survive_the_store(tmp_path):
+    link = Permission("p1", ("read",), (), LinkScope.ANONYMOUS, "view", has_password=True, prevents_download=False)
+    with StateStore(tmp_path / "s.sqlite") as store:
+        repo = InventoryRepository(store)
+        repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
+        repo.start_crawl("d1", "run1", "full")
+        repo.stage_page("d1", [item("r", None, shared="")], None)
+        repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
+                          permissions={"r": [link]}, dropped_roots=())
+        assert repo.permissions("d1")["r"] == [link]

@@ -7,6 +7,10 @@ Order of work for one Graph request: decode the URL → bearer check (optional) 
 route → throttling against the RU budget → handler → stats. ``dispatch`` is the same pipeline without
 the ASGI wrapping, used by ``$batch`` so that batch items are costed and throttled one by one
 (facts §6.1, §7.1).
+
+The app is the top of the package: it serves the tables ``route_tables.py`` fills, and handlers
+reach back only through the ``Pipeline`` protocol (``routing.py``), so nothing in the package
+imports this module; the server, the CLI and the demo do.
 """
 
 from __future__ import annotations
@@ -21,14 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from m365_compliance.sandbox.http import resources  # noqa: F401  (registers the Graph routes)
 from m365_compliance.sandbox.http.download import DOWNLOAD_PATH, handle_download
 from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
 from m365_compliance.sandbox.http.malformed import Malformer
 from m365_compliance.sandbox.http.meter import Meter
+from m365_compliance.sandbox.http.route_tables import CONTROL, ROUTES
 from m365_compliance.sandbox.http.routing import (
     GRAPH_VERSION,
-    ROUTES,
     GraphRequest,
     GraphResponse,
     error_body,
@@ -85,7 +88,7 @@ class SandboxApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = _headers(scope["headers"])
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else raw_path
         query_string = scope.get("query_string", b"").decode("latin-1")
@@ -103,9 +106,7 @@ class SandboxApp:
             await asyncio.sleep(fault.delay_seconds)
 
         if raw_path.startswith("/_sandbox"):
-            from m365_compliance.sandbox.http.control import handle_control
-
-            response = handle_control(self, scope["method"], unquote(raw_path), query_string, body)
+            response = self.operate(scope["method"], unquote(raw_path), query_string, body)
         elif raw_path.startswith(DOWNLOAD_PATH):
             response = handle_download(self, scope["method"], query_string)
         elif fault is not None and fault.kind in ("429", "503", "504"):
@@ -153,6 +154,29 @@ class SandboxApp:
                               retry_attempt=request.headers.get("retry-attempt"))
             response.headers.update(self.meter.rate_limit_headers())
         return response
+
+    def operate(self, method: str, path: str, query_string: str, body: bytes) -> GraphResponse:
+        """Run one operator request (``path`` URL-decoded): not metered, throttled or faulted, and
+        errors in a plain ``{"error": {"code", "message"}}`` body, not Graph's."""
+        request = GraphRequest(method.upper(), path, parse_query(query_string), {}, body, "", self.tenant, app=self)
+        matched = CONTROL.match(request.method, path)
+        if matched is None:
+            status = 405 if CONTROL.path_known(path) else 404
+            return GraphResponse(status, {"error": {"code": "notFound" if status == 404 else "methodNotAllowed",
+                                                    "message": f"No sandbox control at {method} {path}."}})
+        route, request.params = matched
+        try:
+            with self.tenant.lock:
+                return route.handler(request)
+        except SandboxError as exc:
+            return GraphResponse(exc.status, {"error": {"code": exc.code, "message": exc.message}})
+        except ValueError as exc:  # the tenant's own argument checks (link scope, grant target, fault plan)
+            return GraphResponse(400, {"error": {"code": "badRequest", "message": str(exc)}})
+
+    def set_budget(self, ru_per_minute: int | None) -> None:
+        """Enforce a per-minute RU budget from now on (facts §7.2); None lifts it."""
+        self.options.ru_per_minute = ru_per_minute
+        self.meter.ru_per_minute = ru_per_minute
 
     def _check_token(self, authorization: str) -> GraphResponse | None:
         """Graph's 401 ``InvalidAuthenticationToken``: "Access token is empty." without a bearer token,
@@ -202,6 +226,16 @@ def claims_challenge(not_before: int) -> str:
     encoded = base64.b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode()
     return ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
             f'client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="{encoded}"')
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Lower-case names; a header sent more than once is one comma-joined value (RFC 9110 §5.3), so
+    ``Prefer: a`` and ``Prefer: b`` on separate lines read as ``Prefer: a, b``."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
 
 
 def _collapse_slashes(path: str) -> str:

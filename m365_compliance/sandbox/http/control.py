@@ -2,33 +2,33 @@
 
 It lets a test or an operator change the running tenant over HTTP the way the Python API does
 (:class:`~m365_compliance.sandbox.tenant.Tenant`), and read or reset the meter. JSON in and out; a bad
-request is a 400 whose message says which field is wrong. This module holds the dispatcher and the
-tenant-wide knobs (stats, clock, faults, RU budget, app permissions, denied sites, delta tokens, the
-mail outbox); item changes are in :mod:`m365_compliance.sandbox.http.control_items`. Endpoint list:
-``docs/sandbox-endpoints-sites.md``.
+request is a 400 whose message says which field is wrong. This module holds the :data:`CONTROL`
+table, the body-reading helpers and the tenant-wide knobs (stats, clock, faults, RU budget, app
+permissions, denied sites, delta tokens, the mail outbox); item changes are in
+:mod:`m365_compliance.sandbox.http.control_items`. The app dispatches on the table
+(``SandboxApp.operate``). Endpoint list: ``docs/sandbox-endpoints-sites.md``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
-from m365_compliance.sandbox.http.faults import FaultPlan
+from m365_compliance.sandbox.http.faults import FaultInjector, FaultPlan
+from m365_compliance.sandbox.http.meter import Meter
 from m365_compliance.sandbox.http.resources.addressing import site_by_ref
 from m365_compliance.sandbox.http.routing import (
     GraphRequest,
     GraphResponse,
+    Pipeline,
     RouteTable,
     iso,
     no_content,
     ok,
     parse_iso,
-    parse_query,
 )
 from m365_compliance.sandbox.tenant import SandboxError
 
-if TYPE_CHECKING:
-    from m365_compliance.sandbox.http.app import SandboxApp
-
+#: The operator window's table; this module and ``control_items`` register into it.
 CONTROL = RouteTable()
 _CLOCK_UNITS = ("days", "hours", "minutes", "seconds")
 
@@ -66,26 +66,25 @@ def instant(body: dict[str, Any], name: str) -> Any:
     return parse_iso(raw) if raw is not None else None
 
 
-def handle_control(app: SandboxApp, method: str, path: str, query_string: str, body: bytes) -> GraphResponse:
-    """Run one operator request (``path`` already URL-decoded by the app)."""
-    request = GraphRequest(method.upper(), path, parse_query(query_string), {}, body, "", app.tenant, app=app)
-    matched = CONTROL.match(request.method, path)
-    if matched is None:
-        status = 405 if CONTROL.path_known(path) else 404
-        return GraphResponse(status, {"error": {"code": "notFound" if status == 404 else "methodNotAllowed",
-                                                "message": f"No sandbox control at {method} {path}."}})
-    route, request.params = matched
-    try:
-        with app.tenant.lock:
-            return route.handler(request)
-    except SandboxError as exc:
-        return GraphResponse(exc.status, {"error": {"code": exc.code, "message": exc.message}})
-    except ValueError as exc:  # the tenant's own argument checks (link scope, grant target, fault plan)
-        return GraphResponse(400, {"error": {"code": "badRequest", "message": str(exc)}})
+@runtime_checkable
+class Operated(Pipeline, Protocol):
+    """What the operator window changes on the app beyond what Graph handlers use (meter, faults,
+    budget, accepted token); declared here so that this module need not import the app."""
+
+    @property
+    def meter(self) -> Meter: ...
+
+    @property
+    def faults(self) -> FaultInjector: ...
+
+    def set_budget(self, ru_per_minute: int | None) -> None: ...
+
+    def rotate_token(self, token: str) -> None: ...
 
 
-def _app(request: GraphRequest) -> SandboxApp:
-    assert request.app is not None
+def _app(request: GraphRequest) -> Operated:
+    if not isinstance(request.app, Operated):
+        raise SandboxError(500, "generalException", "The operator window runs only inside the sandbox app.")
     return request.app
 
 
@@ -110,9 +109,7 @@ def set_budget(request: GraphRequest) -> GraphResponse:
     limit = field(body, "ruPerMinute", int, default=None)
     if limit is not None and limit < 1:
         raise bad("'ruPerMinute' must be a positive integer or null.")
-    app = _app(request)
-    app.options.ru_per_minute = limit
-    app.meter.ru_per_minute = limit
+    _app(request).set_budget(limit)
     return ok({"ruPerMinute": limit})
 
 
@@ -214,5 +211,3 @@ def expire_tokens(request: GraphRequest) -> GraphResponse:
     request.tenant.expire_delta_tokens(request.tenant.drive(request.params["drive"]))
     return no_content()
 
-
-from m365_compliance.sandbox.http import control_items  # noqa: F401  (registers the item routes on CONTROL)

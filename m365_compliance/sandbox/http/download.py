@@ -14,21 +14,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote
 
 from m365_compliance.sandbox.http.odata import decode_token, encode_token
 from m365_compliance.sandbox.http.routing import (
     GraphRequest,
     GraphResponse,
+    Pipeline,
     iso,
     parse_iso,
 )
 from m365_compliance.sandbox.model import Item
 from m365_compliance.sandbox.tenant import SandboxError
-
-if TYPE_CHECKING:
-    from m365_compliance.sandbox.http.app import SandboxApp
 
 DOWNLOAD_PATH = "/_layouts/15/download.aspx"
 VALID_FOR = timedelta(minutes=10)
@@ -42,7 +39,7 @@ def download_url(request: GraphRequest, item: Item) -> str:
     return f"{request.origin}{DOWNLOAD_PATH}?UniqueId={item.guid}&tempauth={quote(token)}"
 
 
-def handle_download(app: SandboxApp, method: str, query_string: str) -> GraphResponse:
+def handle_download(app: Pipeline, method: str, query_string: str) -> GraphResponse:
     if method.upper() != "GET":
         return app.error(405, "Request_BadRequest", f"The HTTP method '{method}' is not allowed.")
     token = dict(parse_qsl(query_string)).get("tempauth", "")
@@ -62,5 +59,5 @@ def handle_download(app: SandboxApp, method: str, query_string: str) -> GraphRes
     return GraphResponse(200, body, {"Content-Type": item.mime_type or "application/octet-stream", "ETag": item.etag})
 
 
-def _sign(app: SandboxApp, payload: str) -> str:
+def _sign(app: Pipeline, payload: str) -> str:
     return hmac.new(app.download_key, payload.encode(), hashlib.sha256).hexdigest()[:32]

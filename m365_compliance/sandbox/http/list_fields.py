@@ -6,8 +6,8 @@ Stored values are plain (``"2026-03-01"``, a user id); Graph's rendering differs
 * ``dateTime``: an ISO UTC instant with ``Z``.
 * ``date`` (date-only): the UTC instant of midnight in the *site's* time zone — ``2026-03-01`` on a
   Norwegian site is ``2026-02-28T23:00:00Z`` [UNVERIFIED, facts §3.3]; clients must compare dates in the
-  site's zone. Every sandbox site uses Europe/Oslo. (Shared with driveItem list items:
-  :func:`~m365_compliance.sandbox.http.serialize.field_value`.)
+  site's zone. Every sandbox site uses Europe/Oslo. (driveItem list items in ``serialize.py``
+  render their columns with this module too.)
 * ``person`` / ``personMulti``: **not** returned by default; instead ``<Name>LookupId`` holds the user's
   site-scoped id (User Information List) as a string — a list of strings for multi. Only when the
   column is named in ``fields(select=…)`` is the value returned, as ``{"LookupId": 7, "LookupValue":
@@ -20,20 +20,40 @@ Empty columns are omitted, as SharePoint omits them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from m365_compliance.sandbox.http.serialize import field_value
+from m365_compliance.sandbox.http.routing import iso
 from m365_compliance.sandbox.model import Column, Site, SpList
 from m365_compliance.sandbox.tenant import Tenant
 
 PERSON_TYPES = ("person", "personMulti")
 LOOKUP_SUFFIX = "LookupId"
+#: Every sandbox site's time zone: date-only columns are midnight here, sent as UTC (facts §3.3).
+SITE_ZONE = ZoneInfo("Europe/Oslo")
 
 
 def _people(value: object) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
+def field_value(column_type: str | None, value: Any) -> Any:
+    """A stored column value as Graph sends it: ``date`` columns as the UTC instant of site-zone
+    midnight (``2026-03-01`` → ``2026-02-28T23:00:00Z``, facts §3.3 [UNVERIFIED]), ``dateTime``
+    values and datetimes as UTC instants; anything else unchanged."""
+    if column_type == "date" or (isinstance(value, date) and not isinstance(value, datetime)):
+        day = value.date() if isinstance(value, datetime) else value if isinstance(value, date) \
+            else date.fromisoformat(str(value)[:10])
+        return iso(datetime.combine(day, time(0), SITE_ZONE).astimezone(UTC))
+    if isinstance(value, datetime):
+        return iso(value)
+    if column_type == "dateTime":
+        parsed = datetime.fromisoformat(str(value))
+        return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    return value
 
 
 class FieldRenderer:

@@ -4,6 +4,10 @@ Handlers are plain functions ``handler(request) -> GraphResponse`` registered on
 with a path regex (named groups become ``request.params``) and a resource-unit cost (facts §7.1).
 They may raise :class:`~m365_compliance.sandbox.tenant.SandboxError`; the app turns it into Graph's
 error body. Paths are matched after URL-decoding and after stripping the ``/v1.0`` prefix.
+
+Registration flows one way: resource modules register on :data:`ROUTES`, ``route_tables.py``
+imports them all, and ``app.py`` serves the filled table. What a handler needs back from the app is
+the :class:`Pipeline` protocol below, so no module under the app imports it.
 """
 
 from __future__ import annotations
@@ -13,13 +17,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from m365_compliance.sandbox.tenant import SandboxError, Tenant
-
-if TYPE_CHECKING:
-    from m365_compliance.sandbox.http.app import SandboxApp
 
 GRAPH_VERSION = "v1.0"
 
@@ -38,7 +39,7 @@ class GraphRequest:
     tenant: Tenant
     params: dict[str, str] = field(default_factory=dict)
     in_batch: bool = False
-    app: SandboxApp | None = None  # set by SandboxApp.dispatch: $batch re-enters the pipeline through it
+    app: Pipeline | None = None  # set by the app's dispatch: $batch re-enters the pipeline through it
 
     @property
     def base_url(self) -> str:
@@ -71,6 +72,27 @@ class GraphRequest:
         if not raw.isdigit() or int(raw) < 1:
             raise SandboxError(400, "invalidRequest", f"Invalid value '{raw}' for query option '$top'.")
         return min(int(raw), cap)
+
+
+class Pipeline(Protocol):
+    """What handlers need from the app serving them (``GraphRequest.app``): declared here, not
+    imported from the app, so that the app depends on the handlers and never the other way round."""
+
+    @property
+    def tenant(self) -> Tenant: ...
+
+    @property
+    def download_key(self) -> bytes:
+        """Signs pre-authenticated download URLs (``download.py``)."""
+        ...
+
+    def dispatch(self, request: GraphRequest) -> GraphResponse:
+        """Route, throttle, run and count one request: ``$batch`` runs each item through it."""
+        ...
+
+    def error(self, status: int, code: str, message: str, inner_code: str | None = None) -> GraphResponse:
+        """Graph's error answer with a fresh request-id."""
+        ...
 
 
 @dataclass
@@ -192,5 +214,5 @@ class RouteTable:
         return any(route.pattern.match(path) for route in self.routes)
 
 
-#: The one table every resource module registers into (imported for its side effect by the app).
+#: The Graph table every resource module registers into; ``route_tables.py`` imports them all.
 ROUTES = RouteTable()

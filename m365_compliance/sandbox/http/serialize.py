@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
+from m365_compliance.sandbox.http.list_fields import FieldRenderer
 from m365_compliance.sandbox.http.routing import iso
 from m365_compliance.sandbox.model import (
+    CLAIMS,
     AppliedLabel,
     Drive,
     Grant,
@@ -27,8 +27,6 @@ from m365_compliance.sandbox.tenant import APP_ID, Tenant
 
 DRIVE_TYPE = "documentLibrary"
 APP_NAME = "m365-compliance"
-#: Every sandbox site's time zone: date-only columns are midnight here, sent as UTC (facts §3.3).
-SITE_ZONE = ZoneInfo("Europe/Oslo")
 #: ``shared.scope`` values, broadest first (facts §1.4 shared facet); ``existingAccess`` links count as "users".
 _SHARED_SCOPES = ("anonymous", "organization", "users")
 
@@ -192,9 +190,6 @@ def list_item_id(item: Item) -> str:
 def _fields(tenant: Tenant, drive: Drive, item: Item, etag: str, selected: set[str] | None) -> dict[str, Any]:
     """Custom columns rendered by type (date-only columns as site-zone midnight, facts §3.3) plus the
     system columns SharePoint adds, incl. ``_ComplianceTag`` for labelled items."""
-    # Imported here: list_fields renders values with field_value below, so it imports this module.
-    from m365_compliance.sandbox.http.list_fields import FieldRenderer
-
     renderer = FieldRenderer(tenant, tenant.site(drive.site_id), tenant.lists[drive.list_id])
     system: dict[str, Any] = {
         "@odata.etag": etag,
@@ -214,46 +209,60 @@ def _fields(tenant: Tenant, drive: Drive, item: Item, etag: str, selected: set[s
     return renderer.render(item.fields or {}, system, sorted(selected) if selected is not None else None)
 
 
-def field_value(column_type: str | None, value: Any) -> Any:
-    """A stored column value as Graph sends it: ``date`` columns as the UTC instant of site-zone
-    midnight (``2026-03-01`` → ``2026-02-28T23:00:00Z``, facts §3.3 [UNVERIFIED]), ``dateTime``
-    values and datetimes as UTC instants; anything else unchanged."""
-    if column_type == "date" or (isinstance(value, date) and not isinstance(value, datetime)):
-        day = value.date() if isinstance(value, datetime) else value if isinstance(value, date) \
-            else date.fromisoformat(str(value)[:10])
-        return iso(datetime.combine(day, time(0), SITE_ZONE).astimezone(UTC))
-    if isinstance(value, datetime):
-        return iso(value)
-    if column_type == "dateTime":
-        parsed = datetime.fromisoformat(str(value))
-        return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    return value
-
-
 # ---------------------------------------------------------------------- permission
-def permission(tenant: Tenant, item: Item, grant: Grant) -> dict[str, Any]:
-    """One permission as SharePoint returns it: no ``inheritedFrom`` (facts §2.2, §2.3, §2.6)."""
+def permission(tenant: Tenant, item: Item, grant: Grant, *, inherited: bool = False) -> dict[str, Any]:
+    """One permission as SharePoint returns it, in the grant's wire shape (facts §2.2, §2.3, §2.6).
+
+    No ``inheritedFrom`` unless the tenant's quirk sends ``{}`` on ``inherited`` entries (facts §2.3).
+    """
     drive = tenant.drive(item.drive_id)
     body: dict[str, Any] = {"id": grant.id, "roles": list(grant.roles)}
+    many, one = ("grantedToIdentities", "grantedTo") if grant.shape == "deprecated" else \
+        ("grantedToIdentitiesV2", "grantedToV2")
     if grant.is_link:
         web_url = _link_url(tenant, drive, item, grant)
-        body["link"] = {"scope": grant.link_scope, "type": grant.link_type, "webUrl": web_url,
-                        "preventsDownload": False}
+        link: dict[str, Any] = {"scope": grant.link_scope, "type": grant.link_type, "webUrl": web_url,
+                                "preventsDownload": grant.prevents_download}
+        if grant.shape == "noScope":
+            del link["scope"]
+        body["link"] = link
         body["shareId"] = "u!" + base64.urlsafe_b64encode(web_url.encode()).decode().rstrip("=")
-        if grant.link_scope == "users":
-            body["grantedToIdentitiesV2"] = [_user_identity(tenant, drive.site_id, u) for u in grant.link_recipients]
+        if grant.link_recipients:
+            body[many] = [_person(tenant, drive.site_id, u, grant.shape) for u in grant.link_recipients]
+        if grant.has_password:
+            body["hasPassword"] = True
+    elif grant.invitation is not None:
+        body["invitation"] = {"email": grant.invitation, "signInRequired": True}
+    elif grant.claim is not None:
+        name, login = CLAIMS[grant.claim]
+        suffix = tenant.tenant_id if login.endswith("/") else ""
+        body[one] = {"siteUser": {"id": str(tenant.site_user_id(tenant.site(drive.site_id), grant.claim)),
+                                  "displayName": name, "loginName": login + suffix}}
+    elif grant.application is not None:
+        body[one] = {"application": {"id": grant.application[0], "displayName": grant.application[1]}}
     elif grant.site_group_id is not None:
         site_group = tenant.site(drive.site_id).site_groups.get(grant.site_group_id)
         name = site_group.display_name if site_group else grant.site_group_id
-        body["grantedToV2"] = {"siteGroup": {"id": grant.site_group_id, "displayName": name, "loginName": name}}
+        body[one] = {"siteGroup": {"id": grant.site_group_id, "displayName": name, "loginName": name}}
     elif grant.user_id is not None:
-        body["grantedToV2"] = _user_identity(tenant, drive.site_id, grant.user_id)
+        body[one] = _person(tenant, drive.site_id, grant.user_id, grant.shape)
     elif grant.group_id is not None:
         group = tenant.group(grant.group_id)
-        body["grantedToV2"] = {"group": {"id": group.id, "displayName": group.display_name, "email": group.mail}}
+        body[one] = {"group": {"id": group.id, "displayName": group.display_name, "email": group.mail}}
     if grant.expires is not None:
         body["expirationDateTime"] = iso(grant.expires)
+    if inherited and tenant.quirks.inherited_from_empty:
+        body["inheritedFrom"] = {}
     return body
+
+
+def _person(tenant: Tenant, site_id: str, user_id: str, shape: str) -> dict[str, Any]:
+    """A user as one identity set: user + siteUser (v2), the siteUser claim only, or the deprecated user only."""
+    if shape == "siteUserOnly":
+        return {"siteUser": _site_user(tenant, site_id, user_id)}
+    if shape == "deprecated":
+        return identity_set(tenant, user_id)
+    return _user_identity(tenant, site_id, user_id)
 
 
 _LINK_KINDS = {".docx": "w", ".doc": "w", ".xlsx": "x", ".xls": "x", ".pptx": "p", ".ppt": "p", ".pdf": "b"}

@@ -3,12 +3,14 @@
 A library is addressed as ``/drives/{drive-id}`` or, for a site's default library, as
 ``/sites/{site-id}/drive`` (facts §1.1, §2.1, §5); the site id may be the comma form
 ``host,guid,guid`` or the path form ``host:/sites/team:`` that the SDK percent-encodes (facts §3.1).
-An item is ``/root`` or ``/items/{item-id}`` (``root`` is also accepted as an item id).
+An item is ``/root`` or ``/items/{item-id}`` (``root`` is also accepted as an item id). Sites are
+resolved here too (:func:`resolve_site`), so drive and site handlers share one resolver without
+importing each other.
 """
 
 from __future__ import annotations
 
-from m365_compliance.sandbox.http.access import READ_FILES, WRITE_FILES, require_site
+from m365_compliance.sandbox.http.access import READ_FILES, READ_SITES, Need, require_site
 from m365_compliance.sandbox.http.routing import GraphRequest
 from m365_compliance.sandbox.model import Drive, Item, Site
 from m365_compliance.sandbox.tenant import SandboxError, Tenant, not_found
@@ -30,26 +32,44 @@ def site_by_ref(tenant: Tenant, ref: str) -> Site:
     return tenant.site(ref)
 
 
-def drive_of(request: GraphRequest, *, write: bool = False) -> Drive:
-    """The addressed library, after the app's access to its site was checked."""
+def root_site(tenant: Tenant) -> Site:
+    """The tenant's root site (server-relative path ``/``), if the tenant was given one."""
+    found = next((s for s in tenant.sites.values() if s.path.rstrip("/") == ""), None)
+    if found is None:
+        raise not_found("root")
+    return found
+
+
+def resolve_site(request: GraphRequest, *, need: Need = READ_SITES) -> Site:
+    """The site named by ``request.params["site"]``; 404 if unknown, 403 if refused to the app."""
+    site = find_site(request)
+    require_site(request, site.id, need)
+    return site
+
+
+def find_site(request: GraphRequest) -> Site:
+    """The site named by ``request.params["site"]``, before any access check; 404 if unknown."""
+    ref = request.params["site"]
+    return root_site(request.tenant) if ref == "root" else site_by_ref(request.tenant, ref)
+
+
+def drive_of(request: GraphRequest, need: Need = READ_FILES) -> Drive:
+    """The addressed library, after the app's access to its site was checked against ``need``."""
     tenant = request.tenant
     if "drive" in request.params:
         drive = tenant.drive(request.params["drive"])
     else:
-        # Imported here: the sites module imports site_by_ref from this one.
-        from m365_compliance.sandbox.http.resources.sites import resolve_site
-
-        site = resolve_site(request, needs=WRITE_FILES if write else READ_FILES)
+        site = resolve_site(request, need=need)
         if not site.drive_ids:
             raise not_found(f"{site.id}/drive")
         drive = tenant.drive(site.drive_ids[0])
-    require_site(request, drive.site_id, write=write)
+    require_site(request, drive.site_id, need)
     return drive
 
 
-def item_of(request: GraphRequest, *, write: bool = False) -> Item:
+def item_of(request: GraphRequest, need: Need = READ_FILES) -> Item:
     """The addressed live item (404 ``itemNotFound`` for unknown or deleted ones)."""
-    drive = drive_of(request, write=write)
+    drive = drive_of(request, need)
     return request.tenant.item(drive.id, request.params.get("item", "root"))
 
 

@@ -1,12 +1,20 @@
 """JSON batching: ``POST /$batch`` (facts §6; Graph docs ``concepts/json-batching``).
 
 Whole-batch 400s: unreadable body, more than 20 requests, a request without ``id``/``method``/``url``,
-duplicate ids (compared case-insensitively), or a ``dependsOn`` naming an id that is not *earlier* in
-the array. Everything else is per item. Each item runs through :meth:`SandboxApp.dispatch` — the same
-routing, RU costing and throttling as a lone request — so an item over budget gets its own ``429`` and
-``Retry-After`` while the envelope stays ``200`` (facts §6.1: what Graph does in practice). Items run
-in array order; an item whose ``dependsOn`` includes a failed (status ≥ 400) request gets ``424``. The
-SDK's snake_case ``depends_on`` (always sent, facts §6.2) is ignored, as Graph ignores it. The envelope
+duplicate ids (compared case-insensitively), a ``dependsOn`` naming an id that is not *earlier* in
+the array, or an absolute ``url``. Everything else is per item.
+
+Item urls are relative to the version, with or without a leading ``/`` (``/users``, ``users?$top=1``:
+both forms are in the docs' example). An absolute url is refused for the whole batch, "Invalid batch
+payload format." (docs-contrib #8576, msgraph-sdk-javascript #1451; the docs say only "relative", so
+the stricter of the observed answers is taken). A url that starts with the version (``/v1.0/users``)
+is a per-item 400 "Resource not found for the segment 'v1.0'." (msgraph-sdk-javascript #1178).
+
+Each item runs through the app's ``dispatch`` (``GraphRequest.app``) — the same routing, RU costing
+and throttling as a lone request — so an item over budget gets its own ``429`` and ``Retry-After``
+while the envelope stays ``200`` (facts §6.1: what Graph does in practice). Items run in array order;
+an item whose ``dependsOn`` includes a failed (status ≥ 400) request gets ``424``. The SDK's
+snake_case ``depends_on`` (always sent, facts §6.2) is ignored, as Graph ignores it. The envelope
 costs no RU: SharePoint costs the items (facts §7.1).
 """
 
@@ -15,9 +23,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from m365_compliance.sandbox.http.routing import (
     ROUTES,
@@ -25,12 +34,14 @@ from m365_compliance.sandbox.http.routing import (
     GraphResponse,
     ok,
     parse_query,
-    strip_version,
 )
 from m365_compliance.sandbox.tenant import SandboxError
 
 MAX_REQUESTS = 20
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+#: ``https://host/…``, ``//host/…``: a url with a scheme or an authority is not relative.
+_ABSOLUTE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
+_VERSIONS = ("v1.0", "beta")
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ def parse_batch(payload: Any) -> list[BatchItem]:
         if missing:
             raise _bad(f"Request {index} of the batch lacks the required property '{missing[0]}'.")
         item_id = raw["id"]
+        if _ABSOLUTE.match(raw["url"]):
+            raise _bad(f"Invalid batch payload format: the url of request '{item_id}' must be relative to the "
+                       "version, e.g. '/users', not absolute.")
         if item_id.lower() in seen:
             raise _bad(f"Batch request ids must be unique; '{item_id}' is used more than once.")
         depends = raw.get("dependsOn") or []
@@ -84,15 +98,9 @@ def parse_batch(payload: Any) -> list[BatchItem]:
 
 
 def _target(url: str) -> tuple[str, str]:
-    """(decoded path without ``/v1.0``, raw query) of an item url: relative with or without a leading
-    ``/``, prefixed with ``/v1.0``, or absolute (tolerated; Graph documents relative urls)."""
-    if url.lower().startswith(("http://", "https://")):
-        parts = urlsplit(url)
-        path, query = parts.path, parts.query
-    else:
-        path, _, query = url.partition("?")
-    path = "/" + unquote(path).lstrip("/")
-    return strip_version(path) or path, query
+    """(decoded path with a leading ``/``, raw query) of a relative item url."""
+    path, _, query = url.partition("?")
+    return "/" + unquote(path).lstrip("/"), query
 
 
 def _body_bytes(item: BatchItem) -> bytes:
@@ -118,6 +126,9 @@ def _run(envelope: GraphRequest, item: BatchItem) -> GraphResponse:
     except SandboxError as exc:
         return envelope.app.error(exc.status, exc.code, exc.message)
     path, query = _target(item.url)
+    first = path.split("/")[1]
+    if first.lower() in _VERSIONS:  # relative to the version already: Graph reads "v1.0" as a resource
+        return envelope.app.error(400, "BadRequest", f"Resource not found for the segment '{first}'.")
     if path == "/$batch":
         return envelope.app.error(400, "BadRequest", "A batch cannot contain another batch.")
     headers = dict(item.headers)

@@ -9,6 +9,7 @@ lists where the sandbox differs.
 
 from __future__ import annotations
 
+from m365_compliance.sandbox.http.access import WRITE_FILES
 from m365_compliance.sandbox.http.download import download_url
 from m365_compliance.sandbox.http.resources.addressing import (
     DRIVE,
@@ -38,14 +39,14 @@ def get_content(request: GraphRequest) -> GraphResponse:
 
 @ROUTES.add("PUT", NEW_FILE, name="PUT /drives/{id}/items/{parent-id}:/{filename}:/content", cost=2)
 def upload_new(request: GraphRequest) -> GraphResponse:
-    parent = request.tenant.item(drive_of(request, write=True).id, request.params.get("item", "root"))
+    parent = request.tenant.item(drive_of(request, WRITE_FILES).id, request.params.get("item", "root"))
     item, created = request.tenant.upload_file(parent, request.params["name"], _bytes(request))
     return ok(item_view(request, item), status=201 if created else 200)
 
 
 @ROUTES.add("PUT", ITEM + r"/content", name="PUT /drives/{id}/items/{id}/content", cost=2)
 def replace_content(request: GraphRequest) -> GraphResponse:
-    item = item_of(request, write=True)
+    item = item_of(request, WRITE_FILES)
     request.tenant.write_content(item, _bytes(request))
     return ok(item_view(request, item))
 

@@ -12,6 +12,8 @@
 * ``Prefer`` (§1.4): ``hierarchicalsharing`` moves the ``shared`` facet to permission-hierarchy
   roots; ``deltashowsharingchanges`` with its two companions, for an app allowed to use it,
   reports permission-only changes and marks them ``@microsoft.graph.sharedChanged: "True"``.
+  Without both companions it is a 400 ``invalidRequest`` (onedrive-api-docs #1298), answered before
+  any enumeration is cached or token issued.
 * RU (§7.1): 2 for a request without token and every page of a full enumeration, 1 otherwise.
 """
 
@@ -25,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from m365_compliance.sandbox.http.access import sharing_delta_allowed
+from m365_compliance.sandbox.http.access import require_delta, sharing_delta_allowed
 from m365_compliance.sandbox.http.odata import (
     decode_token,
     encode_token,
@@ -48,6 +50,12 @@ from m365_compliance.sandbox.tenant import SandboxError
 #: ``…/delta``, ``…/delta()``, ``…/delta(token='…')`` (quotes optional) below ``/root`` or ``/items/{id}``.
 DELTA = ITEM + r"/delta(?:\(\)|\(token=(?P<quote>'?)(?P<token>[^')]*)(?P=quote)\))?"
 SHARING_PREFER = ("deltashowremovedasdeleted", "deltatraversepermissiongaps", "deltashowsharingchanges")
+SHARING_CHANGES = "deltashowsharingchanges"
+#: Graph's answer when ``deltashowsharingchanges`` comes without both companions (onedrive-api-docs
+#: #1298; that report, a delegated call, ends "… for a user request.", a clause an app-only call
+#: would not get).
+MISSING_COMPANIONS = ("Must also prefer deltashowremovedasdeleted and deltatraversepermissiongaps when "
+                      "preferring deltashowsharingchanges.")
 HIERARCHICAL = "hierarchicalsharing"
 RESYNC_MESSAGE = ("Resync required. Replace any local items with the server's version (including deletes) if "
                   "you're sure that the service was up to date with your local changes when you last sync'd. "
@@ -94,7 +102,11 @@ class _Prefer:
 
     @classmethod
     def of(cls, request: GraphRequest) -> _Prefer:
+        """The Prefer values honoured; 400 for sharing changes without both companions, whether or
+        not the app could have them honoured (the request is malformed either way)."""
         asked = request.prefer
+        if SHARING_CHANGES in asked and not set(SHARING_PREFER) <= asked:
+            raise SandboxError(400, "invalidRequest", MISSING_COMPANIONS)
         sharing = set(SHARING_PREFER) <= asked and sharing_delta_allowed(request)
         return cls(HIERARCHICAL in asked, sharing)
 
@@ -122,6 +134,7 @@ def _cost(request: GraphRequest) -> int:
 @ROUTES.add("GET", DELTA, name="GET /drives/{id}/root/delta", cost=_cost)
 def delta(request: GraphRequest) -> GraphResponse:
     drive = drive_of(request)
+    require_delta(request, drive)  # docs-contrib #693, when the tenant reproduces it
     tenant = request.tenant
     item_id = request.params.get("item", "root")
     if item_id not in ("root", drive.root_id):

@@ -1,4 +1,4 @@
-"""Drives and driveItems: get, children (paged), list item, delete and permanent delete.
+"""Drives and driveItems: get, children (paged), list item, update (rename), delete and permanent delete.
 
 Sources: drive §3.2, driveItem + ``$expand=listItem(...)`` §3.4, deletion with ``If-Match`` §5,
 retention-blocked deletes §4.1, RU costs §7.1 (get 1, children 2, delete 2).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from m365_compliance.sandbox.http.access import WRITE_FILES
 from m365_compliance.sandbox.http.download import download_url
 from m365_compliance.sandbox.http.odata import parse_expand, project
 from m365_compliance.sandbox.http.paging import collection
@@ -27,6 +28,7 @@ from m365_compliance.sandbox.http.routing import (
 )
 from m365_compliance.sandbox.http.serialize import drive_item, drive_json, list_item
 from m365_compliance.sandbox.model import Item
+from m365_compliance.sandbox.tenant import SandboxError
 
 DOWNLOAD_URL = "@microsoft.graph.downloadUrl"
 
@@ -79,10 +81,30 @@ def list_children(request: GraphRequest) -> GraphResponse:
                       context=f"drives('{drive.id}')/items('{folder.id}')/children", expanded=set(expand))
 
 
+@ROUTES.add("PATCH", ITEM, name="PATCH /drives/{id}/items/{id}", cost=2)
+def update_item(request: GraphRequest) -> GraphResponse:
+    """driveitem-update.md: write access first, then ``If-Match`` (stale → 412), then the change. The
+    sandbox changes ``name`` only; other properties are refused rather than silently dropped."""
+    item = item_of(request, WRITE_FILES)
+    require_tag_match(request, item)
+    body = request.json()
+    if not isinstance(body, dict):
+        raise SandboxError(400, "BadRequest", "The request body must be a JSON object.")
+    unsupported = sorted(k for k in body if k not in ("name", "@odata.type"))
+    if unsupported:
+        raise SandboxError(400, "invalidRequest", f"The sandbox does not update {', '.join(unsupported)}.")
+    name = body.get("name")
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            raise SandboxError(400, "invalidRequest", "The name is not valid.")
+        request.tenant.rename(item, name)
+    return ok(item_view(request, item))
+
+
 @ROUTES.add("DELETE", ITEM, name="DELETE /drives/{id}/items/{id}", cost=2)
 def delete_item(request: GraphRequest) -> GraphResponse:
     """To the recycle bin; stale ``If-Match`` → 412, retention-blocked → 403 ``accessDenied``."""
-    item = item_of(request, write=True)
+    item = item_of(request, WRITE_FILES)
     require_tag_match(request, item)
     request.tenant.delete_item(item)
     return no_content()
@@ -91,7 +113,7 @@ def delete_item(request: GraphRequest) -> GraphResponse:
 @ROUTES.add("POST", ITEM + r"/permanentDelete", name="POST /drives/{id}/items/{id}/permanentDelete", cost=2)
 def permanent_delete(request: GraphRequest) -> GraphResponse:
     """Deleted without a recycle-bin entry. ``If-Match`` is honoured like DELETE ([UNVERIFIED], facts §5)."""
-    item = item_of(request, write=True)
+    item = item_of(request, WRITE_FILES)
     require_tag_match(request, item)
     request.tenant.delete_item(item, permanent=True)
     return no_content()

@@ -2,14 +2,17 @@
 
 PATCH ``{"name": …}`` answers 201 the first time the item gets a label and 200 afterwards;
 ``{"retentionSettings": {"isRecordLocked": …}}`` locks or unlocks a record. RU: get 1, write 2 (§7.1).
-Choices the facts leave open [UNVERIFIED]: GET on an unlabelled item answers 404 ``itemNotFound``;
-an unknown label name answers 400 ``invalidRequest``; locking a non-record label answers 400.
+A record label needs Sites.FullControl.All, or ``fullcontrol`` on the site under Sites.Selected
+(``access.RECORD_LABEL``). Choices the facts leave open [UNVERIFIED]: GET on an unlabelled item
+answers 404 ``itemNotFound``; an unknown label name answers 400 ``invalidRequest``; locking a
+non-record label answers 400.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from m365_compliance.sandbox.http.access import RECORD_LABEL, WRITE_FILES, require_site
 from m365_compliance.sandbox.http.resources.addressing import ITEM, item_of
 from m365_compliance.sandbox.http.routing import (
     ROUTES,
@@ -36,7 +39,7 @@ def get_label(request: GraphRequest) -> GraphResponse:
 
 @ROUTES.add("PATCH", LABEL, name="PATCH /drives/{id}/items/{id}/retentionLabel", cost=2)
 def set_label(request: GraphRequest) -> GraphResponse:
-    item = item_of(request, write=True)
+    item = item_of(request, WRITE_FILES)
     body = request.json()
     if not isinstance(body, dict):
         raise SandboxError(400, "invalidRequest", "The request body must be an itemRetentionLabel object.")
@@ -49,6 +52,9 @@ def set_label(request: GraphRequest) -> GraphResponse:
     if name is not None:
         if not isinstance(name, str) or not name:
             raise SandboxError(400, "invalidRequest", "'name' must be a non-empty string.")
+        definition = tenant.labels.get(name)
+        if definition is not None and definition.is_record:
+            require_site(request, tenant.drive(item.drive_id).site_id, RECORD_LABEL)
         first = tenant.set_label(item, name)
     if locked is not None:
         _lock(tenant, item, locked)
@@ -69,6 +75,6 @@ def _lock(tenant: Tenant, item: Item, locked: Any) -> None:
 @ROUTES.add("DELETE", LABEL, name="DELETE /drives/{id}/items/{id}/retentionLabel", cost=2)
 def remove_label(request: GraphRequest) -> GraphResponse:
     """204; removing a record label is refused to an app (403, facts §4.1 / ``Tenant.remove_label``)."""
-    item = item_of(request, write=True)
+    item = item_of(request, WRITE_FILES)
     request.tenant.remove_label(item)
     return no_content()

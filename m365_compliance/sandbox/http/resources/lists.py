@@ -18,7 +18,8 @@ from m365_compliance.sandbox.http.filters import eq_filter
 from m365_compliance.sandbox.http.list_fields import FieldRenderer
 from m365_compliance.sandbox.http.odata import project
 from m365_compliance.sandbox.http.paging import collection
-from m365_compliance.sandbox.http.resources.sites import SITE, resolve_site
+from m365_compliance.sandbox.http.resources.addressing import resolve_site
+from m365_compliance.sandbox.http.resources.sites import SITE
 from m365_compliance.sandbox.http.routing import (
     ROUTES,
     GraphRequest,

@@ -71,7 +71,7 @@ def _flag(value: object) -> bool:
 
 @ROUTES.add("POST", r"/users/(?P<user>[^/]+)/sendMail", name="POST /users/{id}/sendMail", cost=1)
 def send_mail(request: GraphRequest) -> GraphResponse:
-    if not request.tenant.access.has_any(*access.SEND_MAIL):
+    if not access.caller(request).has_any(*access.SEND_MAIL):
         raise SandboxError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
     sender = _sender(request)
     body = _parameters(request.json())

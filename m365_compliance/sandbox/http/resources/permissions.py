@@ -1,12 +1,14 @@
 """Item permissions: list (effective), get one, delete one. 5 RU each (facts §7.1).
 
 Sources: list with ``$select`` and ``if-none-match`` §2.1, fields §2.2/§2.6, inherited vs unique §2.3,
-delete with optional ``If-Match`` §2.4. SharePoint omits ``inheritedFrom``, so inherited entries look
-like direct ones; deleting one on an inheriting item is refused (403, see ``Tenant.remove_grant``).
+delete with optional ``If-Match`` §2.4 (under Sites.Selected it needs ``fullcontrol``: http/access.py).
+SharePoint omits ``inheritedFrom``, so inherited entries look like direct ones; deleting one on an
+inheriting item is refused (403, see ``Tenant.remove_grant``).
 """
 
 from __future__ import annotations
 
+from m365_compliance.sandbox.http.access import REMOVE_PERMISSION
 from m365_compliance.sandbox.http.odata import project
 from m365_compliance.sandbox.http.resources.addressing import (
     ITEM,
@@ -36,7 +38,8 @@ def list_permissions(request: GraphRequest) -> GraphResponse:
     select = request.select()
     return ok({
         "@odata.context": f"{request.base_url}/$metadata#drives('{item.drive_id}')/items('{item.id}')/permissions",
-        "value": [project(permission(tenant, item, g), select) for g in tenant.effective_grants(item)],
+        "value": [project(permission(tenant, item, g, inherited=item.grants is None), select)
+                  for g in tenant.effective_grants(item)],
     })
 
 
@@ -59,13 +62,13 @@ def get_permission(request: GraphRequest) -> GraphResponse:
     grant = next((g for g in request.tenant.effective_grants(item) if g.id == wanted), None)
     if grant is None:
         raise not_found(wanted)
-    return ok(project(permission(request.tenant, item, grant), request.select()))
+    return ok(project(permission(request.tenant, item, grant, inherited=item.grants is None), request.select()))
 
 
 @ROUTES.add("DELETE", ITEM + r"/permissions/(?P<perm>[^/]+)", name="DELETE /drives/{id}/items/{id}/permissions/{id}",
             cost=PERMISSION_COST)
 def delete_permission(request: GraphRequest) -> GraphResponse:
-    item = item_of(request, write=True)
+    item = item_of(request, REMOVE_PERMISSION)
     require_tag_match(request, item)
     request.tenant.remove_grant(item, request.params["perm"])
     return no_content()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from m365_compliance.sandbox.http import access
 from m365_compliance.sandbox.http.routing import ROUTES, GraphRequest, GraphResponse, ok
 from m365_compliance.sandbox.http.serialize import drive_item
 from m365_compliance.sandbox.search_index import parse_query, search, search_terms
@@ -36,7 +37,7 @@ def _bad(message: str) -> SandboxError:
 
 @ROUTES.add("POST", r"/search/query", name="POST /search/query", cost=1, write=False)
 def query(request: GraphRequest) -> GraphResponse:
-    if not request.tenant.access.has_any(*SEARCH_PERMISSIONS):
+    if not access.caller(request).has_any(*SEARCH_PERMISSIONS):
         raise SandboxError(403, "Forbidden", "Access to the search API requires Files.Read.All or Sites.Read.All.")
     body = request.json()
     requests = body.get("requests") if isinstance(body, dict) else None

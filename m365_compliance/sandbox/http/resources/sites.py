@@ -1,7 +1,7 @@
 """Sites and their document libraries (drives): facts §3.1, §3.2; Graph docs ``site-get``,
 ``site-getbypath``, ``site-getallsites``, ``site-search``, ``drive-list``, ``drive-get``.
 
-A site is addressed three ways, all resolved by :func:`resolve_site` (``SITE`` is the path fragment):
+A site is addressed three ways, all resolved by ``addressing.resolve_site`` (``SITE`` is the path fragment):
 its full id ``host,collectionGuid,webGuid``; ``root``; or by path ``host:/sites/name`` — the SDK sends
 that percent-encoded (``host%3A%2Fsites%2Fname%3A``), the app decodes it before routing, and the
 trailing ``:`` is optional on the site itself but required before a sub-resource (``…:/drives``).
@@ -16,7 +16,7 @@ from typing import Any
 from m365_compliance.sandbox.http import access
 from m365_compliance.sandbox.http.odata import project
 from m365_compliance.sandbox.http.paging import collection
-from m365_compliance.sandbox.http.resources.addressing import site_by_ref
+from m365_compliance.sandbox.http.resources.addressing import resolve_site
 from m365_compliance.sandbox.http.routing import (
     ROUTES,
     GraphRequest,
@@ -26,7 +26,7 @@ from m365_compliance.sandbox.http.routing import (
 )
 from m365_compliance.sandbox.http.serialize import drive_json
 from m365_compliance.sandbox.model import Site
-from m365_compliance.sandbox.tenant import Tenant, not_found
+from m365_compliance.sandbox.tenant import Tenant
 
 #: ``{site}`` in a route: ``root`` | full id | ``host:/path:`` (trailing colon before a sub-resource).
 SITE = r"(?P<site>root|[^/:,]+,[^/:,]+,[^/:,]+|[^/:,]+:/[^:]+:)"
@@ -36,22 +36,6 @@ _SITE_ITSELF = r"(?P<site>root|[^/:,]+,[^/:,]+,[^/:,]+|[^/:,]+:/[^:]+:?)"
 #: ``system`` (facts §3.2). Which libraries are "system" is not documented; the Preservation Hold
 #: Library, which retention creates, is the one this product meets [UNVERIFIED].
 SYSTEM_LIBRARIES = frozenset({"Preservation Hold Library"})
-
-
-def resolve_site(request: GraphRequest, *, needs: tuple[str, ...] = access.READ_SITES) -> Site:
-    """The site named by ``request.params["site"]``; 404 if unknown, 403 if refused to the app."""
-    ref = request.params["site"]
-    site = root_site(request.tenant) if ref == "root" else site_by_ref(request.tenant, ref)
-    access.require_site(request, site.id, needs=needs)
-    return site
-
-
-def root_site(tenant: Tenant) -> Site:
-    """The tenant's root site (server-relative path ``/``), if the tenant was given one."""
-    found = next((s for s in tenant.sites.values() if s.path.rstrip("/") == ""), None)
-    if found is None:
-        raise not_found("root")
-    return found
 
 
 def site_json(site: Site) -> dict[str, Any]:
@@ -79,14 +63,14 @@ def _all_sites(tenant: Tenant) -> list[Site]:
 @ROUTES.add("GET", r"/sites/getAllSites(?:\(\))?", name="GET /sites/getAllSites", cost=2)
 def get_all_sites(request: GraphRequest) -> GraphResponse:
     """Every site in the tenant, paged (app-only, Sites.Read.All: facts §3.1, §9)."""
-    access.require_site(request, None, needs=access.ENUMERATE_SITES)
+    access.require_site(request, None, access.ENUMERATE_SITES)
     return collection(request, _all_sites(request.tenant), site_json, context="sites")
 
 
 @ROUTES.add("GET", r"/sites", name="GET /sites", cost=2)
 def search_sites(request: GraphRequest) -> GraphResponse:
     """``?search=`` matches name, display name and description; ``*`` or no search lists every site."""
-    access.require_site(request, None, needs=access.ENUMERATE_SITES)
+    access.require_site(request, None, access.ENUMERATE_SITES)
     term = request.query.get("search", "*").strip().strip('"').lower()
     sites = [s for s in _all_sites(request.tenant)
              if term in ("", "*") or any(term in text.lower() for text in (s.name, s.display_name, s.description))]
@@ -103,7 +87,7 @@ def get_site(request: GraphRequest) -> GraphResponse:
 def list_drives(request: GraphRequest) -> GraphResponse:
     """The site's libraries; system libraries (with their ``system`` facet) only when ``$select``
     names ``system`` (facts §3.2). ``/sites/{id}/drive`` (the default library) is served by drives.py."""
-    site = resolve_site(request, needs=access.READ_FILES)
+    site = resolve_site(request, need=access.READ_FILES)
     tenant = request.tenant
     show_system = "system" in (request.select() or ())
     drives = [tenant.drive(d) for d in site.drive_ids]
