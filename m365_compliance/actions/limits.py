@@ -52,7 +52,14 @@ def enforce_limits(checks: Iterable[LimitCheck]) -> None:
     for check in checks:
         if check.exceeded:
             raise LimitExceeded(describe(check), limit=check.limit, allowed=check.allowed, selected=check.selected,
-                                population=check.population)
+                                population=check.population, hint=_REMOVALS_HINT if check.limit ==
+                                "max_permission_removals" else None)
+
+
+#: Removals need no approval (docs/plan-and-apply.md), so approving cannot bring their count under the limit.
+_REMOVALS_HINT = ("Review the plan. Grant and link removals need no approval, so only the policy file changes "
+                  "their count: raise [limits] max_permission_removals, or take a control out of "
+                  "remediation.remove_grants (a reviewed change), then apply again.")
 
 
 def describe(check: LimitCheck) -> str:

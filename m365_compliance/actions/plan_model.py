@@ -30,7 +30,7 @@ LimitName = Literal["max_deletions", "max_deletion_share", "max_permission_remov
 SkipCode = Literal["statutory_hold", "record_label", "retention_label", "label_unknown", "holds_protected",
                    "hired_applicant", "remediation_off", "group_member", "library_root", "no_asset_id",
                    "bad_asset_id", "stale_picture", "not_in_snapshot", "no_etag", "outside_scopes",
-                   "inherited_permission", "audience_unknown"]
+                   "inherited_permission", "audience_unknown", "person_unresolved"]
 SKIP_CODES: tuple[SkipCode, ...] = get_args(SkipCode)
 
 DELETE: Final = "delete_item"
@@ -61,7 +61,7 @@ class Action:
     reason: str
     finding_ids: tuple[str, ...] = ()
     scope: str | None = None
-    permission_id: str | None = None
+    permission_id: str | None = None  # its ref (model.permission_ref): never an address
     label: str | None = None
     keep_until: date | None = None
     permanent: bool = False  # delete_item: skip the recycle bin (limits.recycle_bin = false)

@@ -45,7 +45,7 @@ from m365_compliance.actions.plan_model import (
 from m365_compliance.actions.protection import Protected, Protections
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
-from m365_compliance.model import DriveItem, PrincipalKind
+from m365_compliance.model import MAIL_ID_PREFIX, DriveItem, PrincipalKind
 from m365_compliance.rules.agreement_register import read_register
 from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
@@ -58,6 +58,14 @@ STATUTORY_HOLD = "c6.statutory-hold"
 ACCESS_RULES = {"c1.recruitment-access": "C1", "c3.customer-access": "C3"}
 #: Grantees whose reach the answer did not tell: never removed automatically, whatever their finding says.
 UNKNOWN_AUDIENCES = frozenset({PrincipalKind.AUDIENCE_UNKNOWN.value, PrincipalKind.UNRESOLVED.value})
+def _unknown_person(principal_key: str) -> bool:
+    """A user or guest known only by an address the directory did not resolve (``user:mail-…``): a member
+    whose sign-in name differs from their mail would look like an outsider, so never removed unreviewed.
+    A pending invitation (``invitation:mail-…``) is an outsider by definition and stays removable."""
+    kind, _, ident = principal_key.partition(":")
+    return kind in (PrincipalKind.USER.value, PrincipalKind.GUEST.value) and ident.startswith(MAIL_ID_PREFIX)
+
+
 HIRED_REASON = "A hired applicant's data is moved to the personnel file; it is never labelled for deletion or deleted."
 
 
@@ -314,9 +322,10 @@ class _Planner:
         enabled = self.config.remediation.remove_grants
         for rule_id, control in ACCESS_RULES.items():
             for f in self.by_rule[rule_id]:
-                if f.status != "fail":
-                    continue
                 evidence = dict(f.evidence)
+                if f.status != "fail" and not (f.status == "not_evaluated" and evidence.get("kind") in
+                                               UNKNOWN_AUDIENCES):
+                    continue  # an unknown audience is not evaluated, yet a removal it could ask for is skipped
                 located = self.locate(f, evidence.get("sourceItem"))
                 if located is None:
                     continue
@@ -342,6 +351,10 @@ class _Planner:
                     self.skip(subject, "audience_unknown", "Who this grant or link reaches is not known from "
                               "Graph's answer, so it is never removed automatically; review it in SharePoint.",
                               (f.id,))
+                elif _unknown_person(str(evidence.get("principal", ""))):
+                    self.skip(subject, "person_unresolved", "The grant names a person only by address, and the "
+                              "directory has no user with that address, so whether they are allowed is not "
+                              "certain; it is never removed automatically; review it in SharePoint.", (f.id,))
                 else:
                     self.add(Action(REMOVE_PERMISSION, scope.library.id, item.id, f"{control}: "
                                     f"{evidence.get('through', 'a')} access for a {evidence.get('kind', 'principal')} "

@@ -186,10 +186,11 @@ async def remove_permission(graph: ActionGateway, action: Action, reader: Permis
         return already(aid, "gone", "The item no longer exists, and its permissions with it.")
     if isinstance(listed, GraphError):
         raise listed
-    if all(p.id != action.permission_id for p in listed):
+    held = next((p for p in listed if p.ref == action.permission_id), None)  # plans name permissions by ref
+    if held is None:
         return already(aid, "removed", "The permission is no longer on the item.")
     try:
-        await graph.delete_permission(action.drive_id, action.item_id, action.permission_id)
+        await graph.delete_permission(action.drive_id, action.item_id, held.id)
     except NotFound:
         return already(aid, "removed", "The permission is no longer on the item.")
     return done(aid, "removed", "Permission removed.")

@@ -23,9 +23,10 @@ from m365_compliance.doctor.credential import (
 from m365_compliance.doctor.inventory_mode import PER_ITEM_MODE, mode_check, probe_mode
 from m365_compliance.doctor.needs import RunMode, required_permissions, site_grants
 from m365_compliance.doctor.probes import GraphRefusedToken, Probes
+from m365_compliance.doctor.remedies import site_role_fix
 from m365_compliance.doctor.roles import role_checks
 from m365_compliance.graph.configured import gateway_settings
-from m365_compliance.graph.errors import GraphError, Unreachable
+from m365_compliance.graph.errors import GraphError, PermissionDenied, Unreachable
 from m365_compliance.graph.gateway import GraphGateway
 
 
@@ -84,6 +85,13 @@ async def _probe_everything(probes: Probes) -> str | None:
     for scope, library in probes.libraries.items():
         try:
             found = await probe_mode(probes.gateway, library)
+        except PermissionDenied as exc:  # the site and library were read: the grant is there, its role is short
+            probes.checks.append(Check("inventory", f"{scope} library delta", "MISSING", f"Graph answered 403 "
+                                       f"({exc.code}) to the library's delta although the site and library could "
+                                       "be read; a library holding retention-labelled items can need `fullcontrol` "
+                                       "for delta (microsoft-graph-docs-contrib #693)",
+                                       site_role_fix(site_urls[scope], "fullcontrol")))
+            continue
         except GraphError as exc:
             probes.record_failure("inventory", f"{scope} library delta", exc, site_urls[scope], missing_fix=exc.hint)
             continue

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from m365_compliance.model import Principal, PrincipalKind
+from m365_compliance.model import MAIL_ID_PREFIX, Principal, PrincipalKind
 
 Json = Mapping[str, Any]
 
@@ -66,7 +66,8 @@ def identity_set(identities: Any, site_id: str | None) -> list[Principal]:
     if user is not None:  # a user without an id (an identity set some endpoints send for links): by mail, or not at all
         email = str(user.get("email") or "").lower()
         if email:
-            return [by_mail(PrincipalKind.GUEST if "#ext#" in email else PrincipalKind.USER, email,
+            external = guest_address(email)
+            return [by_mail(PrincipalKind.GUEST if external else PrincipalKind.USER, external or email,
                             user.get("displayName") or "")]
     return [unresolved(identities)]
 
@@ -80,12 +81,25 @@ def from_claim(site_user: Json) -> Principal:
             continue
         if kind == "person":
             upn = found["upn"].lower()
-            return by_mail(PrincipalKind.GUEST if "#ext#" in upn else PrincipalKind.USER, upn,
+            external = guest_address(upn)
+            return by_mail(PrincipalKind.GUEST if external else PrincipalKind.USER, external or upn,
                            site_user.get("displayName") or "")
         if kind == "group":
             return Principal(PrincipalKind.GROUP, found["id"].lower(), site_user.get("displayName") or "")
         return EVERYONE_EXCEPT_EXTERNAL if kind == "everyone-except-external" else EVERYONE
     return unresolved(site_user)
+
+
+def guest_address(upn: str) -> str | None:
+    """The external address behind a guest's UPN, ``someone_example.com#ext#@tenant.onmicrosoft.com`` →
+    ``someone@example.com`` (Entra replaces the ``@`` with ``_``; a domain holds no ``_``, so the last one
+    is it). The directory knows a guest by that address (``mail``), and contact persons are registered by
+    it. None for a UPN that is not a guest's."""
+    local, marker, _ = upn.lower().partition("#ext#")
+    at = local.rfind("_")
+    if not marker or at <= 0 or at == len(local) - 1:
+        return None
+    return f"{local[:at]}@{local[at + 1:]}"
 
 
 def invited(invitation: Any) -> Principal:
@@ -100,8 +114,8 @@ def by_mail(kind: PrincipalKind, email: str, display_name: str) -> Principal:
     """A person known only by e-mail or UPN: the snapshot resolves it to the directory's principal by that
     address; its id is a digest, so keys in findings and alerts carry no address (the address stays in
     ``email``, for matching contact persons)."""
-    digest = hashlib.sha256(email.encode()).hexdigest()[:16]
-    return Principal(kind, f"mail-{digest}", display_name, email)
+    digest = hashlib.sha256(email.encode()).hexdigest()[:16]  # the store re-keys it (state/inventory_repo.py)
+    return Principal(kind, MAIL_ID_PREFIX + digest, display_name, email)
 
 
 def unresolved(what: Any) -> Principal:

@@ -15,7 +15,16 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from m365_compliance.model import LINK_AUDIENCES, DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
+from m365_compliance.model import (
+    LINK_AUDIENCES,
+    MAIL_ID_PREFIX,
+    DriveItem,
+    Library,
+    LinkScope,
+    Permission,
+    Principal,
+    PrincipalKind,
+)
 from m365_compliance.state.inventory_repo import Gap
 
 #: Kinds a permission may name by address only (a SharePoint claim, an invitation): resolved by the directory.
@@ -239,15 +248,27 @@ class Snapshot:
         return result
 
     def resolved(self, grantee: Principal) -> Principal:
-        """A person named only by address (a claim, an invitation) as the directory knows them, if it does."""
-        if grantee.kind not in MAIL_ONLY_KINDS or not grantee.id.startswith("mail-") or not grantee.email:
+        """A person as the directory knows them: one named only by address (a claim, an invitation) by that
+        address; one named by id (an older identity set says only "user") by that id, so a guest is a guest
+        whatever shape named them. Unknown to the directory: as named."""
+        if grantee.kind not in MAIL_ONLY_KINDS:
             return grantee
-        return self._by_mail.get(grantee.email.lower(), grantee)
+        if not grantee.id.startswith(MAIL_ID_PREFIX):
+            return self._people_by_id.get(grantee.id.lower(), grantee)
+        return self._by_mail.get(grantee.email.lower(), grantee) if grantee.email else grantee
+
+    @cached_property
+    def _people_by_id(self) -> dict[str, Principal]:
+        """Directory people by object id; a guest entry wins over a user entry for the same id (only the
+        directory's ``userType`` or a guest claim makes a guest, so that entry is the better informed)."""
+        people = [p for p in self.principals.values()
+                  if p.kind in (PrincipalKind.USER, PrincipalKind.GUEST) and not p.id.startswith(MAIL_ID_PREFIX)]
+        people.sort(key=lambda p: p.kind is PrincipalKind.GUEST)
+        return {p.id.lower(): p for p in people}
 
     @cached_property
     def _by_mail(self) -> dict[str, Principal]:
-        return {p.email.lower(): p for p in self.principals.values()
-                if p.email and p.kind in (PrincipalKind.USER, PrincipalKind.GUEST) and not p.id.startswith("mail-")}
+        return {p.email.lower(): p for p in self._people_by_id.values() if p.email}
 
     def populations(self) -> dict[str, int]:
         """Items below each scope's configured folder: the denominators of ``max_deletion_share``."""

@@ -12,13 +12,22 @@ from m365_compliance.model.content import (
     RetentionLabelInfo,
     SearchHit,
     SiteInfo,
+    permission_ref,
 )
-from m365_compliance.model.directory import ANYONE, AUDIENCE_UNKNOWN, ORGANIZATION, Principal, PrincipalKind
+from m365_compliance.model.directory import (
+    ANYONE,
+    AUDIENCE_UNKNOWN,
+    MAIL_ID_PREFIX,
+    ORGANIZATION,
+    Principal,
+    PrincipalKind,
+)
 
 __all__ = [
     "ANYONE",
     "AUDIENCE_UNKNOWN",
     "LINK_AUDIENCES",
+    "MAIL_ID_PREFIX",
     "ORGANIZATION",
     "DriveItem",
     "Library",
@@ -29,4 +38,5 @@ __all__ = [
     "RetentionLabelInfo",
     "SearchHit",
     "SiteInfo",
+    "permission_ref",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -143,8 +145,35 @@ class Permission:
     def is_link(self) -> bool:
         return self.link_scope is not None
 
+    @property
+    def ref(self) -> str:
+        return permission_ref(self.id)
+
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and self.expires <= now
+
+
+def permission_ref(graph_id: str) -> str:
+    """How a permission is named outside the state store (findings, plans, journal): its Graph id, unless
+    that id carries an address. SharePoint's ids for people are the base64 of their claim
+    (``i:0#.f|membership|someone@example.com``), so those become a digest; apply finds the permission
+    again by its ref among the item's current permissions."""
+    if not _reveals(graph_id):
+        return graph_id
+    return "perm-" + hashlib.sha256(graph_id.encode()).hexdigest()[:24]
+
+
+def _reveals(graph_id: str) -> bool:
+    if "@" in graph_id or "|" in graph_id:
+        return True
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            text = decode(graph_id + "=" * (-len(graph_id) % 4)).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if "@" in text or "|" in text:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

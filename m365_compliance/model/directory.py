@@ -39,6 +39,9 @@ class Principal:
         return f"{self.kind.value}:{self.id}"
 
 
+#: The id prefix of a person known only by address (a claim, an invitation): ``mail-`` + a digest of it.
+MAIL_ID_PREFIX = "mail-"
+
 #: The audiences of sharing links, as principals: what a link's ``scope`` grants to.
 ANYONE = Principal(PrincipalKind.ANYONE, "anyone", "Anyone with the link")
 ORGANIZATION = Principal(PrincipalKind.ORGANIZATION, "organization", "Everyone in the organisation with the link")

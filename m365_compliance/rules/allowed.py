@@ -125,9 +125,22 @@ TITLES = {
 }
 
 
+#: SharePoint's "Limited Access" (``sp.limited access``; ``limitedAccess`` in some answers): added on a
+#: parent so that someone granted a child can traverse to it. It opens nothing of the item itself, and
+#: SharePoint maintains it (the child's grant is the finding, and its removal removes this too).
+LIMITED_ACCESS_ROLES = frozenset({"sp.limited access", "limited access", "limitedaccess"})
+
+
+def reaches_content(roles: tuple[str, ...]) -> bool:
+    """Whether a grant with ``roles`` opens the item (an empty role list is taken to: nothing is assumed away)."""
+    return not roles or any(r.strip().lower() not in LIMITED_ACCESS_ROLES for r in roles)
+
+
 def judge(access: Access, allowed: Audience, now: datetime) -> Verdict | None:
     """None when the policy allows this access (or another entry already answers for it)."""
     p = access.principal
+    if not reaches_content(access.roles):
+        return None  # Limited Access only: the grant below it is judged where it is
     if access.link_scope in (LinkScope.ANONYMOUS, LinkScope.ORGANIZATION) and p.kind not in AUDIENCE_KINDS:
         return None  # a person who used an anonymous/organisation link: the link itself is the finding
     outsider = allowed.outsiders_forbidden and p.kind in OUTSIDER_KINDS and not allowed.technical.matches(p)

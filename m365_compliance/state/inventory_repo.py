@@ -8,6 +8,8 @@ leaves a token that skips changes it did not store.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -15,7 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind, RetentionLabelInfo
+from m365_compliance.model import (
+    MAIL_ID_PREFIX,
+    DriveItem,
+    Library,
+    LinkScope,
+    Permission,
+    Principal,
+    PrincipalKind,
+    RetentionLabelInfo,
+)
 from m365_compliance.state.store import StateStore, from_text, json_default, to_text, utc_now
 
 
@@ -132,6 +143,7 @@ class InventoryRepository:
     def commit_crawl(self, drive_id: str, *, kind: str, delta_link: str, mode: str, run_id: str,
                      permissions: dict[str, list[Permission]], dropped_roots: Iterable[str]) -> None:
         """Apply the staged crawl, the permissions read for it and the new delta link in one transaction."""
+        key = self.store.pseudonym_key
         with self.store.transaction() as db:
             if kind == "full":
                 db.execute("DELETE FROM items WHERE drive_id=?", (drive_id,))
@@ -156,7 +168,7 @@ class InventoryRepository:
                 db.execute("DELETE FROM permissions WHERE drive_id=? AND item_id=?", (drive_id, item_id))
                 db.executemany("INSERT INTO permissions(drive_id, item_id, perm_id, roles, link_scope, link_type, "
                                "expires, grantees, link_flags) VALUES (?,?,?,?,?,?,?,?,?)",
-                               [(drive_id, item_id, *encode_permission(p)) for p in perms])
+                               [(drive_id, item_id, *encode_permission(p, key)) for p in perms])
                 db.execute("INSERT OR REPLACE INTO permission_reads(drive_id, item_id, read_at) VALUES (?,?,?)",
                            (drive_id, item_id, now))
             db.execute("UPDATE libraries SET delta_link=?, mode=?, last_run_id=?, last_full_at=CASE WHEN ?='full' "
@@ -302,12 +314,21 @@ def _decode_label(data: dict[str, Any] | None) -> RetentionLabelInfo | None:
                               data["record"])
 
 
-def encode_permission(p: Permission) -> tuple[Any, ...]:
-    grantees = [{"kind": g.kind.value, "id": g.id, "name": g.display_name, "email": g.email} for g in p.grantees]
+def encode_permission(p: Permission, key: bytes) -> tuple[Any, ...]:
+    grantees = [{"kind": g.kind.value, "id": _keyed_id(g, key), "name": g.display_name, "email": g.email}
+                for g in p.grantees]
     flags = {k: v for k, v in (("hasPassword", p.has_password), ("preventsDownload", p.prevents_download))
              if v is not None}
     return (p.id, json.dumps(list(p.roles)), p.link_scope.value if p.link_scope else None, p.link_type,
             to_text(p.expires), json.dumps(grantees), json.dumps(flags) if flags else None)
+
+
+def _keyed_id(grantee: Principal, key: bytes) -> str:
+    """A person known only by address gets the store's keyed digest of it (``StateStore.pseudonym_key``)
+    in place of the plain digest the parser gave: the id that findings and alerts then carry."""
+    if not grantee.id.startswith(MAIL_ID_PREFIX) or not grantee.email:
+        return grantee.id
+    return MAIL_ID_PREFIX + hmac.new(key, grantee.email.lower().encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def decode_permission(row: sqlite3.Row) -> Permission:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import stat
+import secrets
 import sqlite3
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -162,11 +163,25 @@ class StateStore:
                              hint=_DAMAGED_HINT) from exc
         if row is None:
             self.db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
         elif int(row["value"]) > SCHEMA_VERSION:
             raise StateError(f"The state store was written by a newer m365-compliance (schema {row['value']}).",
                              hint="Upgrade m365-compliance before running against this state.")
         elif int(row["value"]) < SCHEMA_VERSION:
             self._upgrade()
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        """This store's secret for the ids of people known only by address (``mail-…``): a keyed digest, so
+        whoever reads findings or alerts cannot confirm a guessed address offline. Made with the store (and
+        by the upgrade for an older one); a new store means new ids for those people, nothing else."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='pseudonym_key'").fetchone()
+        if row is None:  # a store of this version made before the key existed: once, now
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('pseudonym_key', ?)",
+                           (secrets.token_hex(32),))
+            row = self.db.execute("SELECT value FROM meta WHERE key='pseudonym_key'").fetchone()
+        return bytes.fromhex(row["value"])
 
     def _upgrade(self) -> None:
         """Bring an older store forward, all versions in one transaction (re-read inside it: another process
@@ -176,6 +191,7 @@ class StateStore:
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS.get(step, ()):
                     db.execute(statement)
+            db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
             db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     @contextmanager

@@ -28,7 +28,7 @@ from m365_compliance.config.schema import Config, Limits, PolicyInfo
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.graph.settings import GatewaySettings
 from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
-from m365_compliance.model import DriveItem, Library
+from m365_compliance.model import DriveItem, Library, permission_ref
 from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.model import Drive, Item, RetentionLabelDef
 from m365_compliance.sandbox.server import SandboxServer
@@ -122,7 +122,7 @@ def label(world: World, key: str, name: str = APPLICANT_LABEL) -> Action:
 def remove_link(world: World, item_key: str, grant_id: str) -> Action:
     item = world.item(item_key)
     return Action("remove_permission", item.drive_id, item.id, "test: remove link", (f"F-link-{item_key}",), "recruitment",
-                  permission_id=grant_id)
+                  permission_id=permission_ref(grant_id))  # plans name a permission by its ref
 
 
 def event(world: World, asset: str = "321-2020-001") -> Action:

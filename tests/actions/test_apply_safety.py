@@ -65,6 +65,8 @@ def test_removing_permissions_has_its_own_limit(world, server, store):
     with pytest.raises(LimitExceeded) as stop:
         apply(server, store, plan, execute=True, limits=Limits(max_permission_removals=0))
     assert stop.value.limit == "max_permission_removals" and requests(server) == 0
+    # Removals need no approval, so the hint names what does lower their count (not "approve fewer").
+    assert "approve fewer" not in stop.value.hint and "max_permission_removals" in stop.value.hint
 
 
 def test_unapproved_deletions_do_not_count_against_the_limits(world, server, store):

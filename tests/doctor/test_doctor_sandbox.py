@@ -240,3 +240,15 @@ def test_no_personal_data_in_the_output(tmp_path, server, tenant, refuse):
     names = [i.name for d in tenant.drives.values() for i in d.items.values() if i.parent_id is not None]
     leaked = [text for text in people + names if text and text in output]
     assert not leaked
+
+
+def test_a_delta_refused_on_a_labelled_library_names_the_raise_to_fullcontrol(tmp_path, server, tenant):
+    """docs-contrib #693 reproduced: the site and library read fine, delta is 403. The fix is raising the
+    existing grant (PATCH), not a new grant (which Graph refuses with 409 for an app that has one)."""
+    tenant.quirks.labelled_delta_needs_full_control = True  # the demo's customer library holds records
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    refused = {c.subject: c for c in by_status(report, "MISSING") if c.area == "inventory"}
+    check = refused["customers library delta"]
+    assert "#693" in check.detail and check.fix.startswith(f"raise the app's Sites.Selected grant on {KUNDER} to "
+                                                           "`fullcontrol`: PATCH")
+    assert "POST" not in check.fix

@@ -17,6 +17,7 @@ from m365_compliance.demo import run_demo
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
+from m365_compliance.model import permission_ref
 from m365_compliance.rules.findings import Finding
 from m365_compliance.sandbox.demo import DemoManifest, build_demo_tenant
 from m365_compliance.sandbox.demo_access import grant_sharing_delta
@@ -59,7 +60,7 @@ def test_access_findings_are_exactly_the_seeded_strays(demo):
     manifest, findings = demo.manifest, demo.findings
     for scope, rule_id in (("recruitment", "c1.recruitment-access"), ("customers", "c3.customer-access")):
         found = {(f.item_id, dict(f.evidence)["permission"], f.title, f.severity) for f in acting(findings, rule_id)}
-        expected = {(s.item_id, s.grant_id, *STRAY_TITLES[s.kind]) for s in manifest.stray
+        expected = {(s.item_id, permission_ref(s.grant_id), *STRAY_TITLES[s.kind]) for s in manifest.stray
                     if s.scope == scope and not s.allowed}
         assert found == expected
         assert {f.item_id for f in acting(findings, rule_id)} == manifest.violations(scope)

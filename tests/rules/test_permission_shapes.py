@@ -19,7 +19,7 @@ from m365_compliance.sandbox.model import Item
 
 OUTSIDER = "someone@elsewhere.example"
 SHAPES = ("invitation", "everyone", "claim-outsider", "claim-recruiter", "deprecated", "application", "unscoped",
-          "unscoped-people", "password", "sp-role")
+          "unscoped-people", "password", "sp-role", "deprecated-guest", "limited-access")
 
 
 def _base(demo: DemoTenant) -> tuple[object, Item]:
@@ -49,11 +49,26 @@ def _plant(demo: DemoTenant) -> None:
     t.add_link(folders["unscoped-people"], "users", recipients=[guest], shape="noScope")
     t.add_link(folders["password"], "anonymous", has_password=True, prevents_download=True)
     t.grant(folders["sp-role"], ("sp.full control",), user_id=consultant)
+    t.grant(folders["deprecated-guest"], ("read",), user_id=guest, shape="deprecated")
+    t.grant(folders["limited-access"], ("sp.limited access",), user_id=guest)
+    folder_id, contact = _guest_contact(demo)
+    t.grant(t.drive(demo.manifest.customers_drive).items[folder_id], ("read",), user_id=contact, shape="siteUserOnly")
+
+
+def _guest_contact(demo: DemoTenant) -> tuple[str, str]:
+    """A customer folder and a guest registered as its contact person (named only by a claim below)."""
+    return next((c.folder_id, u) for c in demo.manifest.customers if c.folder_id
+                for u in c.contacts if demo.tenant.users[u].is_guest)
 
 
 @pytest.fixture(scope="module")
 def shaped(tmp_path_factory: pytest.TempPathFactory) -> Night:
-    return first_night(Path(tmp_path_factory.mktemp("shapes")), prepare=_plant)
+    """The night, then a plan under the acting policy (grants removed for C1 and C3)."""
+    night = first_night(Path(tmp_path_factory.mktemp("shapes")), prepare=_plant)
+    with night.served():  # plan reads the labels of what it would delete
+        planned = night.cli("plan", "--out", night.plan_path)
+    assert planned.exit_code in (0, 3), planned.output  # 3: over a limit, which changes nothing planned here
+    return night
 
 
 def _folder(night: Night, shape: str) -> str:
@@ -142,3 +157,48 @@ def test_inherited_from_empty_changes_no_verdict(shaped: Night) -> None:
             "SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c1.recruitment-access' "
             "AND json_extract(body, '$.status')='fail'", (evaluation,))}
     assert shaped.demo.manifest.violations("recruitment") <= items
+
+
+def test_a_guest_named_only_by_the_deprecated_identity_set_is_a_guest(shaped: Night) -> None:
+    """Attack: `grantedTo.user` with the guest's id only was read as a member: no 72-hour breach clock."""
+    finding = _one(shaped, "deprecated-guest")
+    assert finding["evidence"]["kind"] == "guest" and finding["evidence"]["verdict"] == "outsider"
+    assert finding["evidence"]["principal"].startswith("guest:") and "mail-" not in finding["evidence"]["principal"]
+
+
+def test_limited_access_alone_opens_nothing_and_is_never_removed(shaped: Night) -> None:
+    assert _findings(shaped, _folder(shaped, "limited-access")) == []
+
+
+def test_a_guest_contact_named_only_by_a_claim_keeps_access_to_their_own_customer(shaped: Night) -> None:
+    """Attack: the claim `i:0#.f|membership|name_domain#ext#@tenant` was not matched to the guest, so C3 failed
+    on their own customer's folder and apply removed their access. The claim names the guest's UPN; the guest
+    is registered (and known to the directory) by their external address."""
+    folder_id, _ = _guest_contact(shaped.demo)
+    with shaped.db() as db:
+        (evaluation,) = db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()
+        bodies = [json.loads(b) for (b,) in db.execute(
+            "SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c3.customer-access'", (evaluation,))]
+    assert not [b for b in bodies if b["evidence"].get("sourceItem") == folder_id and b["status"] != "pass"], bodies
+    plan = shaped.plan()
+    assert not [a for a in plan.actions if a.item_id == folder_id and a.kind == "remove_permission"]
+
+
+def test_an_audience_unknown_link_is_listed_as_skipped_with_its_code(shaped: Night) -> None:
+    folder = _folder(shaped, "unscoped")
+    skipped = [s for s in shaped.plan().skipped if f"/{folder}/" in s.subject]
+    assert [s.code for s in skipped] == ["audience_unknown"], skipped
+
+
+def test_no_address_reaches_plan_journal_or_findings_through_a_permission_id(shaped: Night) -> None:
+    """Attack: SharePoint's permission ids for people are the base64 of their claim; the invitation's id
+    carried `someone@elsewhere.example` into plan.json, `skipped` and the journal export."""
+    import base64
+
+    result = shaped.cli("journal", "export", "--format", "csv", shaped.out / "journal.csv", now=False)
+    assert result.exit_code == 0, result.output
+    encoded = base64.b64encode(OUTSIDER.encode()).decode()[:12]
+    for name in ("plan.json", "journal.csv", "findings.json"):
+        text = (shaped.out / name).read_text(encoding="utf-8")
+        assert OUTSIDER not in text and encoded not in text, name
+    assert "perm-" in (shaped.out / "plan.json").read_text(encoding="utf-8")

@@ -191,6 +191,7 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
     with sqlite3.connect(path) as db:  # as the first schema wrote it: no link_flags column, version 1
         db.execute("ALTER TABLE permissions DROP COLUMN link_flags")
         db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+        db.execute("DELETE FROM meta WHERE key='pseudonym_key'")
         db.execute("INSERT INTO permissions(drive_id, item_id, perm_id, roles, link_scope, link_type, expires, "
                    "grantees) VALUES ('d1', 'r', 'p1', '[\"read\"]', 'anonymous', 'view', NULL, '[]')")
     with StateStore(path) as store:
@@ -199,6 +200,33 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
         kept = store.db.execute("SELECT perm_id, link_flags FROM permissions").fetchall()
     assert version == "2" and "link_flags" in columns
     assert [tuple(r) for r in kept] == [("p1", None)]
+    with StateStore(path) as store:
+        assert len(store.pseudonym_key) == 32  # the upgrade made one
+
+
+def test_a_person_known_only_by_address_gets_a_keyed_id_per_store(tmp_path):
+    """Anyone reading alerts could confirm a guessed address against a plain digest; the store's key stops that."""
+    import hashlib
+
+    from m365_compliance.graph.identities import invited
+
+    address = "someone@elsewhere.example"
+    stored: list[str] = []
+    for name in ("a.sqlite", "b.sqlite"):
+        with StateStore(tmp_path / name) as store:
+            repo = InventoryRepository(store)
+            repo.upsert_library("recruitment", Library("d1", "s1", "Docs", "https://x/Docs"), "https://x")
+            repo.start_crawl("d1", "run1", "full")
+            repo.stage_page("d1", [item("r", None, shared="")], None)
+            repo.commit_crawl("d1", kind="full", delta_link="https://x/delta?token=1", mode="sharing-delta",
+                              run_id="run1", permissions={"r": [Permission("p1", ("read",), (invited({"email": address}),))]},
+                              dropped_roots=())
+            (grantee,) = repo.permissions("d1")["r"][0].grantees
+            again = repo.permissions("d1")["r"][0].grantees[0]
+        assert grantee.email == address and grantee.id == again.id  # stable within a store
+        stored.append(grantee.id)
+    plain = hashlib.sha256(address.encode()).hexdigest()[:16]
+    assert all(i.startswith("mail-") and plain not in i for i in stored) and stored[0] != stored[1]
 
 
 def test_link_flags_survive_the_store(tmp_path):
