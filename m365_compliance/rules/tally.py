@@ -49,12 +49,16 @@ def tally(findings: Iterable[Finding], title: Callable[[Finding], str]) -> tuple
 def _tally(control: str, findings: list[Finding], title: Callable[[Finding], str]) -> ControlTally:
     statuses = Counter(f.status for f in findings)
     failing = Counter(f.severity for f in findings if f.status == "fail")
-    titles = Counter((TO_ACT_ON.index(f.status), -SEVERITIES.index(f.severity), title(f))
-                     for f in findings if f.status in TO_ACT_ON)
-    to_act_on = tuple(TitleCount(text, TO_ACT_ON[status], SEVERITIES[-severity], n)
-                      for (status, severity, text), n in sorted(titles.items()))
+    titles = Counter((f.status, f.severity, title(f)) for f in findings if f.status in TO_ACT_ON)
+    to_act_on = sorted((TitleCount(text, status, severity, n) for (status, severity, text), n in titles.items()),
+                       key=_most_urgent_first)
     return ControlTally(control, tuple((s, failing[s]) for s in reversed(SEVERITIES)), statuses["warn"],
-                        statuses["info"], statuses["not_evaluated"], to_act_on)
+                        statuses["info"], statuses["not_evaluated"], tuple(to_act_on))
+
+
+def _most_urgent_first(entry: TitleCount) -> tuple[int, int, str]:
+    """Failing before not evaluated before warnings; within each, the most severe first, then by title."""
+    return TO_ACT_ON.index(entry.status), -SEVERITIES.index(entry.severity), entry.title
 
 
 def _control_order(control: str) -> tuple[int, str]:

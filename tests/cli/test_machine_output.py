@@ -117,6 +117,9 @@ def test_controls_and_min_severity_narrow_the_output_not_the_evaluation(tenant, 
     # --fail-on counts only what was selected: C6 holds no open finding, the whole evaluation does.
     assert tenant.cli("check", "--now", tenant.now, "--fail-on", "high").exit_code == 4
     assert tenant.cli("check", "--now", tenant.now, "--controls", "C6", "--fail-on", "high").exit_code == 0
+    failing = tenant.document("check", "--now", tenant.now, "--format", "json", "--fail-on", "high", schema="findings",
+                              exit_code=4)  # the exit code holds in every format, after the document
+    assert failing["findings"] == everything["findings"]
 
 
 @pytest.mark.parametrize(("option", "value", "listed"), [
