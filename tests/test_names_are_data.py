@@ -89,7 +89,7 @@ HOSTILE: tuple[tuple[str, str], ...] = (
 )
 FOLDERS = ("..", ".", "CON", "Sub", "sub", "\x1b[2J\n::set-output name=d::e", LONG_FOLDER, "a/b", "Ola", "ola")
 SUBJECT_FOLDER = "\n::set-output name=x::y \x1b[2J\r\u202e"
-COMMANDS = ("inventory", "check", "plan", "drift", "drift-json", "alert", "report", "doctor", "doctor-json",
+COMMANDS = ("inventory", "check", "check-json", "check-ocsf", "plan", "drift", "drift-json", "alert", "report", "doctor", "doctor-json",
             "dsar-open", "dsar-find", "dsar-show", "dsar-list", "dsar-list-json", "dsar-export", "inventory-gap",
             "run")
 
@@ -162,6 +162,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Night]:
         r["plan"] = invoke(where, "plan", *c, "--now", now, "--show-paths", "--out", where / "plan.json")
         r["drift"] = invoke(where, "drift", "show", *c, "--now", now)
         r["drift-json"] = invoke(where, "drift", "show", *c, "--now", now, "--json")
+        r["check-json"] = invoke(where, "check", *c, "--now", now, "--format", "json")
+        r["check-ocsf"] = invoke(where, "check", *c, "--now", now, "--format", "ocsf")
         r["alert"] = invoke(where, "alert", *c, "--now", now)
         r["report"] = invoke(where, "report", *c, "--now", now, "--out", where / "report", "--include-names")
         r["doctor"] = invoke(where, "doctor", *c)
@@ -223,6 +225,16 @@ def test_the_names_are_shown_escaped_not_dropped(night: Night) -> None:
                   "CV ##\\[error]feil.pdf", "Søknad \\u202efdp.exe"):
         assert shown in check, shown
     assert "'Mangler\\x1b[2J\\n::set-output name=g::h\\r##\\[error]x'" in r["inventory-gap"].stdout
+
+
+def test_machine_documents_carry_names_exactly_and_ocsf_none(night: Night) -> None:
+    """The findings document decodes to the exact hostile path; the OCSF export holds no path at all."""
+    findings = json.loads(night.results["check-json"].stdout)["findings"]
+    assert any(SUBJECT_FOLDER in (f["path"] or "") for f in findings)
+    events = json.loads(night.results["check-ocsf"].stdout)
+    assert len(events) == len(findings)
+    decoded = json.dumps(events, ensure_ascii=False)
+    assert "::set-output name=x::y" not in decoded and not [f for f in findings if f["path"] and f["path"] in decoded]
 
 
 def test_logs_are_json_lines_without_raw_control_characters(night: Night) -> None:

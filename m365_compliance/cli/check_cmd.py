@@ -1,29 +1,40 @@
 """``m365-compliance check``: evaluate the policy's rules (C1–C6) over the latest snapshot, offline.
 
-The terminal shows counts and finding/item ids only; paths (which name applicants) only with
-``--show-paths``. The JSON file and the state store keep everything, paths included, for the report.
+The terminal shows, per control, counts and the titles of the findings to act on; never a path (paths
+name applicants) unless ``--show-paths``. findings.json (``--json-out``), ``--format json`` and the
+state store keep everything; ``--format ocsf`` writes OCSF Detection Findings with ids only.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import click
 
+from m365_compliance.cli.machine_format import JSON, OCSF, TEXT, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
 from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.private_files import write_private
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
+from m365_compliance.rules.selection import FindingSelection, SelectionError, parse_controls
+from m365_compliance.rules.tally import ControlTally, tally
 from m365_compliance.terminal_text import safe_json
 
 EXIT_FINDINGS = 4
-_COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fail", "low"), ("warn", "warn", None),
-            ("info", "info", None), ("not eval.", "not_evaluated", None))
+STATUS_WORDS = {"fail": "failing", "warn": "warning", "not_evaluated": "not evaluated"}
+
+
+def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    try:
+        return parse_controls(value)
+    except SelectionError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @cli.command("check")
@@ -33,55 +44,98 @@ _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fai
 @click.option("--snapshot-out", type=OutputPath(folder=False),
               help="Also write the evaluated snapshot to a file (0600: it names people), to re-check it later.")
 @click.option("--json-out", type=OutputPath(folder=False),
-              help="Write every finding as JSON (paths included: treat it like the report).")
+              help="Write the findings document (findings.json; paths included: treat it like the report).")
+@click.option("--controls", callback=_controls, metavar="C1,C3",
+              help="Only these controls (comma-separated) in the output and for --fail-on; the evaluation stored "
+                   "is always whole.")
+@click.option("--min-severity", type=click.Choice(SEVERITIES),
+              help="Only findings at least this severe in the output and for --fail-on.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Exit 4 when a failing or not-evaluated finding is at least this severe (default: never).")
+@format_option(OCSF)
 @now_option
-@click.option("--show-paths", is_flag=True, help="Show the path of each listed finding (paths may name applicants).")
+@click.option("--show-paths", is_flag=True, help="Show the path of each finding to act on (paths may name "
+                                                 "applicants).")
 def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: Path | None, json_out: Path | None,
-                  fail_on: Severity | None, now: datetime, show_paths: bool) -> None:
-    """Evaluate controls C1–C6 over the latest inventory, offline: counts per control, the open findings
-    by id, all findings stored in the state store (and as JSON with --json-out).
+                  controls: tuple[str, ...] | None, min_severity: Severity | None, fail_on: Severity | None,
+                  fmt: str, now: datetime, show_paths: bool) -> None:
+    """Evaluate controls C1–C6 over the latest inventory, offline: per control, counts and the titles of
+    the findings to act on; every finding is stored in the state store (and written with --json-out).
+
+    --controls and --min-severity narrow what is printed, written and counted for --fail-on; the
+    evaluation stored is always whole, so drift never reads a left-out finding as fixed. --format json
+    prints the findings document (docs/schemas/findings.schema.json) on stdout; --format ocsf prints a
+    JSON array of OCSF Detection Findings (ids only) for a SIEM (docs/machine-output.md).
 
     \b
     Example:
       m365-compliance check --config policy.toml --json-out findings.json --fail-on high
+      m365-compliance check --config policy.toml --controls C1,C3 --min-severity medium
+      m365-compliance check --config policy.toml --format ocsf > findings.ocsf.json
       m365-compliance check --config policy.toml --snapshot snapshot.json --now 2027-01-01T00:00:00Z
 
     Exit codes: 0 evaluated (findings or not, unless --fail-on), 1 an error (no inventory yet, unreadable
     snapshot file, state store), 2 a bad policy file or option, 4 a finding at or above --fail-on.
     """
     from m365_compliance.inventory.snapshot_json import read_snapshot, write_snapshot
+    from m365_compliance.machine.envelope import RunMetadata
+    from m365_compliance.machine.findings_document import findings_document
+    from m365_compliance.machine.ocsf import detection_findings
     from m365_compliance.rules.service import check_from_config
+    from m365_compliance.rules.titles import finding_title
 
     config = load_policy(config_path)
-    try:
-        snapshot = read_snapshot(snapshot_file) if snapshot_file else None
-        outcome = check_from_config(config, now, snapshot=snapshot)
-        if snapshot_out:
-            write_snapshot(outcome.snapshot, snapshot_out)
-    except ComplianceError as error:
-        fail(error)
-    findings = outcome.findings
-    if json_out:
-        write_private(json_out, safe_json([f.as_dict() for f in findings], indent=1) + "\n")
-    _render(findings, show_paths)
-    say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
+    selection = FindingSelection(controls, min_severity)
+    with stdout_held(fmt):
+        try:
+            snapshot = read_snapshot(snapshot_file) if snapshot_file else None
+            outcome = check_from_config(config, now, snapshot=snapshot)
+            if snapshot_out:
+                write_snapshot(outcome.snapshot, snapshot_out)
+        except ComplianceError as error:
+            fail(error)
+    findings = selection.apply(outcome.findings)
+    metadata = RunMetadata.of(config, now, evaluation_id=outcome.evaluation_id,
+                              snapshot_run_id=outcome.snapshot.run_id)
+
+    def title(finding: Finding) -> str:
+        return finding_title(finding, config.policy.language)
+
+    if json_out or fmt == JSON:
+        body = findings_document(findings, metadata, selection, title)
+        if json_out:
+            write_private(json_out, safe_json(body, indent=1) + "\n")
+        if fmt == JSON:
+            emit(body)
+    if fmt == OCSF:
+        emit(detection_findings(findings, metadata, title))
+    if fmt == TEXT:
+        _render(findings, tally(findings, title), selection, title if show_paths else None)
+        say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
     if fail_on and any(f.is_open and f.at_least(fail_on) for f in findings):
         raise SystemExit(EXIT_FINDINGS)
 
 
-def _render(findings: Sequence[Finding], show_paths: bool) -> None:
-    counts = Counter((f.control, f.status, f.severity) for f in findings)
-    say(f"{'control':<8}" + "".join(f"{title:>11}" for title, _, _ in _COLUMNS))
-    for control in sorted({f.control for f in findings}):
-        cells = (sum(n for (c, s, sev), n in counts.items() if c == control and s == status
-                     and (severity is None or sev == severity)) for _, status, severity in _COLUMNS)
-        say(f"{control:<8}" + "".join(f"{n:>11}" for n in cells))
-    listed = sorted((f for f in findings if f.status in ("fail", "warn", "not_evaluated")),
-                    key=lambda f: (-SEVERITIES.index(f.severity), f.control, f.id))
-    kept = sum(f.status == "info" for f in findings)
-    say(f"{len(listed)} findings to act on, {kept} items kept by law or informational.")
-    for f in listed:
-        where = f.path if show_paths and f.path else f.item_id or dict(f.evidence).get("row") or f.scope or ""
-        say(f"  {f.severity:<6} {f.status:<13} {f.id}  {f.rule_id:<26} {where}")
+def _render(findings: Sequence[Finding], tallies: Sequence[ControlTally], selection: FindingSelection,
+            path_title: Callable[[Finding], str] | None) -> None:
+    """Per control: one line of counts, then each title to act on with how many findings carry it."""
+    chosen = ", ".join(selection.controls) if selection.controls else "all controls"
+    floor = f", severity {selection.min_severity} and above" if selection.min_severity else ""
+    say(f"Findings ({chosen}{floor}):")
+    if not tallies:
+        say("  none.")
+    for t in tallies:
+        failing = ", ".join(f"{n} {severity}" for severity, n in t.failing if n)
+        say(f"{t.control}: {t.failing_total} failing" + (f" ({failing})" if failing else "")
+            + f", {t.warn} warning{'' if t.warn == 1 else 's'}, {t.not_evaluated} not evaluated, "
+              f"{t.info} kept or informational")
+        for entry in t.to_act_on:
+            say(f"  {entry.count:>5} × {entry.title} [{STATUS_WORDS[entry.status]}, {entry.severity}]")
+    to_act = sum(sum(e.count for e in t.to_act_on) for t in tallies)
+    kept = sum(t.info for t in tallies)
+    say(f"{to_act} finding{'' if to_act == 1 else 's'} to act on, {kept} item{'' if kept == 1 else 's'} kept by "
+        "law or informational.")
+    if path_title is not None:
+        for f in sorted((f for f in findings if f.status in STATUS_WORDS),
+                        key=lambda f: (-SEVERITIES.index(f.severity), f.control, f.id)):
+            say(f"  {f.id}  {path_title(f)}: {f.path or f.scope or ''}")

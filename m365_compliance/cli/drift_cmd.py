@@ -12,11 +12,12 @@ from pathlib import Path
 
 import click
 
+from m365_compliance.cli.machine_format import JSON, emit, format_option
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
 from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
-from m365_compliance.terminal_text import safe_json
+from m365_compliance.machine.envelope import RunMetadata
 
 EXIT_SINK_FAILED = 3
 STATE_WORDS = {"new": "new", "still_failing": "still failing", "expired": "exception expired",
@@ -40,15 +41,17 @@ def drift_group() -> None:
 @config_option
 @now_option
 @click.option("--evaluation", help="Show the drift of this evaluation (default: the latest).")
-@click.option("--json", "as_json", is_flag=True, help="Print the drift as JSON (ids, states and dates only).")
-def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json: bool) -> None:
+@format_option(json_flag=True)
+def drift_show(config_path: Path, now: datetime, evaluation: str | None, fmt: str) -> None:
     """Show the latest evaluation's drift against the one before: counts by state, then each new,
     still failing or expired finding by id, and those that need the 72-hour breach assessment.
+    --format json prints it as one JSON document, ids, states and dates only
+    (docs/schemas/drift.schema.json).
 
     \b
     Example:
       m365-compliance drift show --config policy.toml
-      m365-compliance drift show --config policy.toml --json > drift.json
+      m365-compliance drift show --config policy.toml --format json > drift.json
 
     Exit codes: 0 shown, 1 no evaluation stored yet (run inventory and check), 2 a bad policy file.
     """
@@ -59,15 +62,10 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
         drift = drift_from_config(config, now, evaluation_id=evaluation)
     except ComplianceError as error:
         fail(error)
-    if as_json:
-        click.echo(safe_json({
-            "evaluation": drift.evaluation_id, "previousEvaluation": drift.previous_evaluation_id,
-            "counts": dict(drift.counts()),
-            "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
-                         "severity": e.finding.severity, "state": e.state, "firstSeen": e.first_seen.isoformat(),
-                         "breachClock": e.breach_clock,
-                         "exceptionExpires": e.exception.expires.isoformat() if e.exception else None}
-                        for e in drift.entries]}, indent=1))
+    if fmt == JSON:
+        from m365_compliance.machine.drift_documents import drift_document
+
+        emit(drift_document(drift, RunMetadata.of(config, now)))
         return
     previous = drift.previous_evaluation_id or "none (first evaluation: everything open is new)"
     say(f"Evaluation {drift.evaluation_id} against {previous}")
@@ -137,27 +135,26 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
 @drift_group.command("exceptions")
 @config_option
 @now_option
-@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
-def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
+@format_option(json_flag=True)
+def drift_exceptions(config_path: Path, now: datetime, fmt: str) -> None:
     """List every exception ever accepted: in force, expired or revoked, with owner, reason and expiry.
 
     \b
     Example:
       m365-compliance drift exceptions --config policy.toml
+      m365-compliance drift exceptions --config policy.toml --format json
 
     Exit codes: 0 listed, 2 a bad policy file.
     """
     from m365_compliance.drift.service import list_exceptions
+    from m365_compliance.machine.drift_documents import exception_row, exceptions_document
     from m365_compliance.rules.dates import policy_today
 
     config = load_policy(config_path)
     today = policy_today(config, now)
-    rows = [{"finding": e.finding_id, "owner": e.owner, "reason": e.reason, "expires": e.expires.isoformat(),
-             "acceptedAt": e.accepted_at.isoformat(), "acceptedBy": e.accepted_by,
-             "state": e.state(today).replace("_", " ")}
-            for e in list_exceptions(config)]
-    if as_json:
-        click.echo(safe_json(rows, indent=1))
+    rows = [exception_row(e, today) for e in list_exceptions(config)]
+    if fmt == JSON:
+        emit(exceptions_document(rows, RunMetadata.of(config, now)))
         return
     if not rows:
         say("No exceptions recorded.")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from m365_compliance.cli.machine_format import JSON, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
     OutputPath,
@@ -27,7 +28,15 @@ from m365_compliance.dsar.model import Match
 from m365_compliance.errors import (
     ComplianceError,
 )
-from m365_compliance.terminal_text import safe_json
+from m365_compliance.machine.dsar_documents import (
+    case_document,
+    closed_fields,
+    erasure_apply_fields,
+    erasure_plan_fields,
+    export_fields,
+    list_document,
+)
+from m365_compliance.machine.envelope import RunMetadata
 
 EXIT_FAILED_ACTIONS = 4
 
@@ -62,7 +71,8 @@ def dsar_group() -> None:
       m365-compliance dsar find dsar-20261125-1a2b3c --config policy.toml
       m365-compliance dsar list --config policy.toml
 
-    docs/dsar.md describes the whole workflow.
+    docs/dsar.md describes the whole workflow. Every subcommand takes --format json: one JSON document on
+    stdout (docs/schemas/dsar.schema.json).
     """
 
 
@@ -75,8 +85,9 @@ def dsar_group() -> None:
 @click.option("--received", callback=_day, default=None, help="When the request arrived (YYYY-MM-DD; default today).")
 @by_option
 @now_option
+@format_option()
 def open_command(config_path: Path, email: str, kind: str, name: str | None, received: date | None, by: str | None,
-                 now: datetime) -> None:
+                 now: datetime, fmt: str) -> None:
     """Register a request; it is due one month after receipt (GDPR Art. 12(3)).
 
     \b
@@ -94,6 +105,9 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
                          now=now)
     except ComplianceError as error:
         fail_action(error)
+    if fmt == JSON:
+        emit(case_document("open", case, RunMetadata.of(config, now)))
+        return
     say(f"Opened {case.case_id}: {case.kind} request received {case.received}, due {case.due}.")
     say(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
 
@@ -105,8 +119,9 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
 @out_dir_option
 @by_option
 @now_option
+@format_option()
 def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Path, by: str | None,
-                 now: datetime) -> None:
+                 now: datetime, fmt: str) -> None:
     """Find every item about the subject in the latest inventory (and tenant-wide, if configured).
 
     Each match says why it matched. Matches by name, authorship or search need a person's
@@ -123,11 +138,16 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
     from m365_compliance.dsar.service import find_case
 
     config = load_policy(config_path)
-    try:
-        found = asyncio.run(find_case(config, case_id, by=_actor(by), now=now, out_dir=out_dir))
-    except ComplianceError as error:
-        fail_action(error)
+    with stdout_held(fmt):
+        try:
+            found = asyncio.run(find_case(config, case_id, by=_actor(by), now=now, out_dir=out_dir))
+        except ComplianceError as error:
+            fail_action(error)
     case = found.case
+    if fmt == JSON:
+        emit(case_document("find", case, RunMetadata.of(config, now), matches=found.matches, show_paths=show_paths,
+                           closed=closed_fields(found.closed.statement, found.closed.files) if found.closed else None))
+        return
     pending = sum(1 for m in found.matches if m.status == "pending")
     say(f"{case.case_id}: {len(found.matches)} match(es), {sum(len(m.items) for m in found.matches)} item(s); "
         f"{pending} to confirm (snapshot {case.snapshot_run_id}).")
@@ -148,7 +168,9 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--show-paths", is_flag=True, help="Also list each match's path (names the subject: terminal only).")
-def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
+@now_option
+@format_option()
+def show_command(case_id: str, config_path: Path, show_paths: bool, now: datetime, fmt: str) -> None:
     """Show a case: its dates, state and matches.
 
     \b
@@ -164,6 +186,9 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
         case, matches = matches_of(config, case_id)
     except ComplianceError as error:
         fail_action(error)
+    if fmt == JSON:
+        emit(case_document("show", case, RunMetadata.of(config, now), matches=matches, show_paths=show_paths))
+        return
     extended = f", extended {case.extension_months} month(s)" if case.extension_months else ""
     say(f"{case.case_id}: {case.kind}, received {case.received}, due {case.due}{extended}; {case.status}")
     _matches(tuple(matches), show_paths)
@@ -178,8 +203,9 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
 @click.option("--reject", is_flag=True, help="The item is not about the subject: never export or erase it.")
 @by_option
 @now_option
+@format_option()
 def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool, by: str | None,
-                    now: datetime) -> None:
+                    now: datetime, fmt: str) -> None:
     """Confirm (or reject) a match that is not certain by itself.
 
     \b
@@ -196,6 +222,9 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
         case = decide(config, case_id, match_id, reject=reject, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
+    if fmt == JSON:
+        emit(case_document("reject" if reject else "confirm", case, RunMetadata.of(config, now), decided=match_id))
+        return
     say(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
 
 
@@ -206,8 +235,9 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
 @click.option("--reason", required=True, help="Why (the subject must be told, Art. 12(3)).")
 @by_option
 @now_option
+@format_option()
 def extend_command(case_id: str, config_path: Path, months: int, reason: str, by: str | None,
-                   now: datetime) -> None:
+                   now: datetime, fmt: str) -> None:
     """Extend the deadline by one or two months, with the reason (GDPR Art. 12(3)).
 
     Allowed within the first month only, and for two months in all.
@@ -226,6 +256,9 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
         case = extend_case(config, case_id, months=months, reason=reason, by=_actor(by), now=now)
     except ComplianceError as error:
         fail_action(error)
+    if fmt == JSON:
+        emit(case_document("extend", case, RunMetadata.of(config, now)))
+        return
     say(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
 
 
@@ -235,7 +268,8 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
 @out_dir_option
 @by_option
 @now_option
-def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | None, now: datetime) -> None:
+@format_option()
+def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | None, now: datetime, fmt: str) -> None:
     """Write the subject's copy (Art. 15): a zip of their files with manifest.json, manifest.csv, README.txt.
 
     \b
@@ -245,13 +279,18 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     Exit codes: 0 written, 1 error (matches to confirm, Graph refused), 2 unknown case or not an access request,
     130 interrupted by Ctrl-C (no partial zip is left: export again).
     """
-    from m365_compliance.dsar.service import export
+    from m365_compliance.dsar.service import export, matches_of
 
     config = load_policy(config_path)
-    try:
-        result = asyncio.run(export(config, case_id, out_dir=out_dir, by=_actor(by), now=now))
-    except ComplianceError as error:
-        fail_action(error)
+    with stdout_held(fmt):
+        try:
+            result = asyncio.run(export(config, case_id, out_dir=out_dir, by=_actor(by), now=now))
+            case = matches_of(config, case_id)[0] if fmt == JSON else None
+        except ComplianceError as error:
+            fail_action(error)
+    if case is not None:
+        emit(case_document("export", case, RunMetadata.of(config, now), export=export_fields(result)))
+        return
     missing = f", {result.missing} no longer there" if result.missing else ""
     say(f"Wrote {result.path} ({result.files} files{missing}; sha256 {result.sha256}).")
     say(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
@@ -269,8 +308,9 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
               show_default=True, help="Folder for the closing statement when the erasure completes.")
 @by_option
 @now_option
+@format_option()
 def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: Path | None, execute: bool,
-                  out_dir: Path, by: str | None, now: datetime) -> None:
+                  out_dir: Path, by: str | None, now: datetime, fmt: str) -> None:
     """Plan the erasure (Art. 17) through the planner, or apply an approved plan of the case.
 
     The plan deletes what the confirmed and exact matches cover, except what must be kept
@@ -287,19 +327,35 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
     Exit codes: 0 planned or applied, 1 error, 2 bad input, 3 over a limit, 4 some actions failed,
     130 interrupted by Ctrl-C (run it again: an apply resumes from the journal).
     """
-    from m365_compliance.dsar.service import apply_erasure, plan_erasure
+    from m365_compliance.dsar.service import apply_erasure, matches_of, plan_erasure
 
     config = load_policy(config_path)
     actor = _actor(by)
-    try:
+    with stdout_held(fmt):
+        try:
+            if plan_path is None:
+                target = out or Path(f"{case_id}-erasure-plan.json")
+                erasure = asyncio.run(plan_erasure(config, case_id, out=target, by=actor, now=now))
+            else:
+                applied = asyncio.run(apply_erasure(config, case_id, plan_path, execute=execute, by=actor, now=now,
+                                                    out_dir=out_dir))
+            case = matches_of(config, case_id)[0] if fmt == JSON else None
+        except ComplianceError as error:
+            fail_action(error)
+    if case is not None:
+        metadata = RunMetadata.of(config, now)
         if plan_path is None:
-            target = out or Path(f"{case_id}-erasure-plan.json")
-            erasure = asyncio.run(plan_erasure(config, case_id, out=target, by=actor, now=now))
-        else:
-            applied = asyncio.run(apply_erasure(config, case_id, plan_path, execute=execute, by=actor, now=now,
-                                                out_dir=out_dir))
-    except ComplianceError as error:
-        fail_action(error)
+            emit(case_document("erase", case, metadata, erasure=erasure_plan_fields(erasure, target)))
+            if erasure.plan.over_limits:
+                raise SystemExit(EXIT_OVER_LIMIT)
+            return
+        emit(case_document("erase", case, metadata,
+                           applied=erasure_apply_fields(applied.result, execute, applied.still_open),
+                           closed=closed_fields(applied.closed.statement, applied.closed.files)
+                           if applied.closed else None))
+        if any(o.result == "failed" for o in applied.result.outcomes):
+            raise SystemExit(EXIT_FAILED_ACTIONS)
+        return
     if plan_path is None:
         plan = erasure.plan
         kept = Counter(k.code for k in erasure.kept)
@@ -329,7 +385,8 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
 @click.option("--text", required=True, help="What was done, e.g. the correction made and where.")
 @by_option
 @now_option
-def note_command(case_id: str, config_path: Path, text: str, by: str | None, now: datetime) -> None:
+@format_option()
+def note_command(case_id: str, config_path: Path, text: str, by: str | None, now: datetime, fmt: str) -> None:
     """Record what a person did for the case, e.g. a correction (Art. 16); the tool edits nothing itself.
 
     \b
@@ -339,13 +396,17 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
 
     Exit codes: 0 recorded, 1 error, 2 unknown case or empty text.
     """
-    from m365_compliance.dsar.service import add_note
+    from m365_compliance.dsar.service import add_note, matches_of
 
     config = load_policy(config_path)
     try:
         add_note(config, case_id, text=text, by=_actor(by), now=now)
+        case = matches_of(config, case_id)[0] if fmt == JSON else None
     except ComplianceError as error:
         fail_action(error)
+    if case is not None:
+        emit(case_document("note", case, RunMetadata.of(config, now)))
+        return
     say(f"Note recorded on {case_id}.")
 
 
@@ -356,8 +417,9 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
 @out_dir_option
 @by_option
 @now_option
+@format_option()
 def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Path, by: str | None,
-                  now: datetime) -> None:
+                  now: datetime, fmt: str) -> None:
     """Close a case with its statement: JSON and a letter in Norwegian and English (written 0600).
 
     Access closes after the export, correction after a note, erasure after the plan was applied.
@@ -368,30 +430,35 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
 
     Exit codes: 0 closed, 1 not ready (the message says what is missing), 2 unknown case.
     """
-    from m365_compliance.dsar.service import close_case
+    from m365_compliance.dsar.service import close_case, matches_of
 
     config = load_policy(config_path)
     try:
         closed = close_case(config, case_id, out_dir=out_dir, note=note, by=_actor(by), now=now)
+        case = matches_of(config, case_id)[0] if fmt == JSON else None
     except ComplianceError as error:
         fail_action(error)
+    if case is not None:
+        emit(case_document("close", case, RunMetadata.of(config, now), closed=closed_fields(closed.statement,
+                                                                                              closed.files)))
+        return
     say(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
 
 
 @dsar_group.command("list")
 @config_option
 @click.option("--all", "include_closed", is_flag=True, help="Closed cases too.")
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of a table.")
+@format_option(json_flag=True)
 @click.option("--show-subjects", is_flag=True, help="Also show the subjects' e-mails and names (personal data).")
 @now_option
-def list_command(config_path: Path, include_closed: bool, as_json: bool, show_subjects: bool,
+def list_command(config_path: Path, include_closed: bool, fmt: str, show_subjects: bool,
                  now: datetime) -> None:
     """Open cases by due date, with the due-soon and overdue ones marked.
 
     \b
     Example:
       m365-compliance dsar list --config policy.toml
-      m365-compliance dsar list --config policy.toml --all --json
+      m365-compliance dsar list --config policy.toml --all --format json
 
     Exit codes: 0 listed (overdue cases included), 2 bad policy file.
     """
@@ -404,13 +471,9 @@ def list_command(config_path: Path, include_closed: bool, as_json: bool, show_su
         states = list_states(config, today, include_closed=include_closed)
     except ComplianceError as error:
         fail_action(error)
-    if as_json:
-        rows = [{"case": s.case.case_id, "kind": s.case.kind, "received": s.case.received.isoformat(),
-                 "due": s.case.due.isoformat(), "status": s.case.status, "overdue": s.overdue, "dueSoon": s.due_soon,
-                 "daysLeft": s.days_left, "itemsFound": s.items_found, "toConfirm": s.awaiting_confirmation,
-                 **({"subject": s.case.subject_email, "name": s.case.subject_name} if show_subjects else {})}
-                for s in states]
-        click.echo(safe_json(rows, indent=2))
+    if fmt == JSON:
+        emit(list_document(states, RunMetadata.of(config, now), today, config.dsar.due_soon_days,
+                           show_subjects=show_subjects))
         return
     if not states:
         say("No open data-subject requests." if not include_closed else "No data-subject requests.")

@@ -7,10 +7,13 @@ import os
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from m365_compliance.actions.executor import ApplyResult
 from m365_compliance.actions.plan_model import APPROVAL_CLASSES
+from m365_compliance.cli.machine_format import JSON, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
     OutputPath,
@@ -29,6 +32,9 @@ from m365_compliance.errors import (
     ComplianceError,
 )
 
+if TYPE_CHECKING:
+    from m365_compliance.actions.service import PlanOutcome
+
 EXIT_FAILED_ACTIONS = 4
 #: What a deletion left in place because a label (or one that could not be read) or the law keeps it.
 KEPT_CODES = ("record_label", "retention_label", "label_unknown", "statutory_hold")
@@ -42,7 +48,8 @@ KEPT_SHOWN = 20
 @now_option
 @click.option("--show-paths", is_flag=True, help="Also list each action's item path (may name applicants: terminal "
                                                  "only, never paste into a pull request).")
-def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) -> None:
+@format_option()
+def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool, fmt: str) -> None:
     """Plan what to change: evaluate the latest inventory and write plan.json (recorded in the state store).
 
     The plan lists each action (label, delete, remove a grant, fire a retention event) with the
@@ -50,10 +57,12 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
     it is written, the retention labels of everything a deletion would remove are read from Graph:
     what a label keeps is listed as skipped. It holds ids, dates and counts only, so it can be
     reviewed in a pull request; apply accepts only a plan file exactly as it was recorded.
+    --format json prints what the plan holds as one JSON document (docs/schemas/plan.schema.json).
 
     \b
     Example:
       m365-compliance plan --config policy.toml --out plans/plan.json
+      m365-compliance plan --config policy.toml --format json > plan-summary.json
       m365-compliance plan --config policy.toml --now 2027-01-01T00:00:00Z --show-paths
 
     Exit codes: 0 plan written, 1 error, 2 bad policy file or --out, 3 plan written but over a limit
@@ -63,10 +72,27 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
     from m365_compliance.actions.service import plan_from_config
 
     config = load_policy(config_path)
-    try:
-        outcome = asyncio.run(plan_from_config(config, out, now=now))
-    except ComplianceError as error:
-        fail_action(error)
+    with stdout_held(fmt):
+        try:
+            outcome = asyncio.run(plan_from_config(config, out, now=now))
+        except ComplianceError as error:
+            fail_action(error)
+    plan = outcome.plan
+    if fmt == JSON:
+        from m365_compliance.machine.action_documents import plan_document
+        from m365_compliance.machine.envelope import RunMetadata
+
+        emit(plan_document(plan, out, RunMetadata.of(config, now, evaluation_id=outcome.evaluation_id,
+                                                     snapshot_run_id=plan.snapshot_run_id), KEPT_CODES))
+    else:
+        _render_plan(outcome, out, show_paths)
+    if plan.over_limits:
+        say("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
+            err=True)
+        raise SystemExit(EXIT_OVER_LIMIT)
+
+
+def _render_plan(outcome: PlanOutcome, out: Path, show_paths: bool) -> None:
     plan = outcome.plan
     kinds = Counter(a.kind for a in plan.actions)
     needing = Counter(a.approval_class for a in plan.actions if a.requires_approval)
@@ -88,10 +114,6 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool) 
         paths = outcome.paths()
         for action in plan.actions:
             say(f"  {action.action_id} {action.kind:<22} {paths.get(action.action_id, action.target)}")
-    if plan.over_limits:
-        say("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
-            err=True)
-        raise SystemExit(EXIT_OVER_LIMIT)
 
 
 @cli.command("approve")
@@ -139,17 +161,20 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
                                                   "else m365-compliance).")
 @now_option
 @verbose_option
+@format_option()
 def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_file: Path | None, actor: str | None,
-                  now: datetime, verbose: bool) -> None:
+                  now: datetime, verbose: bool, fmt: str) -> None:
     """Apply a reviewed plan: a dry run unless --execute. Resumable; re-running changes nothing.
 
     Before each write the item or permission is read again: an item changed since the plan, a
     record or retaining label, or a missing approval means the action is skipped with the reason.
     A plan over a blast-radius limit stops before the first write. Every attempt is journaled.
+    --format json prints each outcome as one JSON document (docs/schemas/apply.schema.json).
 
     \b
     Example:
       m365-compliance apply plan.json --config policy.toml             # dry run
+      m365-compliance apply plan.json --config policy.toml --format json
       m365-compliance apply plan.json --config policy.toml --execute
 
     Exit codes: 0 applied (or dry run complete), 1 error, 2 bad policy file, plan or approval,
@@ -161,11 +186,24 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
     configure_logging(verbose)
     config = load_policy(config_path)
     who = actor or os.environ.get("GITHUB_ACTOR") or "m365-compliance"
-    try:
-        result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=now, actor=who,
-                                               approvals_file=approvals_file))
-    except ComplianceError as error:
-        fail_action(error)
+    with stdout_held(fmt):
+        try:
+            result = asyncio.run(apply_from_config(config, plan_path, execute=execute, now=now, actor=who,
+                                                   approvals_file=approvals_file))
+        except ComplianceError as error:
+            fail_action(error)
+    if fmt == JSON:
+        from m365_compliance.machine.action_documents import apply_document
+        from m365_compliance.machine.envelope import RunMetadata
+
+        emit(apply_document(result, plan_path, execute, RunMetadata.of(config, now)))
+    else:
+        _render_apply(result, plan_path, execute)
+    if any(o.result == "failed" for o in result.outcomes):
+        raise SystemExit(EXIT_FAILED_ACTIONS)
+
+
+def _render_apply(result: ApplyResult, plan_path: Path, execute: bool) -> None:
     label = "Applied" if execute else "Dry run of"
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
     say(f"{label} plan {result.plan_id} (run {result.run_id}): {counts}; {result.settled_before} settled "
@@ -179,8 +217,6 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
             f" (m365-compliance approve {plan_path.name} --by NAME --class CLASS)")
     if not execute:
         say("Nothing was changed. Apply with --execute to make the changes.")
-    if any(o.result == "failed" for o in result.outcomes):
-        raise SystemExit(EXIT_FAILED_ACTIONS)
 
 
 @cli.group("journal")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from m365_compliance.cli.machine_format import JSON, emit, format_option, stdout_held, take
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
     OutputPath,
@@ -36,14 +37,18 @@ SUMMARY_FILE = "run-summary.json"
 @click.option("--report-url", help="A link to the report (e.g. the job's artifacts page) to put in alerts.")
 @now_option
 @verbose_option
+@format_option()
 def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, report_url: str | None,
-                now: datetime, verbose: bool) -> None:
+                now: datetime, verbose: bool, fmt: str) -> None:
     """The nightly job: inventory, check, plan, apply what is approved and within the limits (a dry
     run unless --mode execute), report, drift and alerts. Every stage is journaled in the state store.
+    The stages are listed on stderr; --format json prints the run as one JSON document on stdout
+    (docs/schemas/run.schema.json), with the stdout alert sink's records inside it.
 
     \b
     Example:
       m365-compliance run --config policy.toml                    # dry run of the apply stage
+      m365-compliance run --config policy.toml --format json > run.json
       m365-compliance run --config policy.toml --mode execute --out nightly
 
     Exit codes: 0 all stages ran and no open finding reaches [run] fail_on; 1 a stage failed (the
@@ -55,16 +60,28 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
     config = load_policy(config_path)
     chosen = mode or config.run.mode
     progress = Progress("run")
-    try:
-        outcome = asyncio.run(run_nightly(config, out_dir=out_dir, mode=chosen, now=now,  # type: ignore[arg-type]
-                                          full=full, progress=progress, report_url=report_url))
-    except ComplianceError as error:  # before any stage: the store is another writer's, or another tenant's
-        progress.close()
-        fail(error)
+    with stdout_held(fmt) as held:
+        try:
+            outcome = asyncio.run(run_nightly(config, out_dir=out_dir, mode=chosen,  # type: ignore[arg-type]
+                                              now=now, full=full, progress=progress, report_url=report_url))
+        except ComplianceError as error:  # before any stage: the store is another writer's, or another tenant's
+            progress.close()
+            fail(error)
+        written = take(held)
     progress.close()
     render(outcome)
     write_private(out_dir / SUMMARY_FILE, safe_json(outcome.summary(), indent=2, default=str) + "\n")
-    raise SystemExit(outcome.exit_code(config.run.fail_on))
+    exit_code = outcome.exit_code(config.run.fail_on)
+    if fmt == JSON:
+        from m365_compliance.machine.envelope import RunMetadata
+        from m365_compliance.machine.run_document import alert_records, run_document
+
+        alerts, other = alert_records(written)
+        for line in other:
+            say(line, err=True)
+        emit(run_document(outcome, RunMetadata.of(config, now, evaluation_id=outcome.evaluation_id,
+                                                  snapshot_run_id=outcome.snapshot_run_id), exit_code, alerts))
+    raise SystemExit(exit_code)
 
 
 def render(outcome: NightlyOutcome) -> None:

@@ -12,6 +12,7 @@ import asyncio
 from collections import Counter
 from contextlib import redirect_stdout
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,20 @@ class DemoOutcome:
         }
 
 
+def _findings_document(outcome: DemoOutcome, now: datetime) -> dict[str, Any]:
+    """findings.json: every finding of the night's evaluation with its run metadata."""
+    from m365_compliance.machine.envelope import RunMetadata
+    from m365_compliance.machine.findings_document import findings_document
+    from m365_compliance.rules.selection import FindingSelection
+    from m365_compliance.rules.titles import finding_title
+
+    config = outcome.config
+    metadata = RunMetadata.of(config, now, evaluation_id=outcome.nightly.evaluation_id,
+                              snapshot_run_id=outcome.nightly.snapshot_run_id)
+    return findings_document(outcome.findings, metadata, FindingSelection(),
+                             lambda f: finding_title(f, config.policy.language))
+
+
 def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | None = None,
              demo: DemoTenant | None = None) -> DemoOutcome:
     """Build the demo tenant (or take ``demo``), serve it on 127.0.0.1, write the policy file, run the pipeline."""
@@ -86,6 +101,6 @@ def run_demo(out_dir: Path, *, items: int | None = None, progress: ProgressFn | 
         raise ComplianceError(f"The demo's {stage.name if stage else 'inventory'} stage failed: "
                               f"{stage.detail if stage else 'no result'}", hint=stage.hint if stage else None)
     outcome = DemoOutcome(out_dir, config, nightly, nightly.inventory, stats)
-    write_private(out_dir / FINDINGS_FILE, safe_json([f.as_dict() for f in outcome.findings], indent=1) + "\n")
+    write_private(out_dir / FINDINGS_FILE, safe_json(_findings_document(outcome, demo.tenant.clock), indent=1) + "\n")
     write_private(out_dir / SUMMARY_FILE, safe_json(outcome.summary(), indent=2, default=str) + "\n")
     return outcome

@@ -53,6 +53,7 @@ class NightlyOutcome:
     stages: list[Stage] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
     evaluation_id: str | None = None
+    snapshot_run_id: str | None = None  # the inventory run the evaluation judged
     files: dict[str, Path] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     inventory: InventoryOutcome | None = None
@@ -136,6 +137,7 @@ async def _plan(config: Config, out_dir: Path, now: datetime, gateway: GraphGate
         outcome.stages.append(Stage("plan", "failed", error.message, error.hint))
         return None
     outcome.evaluation_id, outcome.findings = planned.evaluation_id, planned.findings
+    outcome.snapshot_run_id = planned.plan.snapshot_run_id
     open_findings = sum(f.is_open for f in outcome.findings)
     outcome.stages.append(Stage("check", "ok", f"{len(outcome.findings)} findings, {open_findings} open"))
     outcome.stages.append(Stage("plan", "ok", f"{len(planned.plan.actions)} actions, {len(planned.plan.skipped)} "

@@ -38,7 +38,7 @@ def test_show_accept_revoke_and_alert(world):
                  "--reason", "Revisjon", "--expires", (world.now.date() + timedelta(days=30)).isoformat())
     assert ok.exit_code == 0, ok.output
     listed = json.loads(_invoke("drift", "exceptions", "--config", policy, "--now", now, "--json").output)
-    assert [(e["finding"], e["state"]) for e in listed] == [(finding, "in force")]
+    assert [(e["finding"], e["state"]) for e in listed["exceptions"]] == [(finding, "in force")]
 
     alerted = _invoke("alert", "--config", policy, "--now", now)
     assert alerted.exit_code == 0, alerted.output

@@ -66,7 +66,7 @@ def test_overdue_and_due_soon_cases_are_listed_first(world: World) -> None:
     assert "OVERDUE" in lines[0] and "due soon" in lines[1] and "OVERDUE" not in lines[2]
     assert "1 overdue, 1 due within 7 days" in listed and "@example.org" not in listed
     assert "late@example.org" in world.cli("dsar", "list", "--show-subjects").output
-    rows = {r["case"]: r for r in json.loads(world.cli("dsar", "list", "--json").output)}
+    rows = {r["case"]: r for r in json.loads(world.cli("dsar", "list", "--json").output)["cases"]}
     assert rows[overdue]["overdue"] and rows[overdue]["daysLeft"] == -26 and rows[soon]["dueSoon"]
     assert "subject" not in rows[overdue]
     with world.store() as store:

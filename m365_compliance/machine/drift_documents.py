@@ -1,0 +1,37 @@
+"""``drift show --format json`` and ``drift exceptions --format json``: drift by finding id and the exceptions.
+
+Drift entries carry ids, states and dates (never a path); an exception carries its owner, reason and
+who accepted it, as the policy file's reviewers record them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from m365_compliance.drift.compare import Drift
+from m365_compliance.drift.exceptions import AcceptedException
+from m365_compliance.machine.envelope import RunMetadata, document
+
+
+def drift_document(drift: Drift, metadata: RunMetadata) -> dict[str, Any]:
+    return document("drift", metadata, {
+        "evaluation": drift.evaluation_id, "previousEvaluation": drift.previous_evaluation_id,
+        "counts": dict(drift.counts()),
+        "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
+                     "severity": e.finding.severity, "state": e.state, "firstSeen": e.first_seen.isoformat(),
+                     "breachClock": e.breach_clock,
+                     "exceptionExpires": e.exception.expires.isoformat() if e.exception else None}
+                    for e in drift.entries]})
+
+
+def exception_row(exception: AcceptedException, today: date) -> dict[str, Any]:
+    """One exception as ``drift exceptions`` lists it; ``state`` is "in force", "expired" or "revoked"."""
+    return {"finding": exception.finding_id, "owner": exception.owner, "reason": exception.reason,
+            "expires": exception.expires.isoformat(), "acceptedAt": exception.accepted_at.isoformat(),
+            "acceptedBy": exception.accepted_by, "state": exception.state(today).replace("_", " ")}
+
+
+def exceptions_document(rows: list[dict[str, Any]], metadata: RunMetadata) -> dict[str, Any]:
+    return document("drift-exceptions", metadata, {"exceptions": rows})
+
