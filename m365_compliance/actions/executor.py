@@ -148,7 +148,8 @@ class _Run:
 
     async def all(self) -> tuple[list[Outcome], int]:
         pending = [a for a in self.plan.actions if self.journal.final_outcome(self.plan.id, a.action_id) is None]
-        reader = PermissionReader(self.graph, [a for a in pending if self._approved(a)])
+        reader = PermissionReader(self.graph, [a for a in pending if self._approved(a)],
+                                  self.journal.store.pseudonym_key)
         outcomes = []
         for action in pending:
             outcome = await self._one(action, reader)

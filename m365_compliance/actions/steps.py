@@ -28,7 +28,7 @@ from m365_compliance.graph.errors import (
     PreconditionFailed,
     RetentionBlocked,
 )
-from m365_compliance.model import Permission
+from m365_compliance.model import Permission, permission_ref
 
 CHANGED = "changed since the plan"
 
@@ -49,8 +49,9 @@ def intent(action: Action, *, permanent: bool = False) -> str:
 class PermissionReader:
     """Permission lists of the items that have removals, re-read 20 per ``$batch`` just before use (facts §6)."""
 
-    def __init__(self, graph: ActionGateway, pending: Sequence[Action]) -> None:
+    def __init__(self, graph: ActionGateway, pending: Sequence[Action], key: bytes) -> None:
         self._graph = graph
+        self.key = key  # the state store's pseudonym key: plans name permissions by keyed ref
         self._queue = [a for a in pending if a.kind == REMOVE_PERMISSION]
         self._lists: dict[tuple[str, str], list[Permission] | GraphError] = {}
 
@@ -186,7 +187,7 @@ async def remove_permission(graph: ActionGateway, action: Action, reader: Permis
         return already(aid, "gone", "The item no longer exists, and its permissions with it.")
     if isinstance(listed, GraphError):
         raise listed
-    held = next((p for p in listed if p.ref == action.permission_id), None)  # plans name permissions by ref
+    held = next((p for p in listed if permission_ref(p.id, reader.key) == action.permission_id), None)
     if held is None:
         return already(aid, "removed", "The permission is no longer on the item.")
     try:

@@ -166,7 +166,7 @@ class Probes:
             else:
                 self.checks.append(Check("site role", subject, "MISSING", f"Graph answered 403 to a request that "
                                          f"needs `{role}`: the app may not {what} on {site_url}",
-                                         site_role_fix(site_url, grant.role)))
+                                         site_role_fix(site_url, grant.role, "Files.ReadWrite.All")))
                 return
 
     def record_failure(self, area: str, subject: str, exc: GraphError, site_url: str | None, *,

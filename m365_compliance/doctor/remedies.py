@@ -87,9 +87,12 @@ def site_grant_fix(site_url: str, role: SiteRole, client_id: str) -> str:
             "permission with admin consent.")
 
 
-def site_role_fix(site_url: str, role: SiteRole) -> str:
-    """The fix for a site the app may read but not change as the policy asks: a higher role on its grant."""
+def site_role_fix(site_url: str, role: SiteRole, tenant_wide: str) -> str:
+    """The fix for a site the app may read but not change as the policy asks: a higher role on its grant —
+    or, where the app reaches the site through a tenant-wide permission and holds no grant there (Graph
+    does not let the app tell which), the tenant-wide permission that does the same."""
     return (f"raise the app's Sites.Selected grant on {site_url} to `{role}`: PATCH /sites/{site_key(site_url)}"
             f"/permissions/{{grant-id}} {{\"roles\": [\"{role}\"]}} (GET /sites/{site_key(site_url)}/permissions "
             "lists the grant ids; an app holding Sites.FullControl.All or a SharePoint administrator), then run "
-            "doctor again.")
+            f"doctor again. If the app has no grant on that site (it reads it through a tenant-wide permission), "
+            f"add the application permission {tenant_wide} with admin consent instead.")

@@ -90,7 +90,7 @@ async def _probe_everything(probes: Probes) -> str | None:
                                        f"({exc.code}) to the library's delta although the site and library could "
                                        "be read; a library holding retention-labelled items can need `fullcontrol` "
                                        "for delta (microsoft-graph-docs-contrib #693)",
-                                       site_role_fix(site_urls[scope], "fullcontrol")))
+                                       site_role_fix(site_urls[scope], "fullcontrol", "Sites.FullControl.All")))
             continue
         except GraphError as exc:
             probes.record_failure("inventory", f"{scope} library delta", exc, site_urls[scope], missing_fix=exc.hint)

@@ -51,10 +51,21 @@ class AuthenticationError(GraphError):
 class PermissionDenied(GraphError):
     def __init__(self, message: str, *, permission: str, **kwargs: Any) -> None:
         self.permission = permission
-        sites = ", or add the site to its Sites.Selected grant" if "Sites.Selected" in permission else ""
-        kwargs.setdefault("hint", f"Grant the app the application permission {permission} (admin consent)"
-                                  f"{sites}, then run again.")
+        kwargs.setdefault("hint", _grant_hint(permission))
         super().__init__(message, **kwargs)
+
+
+def _grant_hint(permission: str) -> str:
+    """What to grant: with a Sites.Selected role named (``calls`` say "… a Sites.Selected 'write' grant …"),
+    raising the site's grant to that role comes first — the least privilege — then the tenant-wide one."""
+    role = re.search(r"Sites\.Selected '(\w+)'", permission)
+    if role is not None:
+        tenant_wide = permission.split(" (", 1)[0]
+        return (f"Raise the app's Sites.Selected grant on this site to '{role[1]}' (or grant the site with that "
+                f"role), or grant the application permission {tenant_wide} (admin consent); "
+                "`m365-compliance doctor --mode execute` names the exact request. Then run again.")
+    sites = ", or add the site to its Sites.Selected grant" if "Sites.Selected" in permission else ""
+    return f"Grant the app the application permission {permission} (admin consent){sites}, then run again."
 
 
 class RetentionBlocked(GraphError):

@@ -24,6 +24,7 @@ from m365_compliance.model import (
     Permission,
     Principal,
     PrincipalKind,
+    permission_ref,
 )
 from m365_compliance.state.inventory_repo import Gap
 
@@ -45,6 +46,7 @@ class Access:
     expires: datetime | None = None
     has_password: bool | None = None  # a link's hasPassword, as sent (None: not sent)
     prevents_download: bool | None = None  # a link's preventsDownload, as sent
+    permission_ref: str = ""  # how findings and plans name the permission (model.permission_ref)
 
     @property
     def through(self) -> str:
@@ -222,6 +224,7 @@ class Snapshot:
     roles: Mapping[str, tuple[str, ...]]  # role -> group ids
     register_rows: tuple[Mapping[str, Any], ...]
     gaps: tuple[Gap, ...]
+    pseudonym_key: bytes = b""  # the state store's secret: names revealing permission ids (model.permission_ref)
 
     def effective_access(self, scope: ScopeSnapshot, item: DriveItem) -> list[Access]:
         """Every principal that reaches ``item`` and how; [] when access could not be read (see gaps)."""
@@ -233,7 +236,8 @@ class Snapshot:
             source = scope.grant_source(root, perm.id)
             base = dict(roles=perm.roles, permission_id=perm.id, source_item_id=source.id, inherited=source.id != item.id,
                         link_scope=perm.link_scope, expires=perm.expires, has_password=perm.has_password,
-                        prevents_download=perm.prevents_download)
+                        prevents_download=perm.prevents_download,
+                        permission_ref=permission_ref(perm.id, self.pseudonym_key))
             audience = LINK_AUDIENCES.get(perm.link_scope) if perm.link_scope is not None else None
             if audience is not None and audience not in perm.grantees:
                 result.append(Access(audience, **base))  # a stored link that lost its audience entry

@@ -43,6 +43,9 @@ def dump_snapshot(snapshot: Snapshot) -> dict[str, Any]:
         "roles": {k: list(v) for k, v in snapshot.roles.items()},
         "registerRows": list(snapshot.register_rows),
         "gaps": [_gap(g) for g in snapshot.gaps],
+        # The store's secret for permission refs, so a re-evaluation names permissions as the store's did; the
+        # file already holds the addresses the refs hide, and is written owner-only like the store.
+        "pseudonymKey": snapshot.pseudonym_key.hex(),
     }
 
 
@@ -77,7 +80,7 @@ def _snapshot(d: dict[str, Any]) -> Snapshot:
     return Snapshot(d["runId"], from_text(d["takenAt"]), d["policyVersion"], scopes,  # type: ignore[arg-type]
                     principals, {k: tuple(v) for k, v in d["groupMembers"].items()},
                     {k: tuple(v) for k, v in d["roles"].items()}, tuple(d["registerRows"]),
-                    tuple(Gap(**g) for g in d["gaps"]))
+                    tuple(Gap(**g) for g in d["gaps"]), bytes.fromhex(d.get("pseudonymKey", "")))
 
 
 def _principal(p: Principal) -> dict[str, Any]:

@@ -61,6 +61,7 @@ def load_snapshot(store: StateStore, spec: InventorySpec, run_id: str | None = N
         roles=roles,
         register_rows=tuple(repo.register_rows()),
         gaps=gaps,
+        pseudonym_key=store.pseudonym_key,
     )
 
 

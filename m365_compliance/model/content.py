@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -145,22 +146,19 @@ class Permission:
     def is_link(self) -> bool:
         return self.link_scope is not None
 
-    @property
-    def ref(self) -> str:
-        return permission_ref(self.id)
-
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and self.expires <= now
 
 
-def permission_ref(graph_id: str) -> str:
+def permission_ref(graph_id: str, key: bytes) -> str:
     """How a permission is named outside the state store (findings, plans, journal): its Graph id, unless
-    that id carries an address. SharePoint's ids for people are the base64 of their claim
-    (``i:0#.f|membership|someone@example.com``), so those become a digest; apply finds the permission
-    again by its ref among the item's current permissions."""
+    that id carries an address or a login name. SharePoint's ids for people are the base64 of their claim
+    (``i:0#.f|membership|someone@example.com``), so those become an HMAC under the state store's secret
+    (``StateStore.pseudonym_key``: a plain digest would let anyone confirm a guessed address); apply finds
+    the permission again by its ref among the item's current permissions."""
     if not _reveals(graph_id):
         return graph_id
-    return "perm-" + hashlib.sha256(graph_id.encode()).hexdigest()[:24]
+    return "perm-" + hmac.new(key, graph_id.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _reveals(graph_id: str) -> bool:

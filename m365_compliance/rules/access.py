@@ -16,7 +16,7 @@ from datetime import datetime
 
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import Access, ScopeSnapshot, Snapshot
-from m365_compliance.model import DriveItem, permission_ref
+from m365_compliance.model import DriveItem
 from m365_compliance.rules.agreement_register import read_register
 from m365_compliance.rules.allowed import TITLES, Audience, audience, judge
 from m365_compliance.rules.findings import Finding, Severity
@@ -60,14 +60,14 @@ def _judge_area(r: Rule, snapshot: Snapshot, scope: ScopeSnapshot, top: DriveIte
             who = access.principal
             yield r.about(scope, source, _message(verdict.kind, access, allowed), status=verdict.status,
                           severity=verdict.severity, title=TITLES[verdict.kind],
-                          key=(top.id, permission_ref(access.permission_id), who.key),
+                          key=(top.id, access.permission_ref, who.key),
                           evidence={**_evidence(access, top), "verdict": verdict.kind})
 
 
 def _message(kind: str, access: Access, allowed: Audience) -> str:
     where, how = f"item {access.source_item_id}", _how(access)
     if kind == "expired":
-        return f"{how[0].upper()}{how[1:]} ({permission_ref(access.permission_id)}) expired but is still present on {where}; it " \
+        return f"{how[0].upper()}{how[1:]} ({access.permission_ref}) expired but is still present on {where}; it " \
                "grants nothing now, but anyone who can manage the item can extend it."
     who = {"anonymous-link": "Anyone with the link", "organization-link": "Everyone in the organisation",
            "everyone-claim": f"The SharePoint claim '{access.principal.display_name}'",
@@ -97,7 +97,7 @@ def _how(access: Access) -> str:
 
 def _evidence(access: Access, top: DriveItem) -> dict[str, object]:
     return {"principal": access.principal.key, "kind": access.principal.kind.value, "through": access.through,
-            "permission": permission_ref(access.permission_id), "roles": ",".join(access.roles), "sourceItem": access.source_item_id,
+            "permission": access.permission_ref, "roles": ",".join(access.roles), "sourceItem": access.source_item_id,
             "inherited": "yes" if access.inherited else "", "area": top.id,
             "viaGroup": access.via_group.key if access.via_group is not None else None,
             "linkScope": access.link_scope.value if access.link_scope is not None else None,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from dataclasses import replace
 
+from pseudonym import TEST_PSEUDONYM_KEY
+
 from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
 from m365_compliance.actions.guard import Current
 from m365_compliance.actions.planner import AGREEMENT_ENDED
@@ -122,7 +124,7 @@ def label(world: World, key: str, name: str = APPLICANT_LABEL) -> Action:
 def remove_link(world: World, item_key: str, grant_id: str) -> Action:
     item = world.item(item_key)
     return Action("remove_permission", item.drive_id, item.id, "test: remove link", (f"F-link-{item_key}",), "recruitment",
-                  permission_id=permission_ref(grant_id))  # plans name a permission by its ref
+                  permission_id=permission_ref(grant_id, TEST_PSEUDONYM_KEY))  # as plans name it (the store fixture's key)
 
 
 def event(world: World, asset: str = "321-2020-001") -> Action:

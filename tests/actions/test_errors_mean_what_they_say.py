@@ -67,7 +67,7 @@ def test_a_delete_without_the_write_role_fails_naming_the_grant_and_deletes_noth
     plan = make_plan(world, [delete(world, "old1")])
     outcome = apply(server, store, plan, execute=True, limits=LOOSE).outcomes[0]
     assert (outcome.result, outcome.code) == ("failed", "PermissionDenied"), outcome
-    assert "Sites.Selected 'write'" in outcome.reason and "retention" not in outcome.reason.lower()
+    assert "grant on this site to 'write'" in outcome.reason and "retention" not in outcome.reason.lower()
     assert world.alive("old1") and world.alive("old1.f0") and not world.tenant.recycle_bin
     assert writes(server) == before
 
@@ -77,7 +77,7 @@ def test_a_removal_without_the_fullcontrol_role_fails_naming_it_and_the_link_sta
     plan = make_plan(world, [remove_link(world, "new.f0", world.links["anonymous"])])
     outcome = apply(server, store, plan, execute=True, limits=LOOSE).outcomes[0]
     assert (outcome.result, outcome.code) == ("failed", "PermissionDenied"), outcome
-    assert "'fullcontrol'" in outcome.reason
+    assert "grant on this site to 'fullcontrol'" in outcome.reason  # not a new grant: a raise (least privilege)
     assert any(g.id == world.links["anonymous"] for g in world.tenant.effective_grants(world.item("new.f0")))
 
 

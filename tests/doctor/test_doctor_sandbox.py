@@ -252,3 +252,13 @@ def test_a_delta_refused_on_a_labelled_library_names_the_raise_to_fullcontrol(tm
     assert "#693" in check.detail and check.fix.startswith(f"raise the app's Sites.Selected grant on {KUNDER} to "
                                                            "`fullcontrol`: PATCH")
     assert "POST" not in check.fix
+
+
+def test_without_a_grant_the_693_fix_names_the_tenant_wide_permission_too(tmp_path, server, tenant):
+    """The app reads through a tenant-wide permission and holds no Sites.Selected grant: a PATCH alone would
+    point at a grant that does not exist, so the fix names Sites.FullControl.All as well."""
+    tenant.quirks.labelled_delta_needs_full_control = True
+    tenant.access.permissions = {"Sites.Read.All", "GroupMember.Read.All", "User.Read.All"}
+    report = doctor(load(policy(tmp_path, server.base_url)))
+    check = {c.subject: c for c in by_status(report, "MISSING")}["customers library delta"]
+    assert "Sites.FullControl.All" in check.fix and "no grant on that site" in check.fix

@@ -52,3 +52,8 @@ def test_breach_clock_only_for_outsiders():
     assert not exposes_to_outsiders(_finding("e", kind="user", verdict="outside-allowed"))
     assert not exposes_to_outsiders(_finding("f", kind="guest", status="not_evaluated", verdict="outsider"))
     assert not exposes_to_outsiders(_finding("g", rule="c4.unknown-contact", kind="guest", verdict="outsider"))
+    # An invitation has already left for an outside address; "Everyone" includes guests, "… except external" not.
+    assert exposes_to_outsiders(_finding("h", kind="invitation", verdict="pending-invitation"))
+    assert exposes_to_outsiders(_finding("i", kind="everyone", principal="everyone:everyone", verdict="everyone-claim"))
+    assert not exposes_to_outsiders(_finding("j", kind="everyone", principal="everyone:everyone-except-external",
+                                             verdict="everyone-claim"))

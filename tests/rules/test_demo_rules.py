@@ -60,7 +60,8 @@ def test_access_findings_are_exactly_the_seeded_strays(demo):
     manifest, findings = demo.manifest, demo.findings
     for scope, rule_id in (("recruitment", "c1.recruitment-access"), ("customers", "c3.customer-access")):
         found = {(f.item_id, dict(f.evidence)["permission"], f.title, f.severity) for f in acting(findings, rule_id)}
-        expected = {(s.item_id, permission_ref(s.grant_id), *STRAY_TITLES[s.kind]) for s in manifest.stray
+        key = demo.snapshot.pseudonym_key
+        expected = {(s.item_id, permission_ref(s.grant_id, key), *STRAY_TITLES[s.kind]) for s in manifest.stray
                     if s.scope == scope and not s.allowed}
         assert found == expected
         assert {f.item_id for f in acting(findings, rule_id)} == manifest.violations(scope)

@@ -8,14 +8,17 @@ the answer does not say is never planned for removal, and never passes as compli
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from night import Night, first_night
 
+from m365_compliance.model import permission_ref
 from m365_compliance.sandbox.demo import DemoTenant
 from m365_compliance.sandbox.model import Item
+from m365_compliance.state.store import StateStore
 
 OUTSIDER = "someone@elsewhere.example"
 SHAPES = ("invitation", "everyone", "claim-outsider", "claim-recruiter", "deprecated", "application", "unscoped",
@@ -201,4 +204,10 @@ def test_no_address_reaches_plan_journal_or_findings_through_a_permission_id(sha
     for name in ("plan.json", "journal.csv", "findings.json"):
         text = (shaped.out / name).read_text(encoding="utf-8")
         assert OUTSIDER not in text and encoded not in text, name
-    assert "perm-" in (shaped.out / "plan.json").read_text(encoding="utf-8")
+    plan_text = (shaped.out / "plan.json").read_text(encoding="utf-8")
+    folder = shaped.demo.tenant.drive(shaped.demo.manifest.recruitment_drive).items[_folder(shaped, "invitation")]
+    raw = next(g.id for g in folder.grants or () if g.invitation == OUTSIDER)
+    with StateStore(shaped.store_path) as store:
+        ref = permission_ref(raw, store.pseudonym_key)
+    assert ref.startswith("perm-") and ref in plan_text  # the removal is planned, named by its keyed ref …
+    assert hashlib.sha256(raw.encode()).hexdigest()[:24] not in plan_text  # … which no guess can recompute
