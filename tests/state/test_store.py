@@ -186,6 +186,8 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
     """A store written before permissions kept their link flags opens, gains the column, and loses nothing."""
     import sqlite3
 
+    from m365_compliance.state.schema import SCHEMA_VERSION
+
     path = tmp_path / "old.sqlite"
     StateStore(path).close()
     with sqlite3.connect(path) as db:  # as the first schema wrote it: no link_flags column, version 1
@@ -197,7 +199,7 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         columns = {r[1] for r in store.db.execute("PRAGMA table_info(permissions)")}
         kept = store.db.execute("SELECT perm_id, link_flags FROM permissions").fetchall()
-    assert version == "2" and "link_flags" in columns
+    assert version == str(SCHEMA_VERSION) and "link_flags" in columns
     assert [tuple(r) for r in kept] == [("p1", None)]
 
 
