@@ -213,3 +213,25 @@ def test_link_flags_survive_the_store(tmp_path):
         repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
                           permissions={"r": [link]}, dropped_roots=())
         assert repo.permissions("d1")["r"] == [link]
+
+
+def test_a_store_of_schema_2_gains_the_exceptions_in_force_of_each_evaluation(tmp_path):
+    """A store written before exceptions were kept per evaluation opens, gains the table, and loses nothing."""
+    import sqlite3
+
+    from m365_compliance.state.schema import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite"
+    StateStore(path).close()
+    with sqlite3.connect(path) as db:  # as schema 2 wrote it
+        db.execute("DROP TABLE evaluation_exceptions")
+        db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+        db.execute("INSERT INTO runs(id, kind, started_at, status) VALUES ('r1', 'check', '2026-11-25', 'succeeded')")
+    with StateStore(path) as store:
+        version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        columns = [r[1] for r in store.db.execute("PRAGMA table_info(evaluation_exceptions)")]
+        runs = [r["id"] for r in store.runs()]
+    assert version == str(SCHEMA_VERSION)
+    assert any("evaluation_exceptions" in s for step in MIGRATIONS.values() for s in step)
+    assert columns == ["evaluation_id", "finding_id", "source", "owner", "reason", "expires", "state"]
+    assert runs == ["r1"]
