@@ -16,6 +16,7 @@ from typing import Literal
 from m365_compliance.actions.approvals import (
     FILE_NAME,
     Approval,
+    check_approval,
     read_approval_file,
     record_approval,
 )
@@ -119,7 +120,10 @@ async def apply_from_config(config: Config, plan_path: Path, *, execute: bool, n
         made_by = trusted_plan(store, plan, config).made_by or ""  # first: a refused plan records nothing
         if approvals_file.exists():
             classes = approval_classes(plan, made_by, config)
-            for approval in read_approval_file(approvals_file):
+            approvals = read_approval_file(approvals_file)
+            for approval in approvals:  # all checked before any is recorded: a file in error records nothing
+                check_approval(plan, approval, classes)
+            for approval in approvals:
                 record_approval(store, plan, approval, classes)
         if gateway is not None:
             return await apply_plan(plan, gateway, store, execute=execute, now=now, config=config, actor=actor,

@@ -47,6 +47,7 @@ def test_an_approvals_file_that_matches_no_action_stops_apply(night: Night):
     plan = night.plan()
     path = night.out / "approvals.toml"
     path.write_text(f'plan = "{plan.id}"\n\n[[approval]]\nby = "Marte Olsen"\ndate = 2026-11-25\n'
+                    'classes = ["customer_disposal"]\n\n[[approval]]\nby = "Marte Olsen"\ndate = 2026-11-25\n'
                     'classes = ["dsar_erasure"]\n', encoding="utf-8")
     try:
         with night.served() as server:
@@ -55,7 +56,7 @@ def test_an_approvals_file_that_matches_no_action_stops_apply(night: Night):
     finally:
         path.unlink()
     assert result.exit_code == 2 and "would approve nothing" in result.output
-    assert writes == 0 and _approvals(night) == 0
+    assert writes == 0 and _approvals(night) == 0  # not even the first, valid entry: the file is one decision
 
 
 def test_exporting_the_journal_of_an_unknown_plan_is_refused(night: Night):
