@@ -48,6 +48,7 @@ from m365_compliance.config.kinds import (
 from m365_compliance.config.exceptions_file import read_exceptions
 from m365_compliance.config.reader import FILE_HINT, Problems, SectionFailed, Table
 from m365_compliance.config.schema import (
+    EXCEPTIONS_FILE,
     Alerts,
     AlertSink,
     AuthConfig,
@@ -55,7 +56,6 @@ from m365_compliance.config.schema import (
     Config,
     CustomerScope,
     DateSource,
-    EXCEPTIONS_FILE,
     DsarConfig,
     EmailSink,
     FolderMatch,

@@ -135,8 +135,8 @@ class ExceptionRepository:
 
     def applied(self, evaluation_id: str) -> list[AppliedException]:
         """The exceptions that applied to the open findings of ``evaluation_id``, as they were then."""
-        return [AppliedException(r["finding_id"], r["source"], r["owner"], r["reason"], date.fromisoformat(r["expires"]),
-                                 r["state"])
+        return [AppliedException(r["finding_id"], r["source"], r["owner"], r["reason"],
+                                 date.fromisoformat(r["expires"]), r["state"])
                 for r in self.store.db.execute("SELECT * FROM evaluation_exceptions WHERE evaluation_id=? "
                                                "ORDER BY finding_id", (evaluation_id,))]
 

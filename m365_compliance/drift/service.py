@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from m365_compliance.config.schema import Config
+from m365_compliance.config.schema import EXCEPTIONS_FILE, Config
 from m365_compliance.drift.compare import Drift
-from m365_compliance.config.schema import EXCEPTIONS_FILE
 from m365_compliance.drift.exceptions import AcceptedException, ExceptionError, ExceptionRepository
 from m365_compliance.drift.history import load_drift
 from m365_compliance.drift.notify import AlertOutcome, Channel, send_alerts
@@ -47,13 +46,13 @@ def revoke_exception(config: Config, finding_id: str) -> None:
         declared = [d for d in config.exceptions if d.finding_id == finding_id or any(
             d.matches(f) for f in _latest_findings(store) if f.id == finding_id)]
         if declared:
-            raise ExceptionError(f"The exception for {finding_id} is `{declared[0].key}` of {EXCEPTIONS_FILE}, not one "
-                                 "recorded with `drift accept`.",
+            raise ExceptionError(f"The exception for {finding_id} is `{declared[0].key}` of {EXCEPTIONS_FILE}, not "
+                                 "one recorded with `drift accept`.",
                                  hint=f"Remove or change `{declared[0].key}` in {config.exceptions_file.name} beside "
                                       "the policy file (a reviewed change).")
         in_force = sorted(repo.current())
         raise ExceptionError(f"No exception recorded for {finding_id}{did_you_mean(finding_id, in_force)}.",
-                             hint="Recorded exceptions: " + listing(in_force) + " (`m365-compliance drift exceptions`).")
+                             hint=f"Recorded exceptions: {listing(in_force)} (`m365-compliance drift exceptions`).")
 
 
 def _latest_findings(store: StateStore) -> list[Finding]:
@@ -63,26 +62,27 @@ def _latest_findings(store: StateStore) -> list[Finding]:
 
 
 def _require_open(store: StateStore, finding_id: str) -> None:
-    findings = FindingsRepository(store)
-    latest = findings.latest_evaluation()
-    if latest is None:
+    """Refuse an id that is not an open finding of the latest evaluation, saying what it is instead."""
+    repo = FindingsRepository(store)
+    if repo.latest_evaluation() is None:
         raise ExceptionError("No evaluation is stored yet, so there is no finding to accept.",
                              hint="Run `m365-compliance inventory` and `m365-compliance check` first.")
-    found = {f.id: f for f in findings.findings_of(latest.id)}
+    found = {f.id: f for f in _latest_findings(store)}
     open_ids = sorted(fid for fid, f in found.items() if f.is_open)
     if finding_id in open_ids:
         return
     if finding_id in found:
-        raise ExceptionError(f"Finding {finding_id} is {found[finding_id].status} in the latest evaluation "
-                             f"{latest.id}, not open: there is nothing to accept.",
+        raise ExceptionError(f"Finding {finding_id} is {found[finding_id].status} in the latest evaluation, not "
+                             "open: there is nothing to accept.",
                              hint="Only open findings (failing, or not evaluated) are accepted as exceptions.")
-    if store.db.execute("SELECT 1 FROM findings WHERE finding_id=? LIMIT 1", (finding_id,)).fetchone():
-        raise ExceptionError(f"Finding {finding_id} is not in the latest evaluation {latest.id} (it is fixed or out "
-                             "of scope): there is nothing to accept.",
+    if repo.ever_stored(finding_id):
+        raise ExceptionError(f"Finding {finding_id} is not in the latest evaluation (it is fixed or out of scope): "
+                             "there is nothing to accept.",
                              hint="`m365-compliance drift show` lists the open findings.")
-    raise ExceptionError(f"There is no finding {finding_id!r} in the latest evaluation{did_you_mean(finding_id, open_ids)}.",
-                         hint="Give the id of an open finding (like C1-0123456789ab) from `m365-compliance drift show`; "
-                              "open now: " + listing(open_ids) + ".")
+    raise ExceptionError(f"There is no finding {finding_id!r} in the latest evaluation"
+                         f"{did_you_mean(finding_id, open_ids)}.",
+                         hint="Give the id of an open finding (like C1-0123456789ab) from `m365-compliance drift "
+                              f"show`; open now: {listing(open_ids)}.")
 
 
 def list_exceptions(config: Config) -> list[AcceptedException]:

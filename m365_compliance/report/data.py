@@ -77,8 +77,8 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
 
 
 def _from_file(drift: Drift) -> list[AcceptedException]:
-    """The exceptions of exceptions.toml that apply to a finding of the drift (one row per finding)."""
-    return [e.exception for e in drift.entries if e.exception is not None and e.exception.from_file]
+    """The exceptions of exceptions.toml that apply to an open finding of the drift (one row per finding)."""
+    return [e.exception for e in drift.entries if e.open and e.exception is not None and e.exception.from_file]
 
 
 def _snapshot(store: StateStore, config: Config, run_id: str) -> Snapshot | None:

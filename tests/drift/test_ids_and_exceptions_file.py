@@ -11,9 +11,12 @@ from click.testing import CliRunner
 
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.config.load import load_config
+from m365_compliance.drift.exceptions import ExceptionRepository
 from m365_compliance.drift.service import drift_from_config
+from m365_compliance.report.data import build_report_data
 from m365_compliance.rules.dates import policy_today
 from m365_compliance.rules.service import check_from_config
+from m365_compliance.state.store import StateStore
 
 _register_commands()
 
@@ -101,10 +104,12 @@ expires = {(today + timedelta(days=10)).isoformat()}
     assert recruitment and all(states[f] == ("accepted", "exceptions.toml exception[1]") for f in recruitment)
     others = [e for e in drift.entries if e.finding.rule_id == rule and e.finding.id != finding]
     assert others and all(e.state != "accepted" for e in others)  # one finding accepted, not its rule
-    with sqlite3.connect(config.state.path) as db:
-        kept = dict(db.execute("SELECT finding_id, source || ' ' || state FROM evaluation_exceptions "
-                               "WHERE evaluation_id=?", (evaluation.evaluation_id,)).fetchall())
-    assert kept[finding] == "exceptions.toml exception[0] in_force" and set(recruitment) <= set(kept)
+    with StateStore(config.state.path) as store:
+        kept = {x.finding_id: (x.source, x.state) for x in ExceptionRepository(store).applied(evaluation.evaluation_id)}
+    assert kept[finding] == ("exceptions.toml exception[0]", "in_force") and set(recruitment) <= set(kept)
+    with StateStore(config.state.path) as store:
+        shown = {r.finding_id: (r.owner, r.state) for r in build_report_data(store, config, now=world.now).exceptions}
+    assert shown[finding] == ("Daglig leder", "in_force")  # the report shows it like one accepted by command
     assert _recorded_exceptions(world) == 0  # the file is the record; `drift accept` stays its own
     alerted = _invoke("alert", "--config", str(config.source), "--now", world.now.isoformat())
     told = {json.loads(line)["findingId"] for line in alerted.stdout.splitlines() if line.startswith("{")}
