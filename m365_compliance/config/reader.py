@@ -49,8 +49,9 @@ class SectionFailed(Exception):
 class Problems:
     """Every error of a file, collected section by section: an error in one section does not hide the next's.
 
-    Inside a section the first error stops it (what follows may depend on the value that failed); the
-    sections themselves, and each table of an array (``[[retention.statutory]]``), are checked one and all.
+    Inside a section a wrong required value stops it (what follows may depend on it), while the optional keys
+    read together (:meth:`Table.given`) and the unknown keys are each reported; the sections themselves, and each
+    table of an array (``[[retention.statutory]]``), are checked one and all.
     """
 
     def __init__(self) -> None:
@@ -127,8 +128,17 @@ class Table:
             raise self.invalid(name, value, kind.expected, str(exc)) from None
 
     def given(self, **kinds: Kind[Any]) -> dict[str, Any]:
-        """The keys among ``kinds`` that the table has, parsed; absent ones are left to the dataclass default."""
-        parsed = {name: self.get(name, kind, _ABSENT) for name, kind in kinds.items()}
+        """The keys among ``kinds`` that the table has, parsed; absent ones are left to the dataclass default.
+        Each is read even when one before it is wrong, so all their errors come at once."""
+        parsed: dict[str, Any] = {}
+        errors: list[ConfigError] = []
+        for name, kind in kinds.items():
+            try:
+                parsed[name] = self.get(name, kind, _ABSENT)
+            except ConfigError as error:
+                errors.append(error)
+        if errors:
+            raise one_error(errors)
         return {name: value for name, value in parsed.items() if value is not _ABSENT}
 
     def items(self, name: str, kind: Kind[T], default: tuple[T, ...] | _Required = REQUIRED) -> tuple[T, ...]:

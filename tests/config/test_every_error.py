@@ -63,3 +63,11 @@ def test_all_unknown_keys_of_a_section_are_named():
     with pytest.raises(ConfigErrors) as caught:
         parse_config(text, "/policies/policy.toml")
     assert [e.key for e in caught.value.problems] == ["limits.max_deletion", "limits.bin"]
+
+
+def test_every_wrong_optional_value_of_a_section_is_named():
+    text = demo_config_text(SANDBOX).replace("max_deletions = 50", "max_deletions = -1").replace(
+        "recycle_bin = true", 'recycle_bin = "yes"')
+    with pytest.raises(ConfigErrors) as caught:
+        parse_config(text, "/policies/policy.toml")
+    assert [e.key for e in caught.value.problems] == ["limits.max_deletions", "limits.recycle_bin"]
