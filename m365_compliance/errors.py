@@ -2,6 +2,7 @@
 
 ComplianceError
 ├── ConfigError          a policy file that does not validate (names key, value, what is allowed)
+│   └── ConfigErrors     several of them at once: every error of the file, each in ``problems``
 ├── StateError           the state store cannot be opened, read or written
 │   ├── StoreLocked      another command holds the store's writer lock (names its pid, host, command)
 │   ├── StoreFull        the disk holding the store is full (the store is intact: the change was rolled back)
@@ -48,6 +49,29 @@ class ConfigError(ComplianceError):
         self.key = key
         self.value = value
         self.allowed = allowed
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        """Each error this one stands for: itself, or every error of a file (:class:`ConfigErrors`)."""
+        return (self,)
+
+
+class ConfigErrors(ConfigError):
+    """Every error found in a file, in the order of its sections: nobody fixes one to meet the next.
+
+    Its ``key``, ``value``, ``allowed`` and ``hint`` are the first error's; its message is all of theirs, one per
+    line, so code that matches one error's text still finds it.
+    """
+
+    def __init__(self, errors: tuple[ConfigError, ...]) -> None:
+        first = errors[0]
+        super().__init__("\n".join(e.message for e in errors), key=first.key, value=first.value,
+                         allowed=first.allowed, hint=first.hint)
+        self.errors = errors
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        return self.errors
 
 
 class StateError(ComplianceError):

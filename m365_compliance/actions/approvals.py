@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,7 @@ from m365_compliance.actions.plan_model import (
 )
 from m365_compliance.errors import ApprovalError
 from m365_compliance.state.store import StateStore, to_text, utc_now
+from m365_compliance.suggest import did_you_mean
 
 FILE_NAME = "approvals.toml"
 TABLE = """
@@ -76,13 +78,15 @@ class Approval:
         class apply derived from the policy file; without it, the class the plan names (for display)."""
         if self.plan_id != plan.id:
             return frozenset()
-        classes = class_of if class_of is not None else {a.action_id: a.approval_class for a in plan.actions}
+        classes = class_of if class_of is not None else _plan_classes(plan)
         return frozenset(a.action_id for a in plan.actions
                          if a.action_id in self.action_ids or (classes.get(a.action_id) or "") in self.classes)
 
 
-def check_approval(plan: Plan, approval: Approval) -> None:
-    """Refuse an approval that does not fit this plan exactly (never approve by guessing)."""
+def check_approval(plan: Plan, approval: Approval, class_of: Mapping[str, str | None] | None = None) -> None:
+    """Refuse an approval that does not fit this plan exactly (never approve by guessing): another plan, no
+    approver, an unknown class or action id, or a class no action of the plan has (``class_of`` as in
+    :meth:`Approval.covers`). Unknown names come with the closest valid ones."""
     if approval.plan_id != plan.id:
         raise ApprovalError(f"The approval is for plan {approval.plan_id}, but this plan is {plan.id}: the plan "
                             "changed since it was approved, so it needs a new approval.")
@@ -93,21 +97,37 @@ def check_approval(plan: Plan, approval: Approval) -> None:
                             hint=f"Use --action ID (repeatable) and/or --class {'|'.join(APPROVAL_CLASSES)}.")
     unknown_classes = [c for c in approval.classes if c not in APPROVAL_CLASSES]
     if unknown_classes:
-        raise ApprovalError(f"Unknown approval class {unknown_classes[0]!r}.",
+        raise ApprovalError(f"Unknown approval class {unknown_classes[0]!r}"
+                            f"{did_you_mean(unknown_classes[0], APPROVAL_CLASSES)}.",
                             hint=f"Approval classes: {', '.join(APPROVAL_CLASSES)}.")
-    known = {a.action_id for a in plan.actions}
+    known = [a.action_id for a in plan.actions]
     unknown = [a for a in approval.action_ids if a not in known]
     if unknown:
-        raise ApprovalError(f"Action {unknown[0]} is not in plan {plan.id}.",
+        raise ApprovalError(f"Action {unknown[0]} is not in plan {plan.id}{did_you_mean(unknown[0], known)}.",
                             hint="Copy action ids from this plan's plan.json; ids from another plan do not carry over.")
+    in_plan = Counter((class_of if class_of is not None else _plan_classes(plan)).get(a.action_id)
+                      for a in plan.actions)
+    idle = [c for c in approval.classes if not in_plan[c]]
+    if idle:
+        classes = ", ".join(f"{c} ({n})" for c, n in sorted((c, n) for c, n in in_plan.items() if c)) or "none"
+        raise ApprovalError(f"No action of plan {plan.id} is of class {idle[0]!r}, so approving it would approve "
+                            f"nothing; the plan's approval classes are: {classes}.",
+                            hint="Approve a class the plan has (see `need approval` in the output of `plan`), or "
+                                 "name actions with --action ID.")
 
 
-def record_approval(store: StateStore, plan: Plan, approval: Approval) -> bool:
-    """Check, store and journal the approval; False when the same approval was recorded before."""
-    check_approval(plan, approval)
+def _plan_classes(plan: Plan) -> dict[str, str | None]:
+    return {a.action_id: a.approval_class for a in plan.actions}
+
+
+def record_approval(store: StateStore, plan: Plan, approval: Approval,
+                    class_of: Mapping[str, str | None] | None = None) -> bool:
+    """Check, store and journal the approval; False when the same approval was recorded before. ``class_of``:
+    each action's approval class as apply derives it from the policy file (default: as the plan names it)."""
+    check_approval(plan, approval, class_of)
     journal = Journal(store)
     store.db.executescript(TABLE)
-    covered = approval.covers(plan)
+    covered = approval.covers(plan, class_of)
     with store.transaction() as db:
         cursor = db.execute(
             "INSERT OR IGNORE INTO approvals(approval_id, plan_id, approved_by, approved_on, recorded_at, source, "

@@ -147,6 +147,11 @@ def action_safety(action: Action, made_by: str, config: Config) -> ActionSafety:
     return ActionSafety(False, None)
 
 
+def approval_classes(plan: Plan, made_by: str, config: Config) -> dict[str, ApprovalClass | None]:
+    """Each action's approval class as the policy file decides it now (what an approval of a class covers)."""
+    return {a.action_id: action_safety(a, made_by, config).approval_class for a in plan.actions}
+
+
 def reason_gone(action: Action, made_by: str, current: Current, cover: frozenset[str] | str | None = None) -> str | None:
     """Why a destructive action's reason no longer holds in ``current``; None when it still does.
     ``cover``: for a data-subject erasure, what the case still covers (:func:`erasure_cover`)."""

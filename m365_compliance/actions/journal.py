@@ -25,8 +25,10 @@ from typing import Literal
 from m365_compliance.actions.outcomes import FINAL, Outcome
 from m365_compliance.actions.plan_json import plan_to_json
 from m365_compliance.actions.plan_model import Action, Plan
+from m365_compliance.errors import PlanError
 from m365_compliance.private_files import write_private
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
+from m365_compliance.suggest import did_you_mean, listing
 from m365_compliance.terminal_text import safe_json, safe_line
 
 TABLES = """
@@ -185,7 +187,13 @@ class Journal:
         return [{c: row[c] for c in COLUMNS} for row in self.store.db.execute(sql, args)]
 
     def export(self, path: Path, fmt: Literal["csv", "json"], plan_id: str | None = None) -> int:
-        """Write the journal (or one plan's part) as evidence; returns the number of rows."""
+        """Write the journal (or one plan's part) as evidence; returns the number of rows. A plan id this store
+        never recorded is refused (PlanError, with the closest recorded ones) before anything is written."""
+        if plan_id is not None and self.stored_plan(plan_id) is None:
+            known = [r["plan_id"] for r in self.store.db.execute("SELECT plan_id FROM plans ORDER BY recorded_at")]
+            raise PlanError(f"No plan {plan_id!r} is recorded in this state store{did_you_mean(plan_id, known)}.",
+                            hint="Recorded plans: " + listing(known[::-1]) + " (newest first); leave out --plan to "
+                                 "export the whole journal.")
         rows = self.entries(plan_id)
         if fmt == "json":
             write_private(path, safe_json({"columns": list(COLUMNS), "entries": rows}, indent=1) + "\n")

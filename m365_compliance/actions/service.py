@@ -16,12 +16,13 @@ from typing import Literal
 from m365_compliance.actions.approvals import (
     FILE_NAME,
     Approval,
+    check_approval,
     read_approval_file,
     record_approval,
 )
 from m365_compliance.actions.dry_run import ActionGateway
 from m365_compliance.actions.executor import ApplyResult, OutcomeHook, apply_plan
-from m365_compliance.actions.guard import trusted_plan
+from m365_compliance.actions.guard import approval_classes, trusted_plan
 from m365_compliance.actions.journal import Journal, Maker
 from m365_compliance.actions.labels import LabelGateway, LabelReading, read_labels
 from m365_compliance.actions.plan_json import plan_from_json, read_plan, write_plan
@@ -94,14 +95,15 @@ async def _labels_of(config: Config, targets: list[DriveItem], gateway: LabelGat
 
 
 def approve_plan(config: Config, plan_path: Path, *, by: str, action_ids: tuple[str, ...] = (),
-                 classes: tuple[str, ...] = (), note: str = "", on: date) -> tuple[Plan, Approval, bool]:
-    """Record an approval given on the command line for a plan a planner recorded; returns whether it was new."""
+                 classes: tuple[str, ...] = (), note: str = "", on: date) -> tuple[Plan, frozenset[str], bool]:
+    """Record an approval given on the command line for a plan a planner recorded: the plan, the ids of the
+    actions it approves, and whether it was new."""
     plan = read_plan(plan_path)
     approval = Approval(plan.id, by, on, action_ids, classes, "cli", note)  # type: ignore[arg-type]  # checked next
     with open_store(config) as store:
-        trusted_plan(store, plan, config)
-        new = record_approval(store, plan, approval)
-    return plan, approval, new
+        classes = approval_classes(plan, trusted_plan(store, plan, config).made_by or "", config)
+        new = record_approval(store, plan, approval, classes)
+    return plan, approval.covers(plan, classes), new
 
 
 async def apply_from_config(config: Config, plan_path: Path, *, execute: bool, now: datetime, actor: str,
@@ -115,10 +117,14 @@ async def apply_from_config(config: Config, plan_path: Path, *, execute: bool, n
     approvals_file = approvals_file or plan_path.parent / FILE_NAME
     writer = StoreLock(config.state.path, "apply --execute") if execute else nullcontext()
     with writer, open_store(config) as store:
-        trusted_plan(store, plan, config)  # before its approvals are read: a refused plan records nothing
+        made_by = trusted_plan(store, plan, config).made_by or ""  # first: a refused plan records nothing
         if approvals_file.exists():
-            for approval in read_approval_file(approvals_file):
-                record_approval(store, plan, approval)
+            classes = approval_classes(plan, made_by, config)
+            approvals = read_approval_file(approvals_file)
+            for approval in approvals:  # all checked before any is recorded: a file in error records nothing
+                check_approval(plan, approval, classes)
+            for approval in approvals:
+                record_approval(store, plan, approval, classes)
         if gateway is not None:
             return await apply_plan(plan, gateway, store, execute=execute, now=now, config=config, actor=actor,
                                     on_outcome=on_outcome)

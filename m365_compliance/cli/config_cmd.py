@@ -24,16 +24,17 @@ def config_group() -> None:
 @config_group.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
-    """Validate the policy file PATH and summarise what it makes the tool do.
+    """Validate the policy file PATH (and exceptions.toml beside it) and summarise what it makes the tool do.
 
-    Prints one line per section and a `warning:` line for each valid but doubtful setting.
+    Prints one line per section and a `warning:` line for each valid but doubtful setting (an expired
+    exception among them). An invalid file gets one `error:` line per error, every section checked.
 
     \b
     Example:
       m365-compliance config check policy.toml
 
-    Exit codes: 0 the file is valid (warnings included), 2 it is not (`error:` names the key,
-    the value found and what is allowed).
+    Exit codes: 0 the file is valid (warnings included), 2 it is not (each `error:` names the file,
+    the key, the value found and what is allowed).
     """
     for line in check_config(load_policy(path)):
         click.echo(line)

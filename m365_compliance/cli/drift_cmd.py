@@ -96,9 +96,14 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
       m365-compliance drift accept C3-4f2a9c1b7d3e --config policy.toml --owner "Daglig leder" \\
           --reason "Revisor trenger lesetilgang til 31.01" --expires 2027-01-31
 
-    Exit codes: 0 recorded, 1 the state store failed, 2 a bad option (no owner or reason, an expiry in
-    the past or more than a year ahead).
+    FINDING is the id of a finding open in the latest evaluation (`drift show` lists them); any other
+    id is refused with the closest open ones, and nothing is recorded. Exceptions can also be written
+    in exceptions.toml beside the policy file, reviewed like it (docs/drift.md).
+
+    Exit codes: 0 recorded, 1 the state store failed, 2 a bad option (an unknown or closed finding, no
+    owner or reason, an expiry in the past or more than a year ahead).
     """
+    from m365_compliance.drift.exceptions import ExceptionError
     from m365_compliance.drift.service import accept_exception
 
     config = load_policy(config_path)
@@ -106,8 +111,10 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
     try:
         accepted = accept_exception(config, finding_id, owner=owner, reason=reason, expires=day, now=now,
                                     accepted_by=accepted_by or owner)
-    except ComplianceError as error:
+    except ExceptionError as error:
         fail(error, exit_code=2)
+    except ComplianceError as error:
+        fail(error)
     say(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
 
 
@@ -121,14 +128,21 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
     Example:
       m365-compliance drift revoke C3-4f2a9c1b7d3e --config policy.toml
 
-    Exit codes: 0 revoked, 1 no exception in force for that finding, 2 a bad policy file.
+    An exception written in exceptions.toml is ended by removing it from the file.
+
+    Exit codes: 0 revoked, 1 the state store failed, 2 no exception recorded for that finding (the
+    message names the closest ones) or a bad policy file.
     """
+    from m365_compliance.drift.exceptions import ExceptionError
     from m365_compliance.drift.service import revoke_exception
 
     config = load_policy(config_path)
-    if not revoke_exception(config, finding_id):
-        fail(ComplianceError(f"No exception in force for {finding_id}.",
-                             hint="List them with `m365-compliance drift exceptions`."))
+    try:
+        revoke_exception(config, finding_id)
+    except ExceptionError as error:
+        fail(error, exit_code=2)
+    except ComplianceError as error:
+        fail(error)
     say(f"Exception for {finding_id} revoked.")
 
 
@@ -137,7 +151,8 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
 @now_option
 @format_option(json_flag=True)
 def drift_exceptions(config_path: Path, now: datetime, fmt: str) -> None:
-    """List every exception ever accepted: in force, expired or revoked, with owner, reason and expiry.
+    """List every exception ever accepted: in force, expired or revoked, with owner, reason and expiry;
+    then those of exceptions.toml beside the policy file (source: their place in the file).
 
     \b
     Example:
@@ -147,19 +162,21 @@ def drift_exceptions(config_path: Path, now: datetime, fmt: str) -> None:
     Exit codes: 0 listed, 2 a bad policy file.
     """
     from m365_compliance.drift.service import list_exceptions
-    from m365_compliance.machine.drift_documents import exception_row, exceptions_document
+    from m365_compliance.machine.drift_documents import declared_exception_row, exception_row, exceptions_document
     from m365_compliance.rules.dates import policy_today
 
     config = load_policy(config_path)
     today = policy_today(config, now)
     rows = [exception_row(e, today) for e in list_exceptions(config)]
+    rows += [declared_exception_row(d, today, config.exceptions_file.name) for d in config.exceptions]
     if fmt == JSON:
         emit(exceptions_document(rows, RunMetadata.of(config, now)))
         return
     if not rows:
         say("No exceptions recorded.")
     for r in rows:
-        say(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}")
+        source = f"  [{r['source']}]" if r["source"] != "cli" else ""
+        say(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}{source}")
 
 
 @cli.command("alert")

@@ -18,6 +18,7 @@ import click
 from m365_compliance.cli.machine_format import JSON, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
+    Choices,
     OutputPath,
     config_option,
     load_policy,
@@ -79,7 +80,7 @@ def dsar_group() -> None:
 @dsar_group.command("open")
 @config_option
 @click.option("--subject", "email", required=True, help="The data subject's e-mail address.")
-@click.option("--kind", type=click.Choice(["access", "erasure", "correction"]), required=True,
+@click.option("--kind", type=Choices(["access", "erasure", "correction"]), required=True,
               help="access (innsyn, Art. 15), erasure (sletting, Art. 17) or correction (retting, Art. 16).")
 @click.option("--name", default=None, help="The subject's name, to find folders and files named after them.")
 @click.option("--received", callback=_day, default=None, help="When the request arrived (YYYY-MM-DD; default today).")

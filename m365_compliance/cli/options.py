@@ -50,6 +50,19 @@ class OutputPath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class Choices(click.Choice):
+    """click's Choice, whose refusal also names the choice that was probably meant (exit 2 as any usage error)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from m365_compliance.suggest import did_you_mean
+
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            error.message += did_you_mean(str(value), [str(c) for c in self.choices])
+            raise
+
+
 def verbose_option(func: F) -> F:
     return click.option("--verbose", "-v", is_flag=True, help="Log debug details (ids and counts only).")(func)
 

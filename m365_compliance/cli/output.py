@@ -20,6 +20,7 @@ import click
 from m365_compliance.errors import (
     ApprovalError,
     ComplianceError,
+    ConfigError,
     DsarError,
     LimitExceeded,
     PlanError,
@@ -115,10 +116,13 @@ class Progress:
 
 
 def fail(error: ComplianceError, exit_code: int = 1) -> None:
-    """Print a library error as one line plus its hint, and exit (no traceback)."""
-    say(f"error: {error.message}", err=True)
-    if error.hint:
-        say(f"hint: {error.hint}", err=True)
+    """Print a library error as one line plus its hint, and exit (no traceback). A file's several errors
+    (:class:`~m365_compliance.errors.ConfigErrors`) are one line each, then each different hint once."""
+    problems = error.problems if isinstance(error, ConfigError) else (error,)
+    for problem in problems:
+        say(f"error: {problem.message}", err=True)
+    for hint in dict.fromkeys(p.hint for p in problems if p.hint):
+        say(f"hint: {hint}", err=True)
     raise SystemExit(exit_code)
 
 

@@ -16,6 +16,7 @@ from m365_compliance.actions.plan_model import APPROVAL_CLASSES
 from m365_compliance.cli.machine_format import JSON, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import (
+    Choices,
     OutputPath,
     config_option,
     load_policy,
@@ -121,8 +122,8 @@ def _render_plan(outcome: PlanOutcome, out: Path, show_paths: bool) -> None:
 @config_option
 @click.option("--by", "by", required=True, help="Who approves (recorded in the journal).")
 @click.option("--action", "action_ids", multiple=True, metavar="ID", help="An action id to approve (repeatable).")
-@click.option("--class", "classes", multiple=True, type=click.Choice(APPROVAL_CLASSES),
-              help="Approve every action of this class in the plan (repeatable).")
+@click.option("--class", "classes", multiple=True, type=Choices(APPROVAL_CLASSES),
+              help="Approve every action of this class in the plan (repeatable); the plan must have one.")
 @click.option("--note", default="", help="Why, e.g. the customer dialogue or ticket reference.")
 def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tuple[str, ...],
                     classes: tuple[str, ...], note: str) -> None:
@@ -136,17 +137,19 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
       m365-compliance approve plan.json --config policy.toml --by "Marte Olsen" --class customer_disposal
       m365-compliance approve plan.json --config policy.toml --by "Kari Nordmann" --action act-0123456789abcdef
 
+    An approval that would approve nothing is refused (exit 2) with the valid choices: an unknown
+    class or action id (with the closest ones), or a class no action of the plan has.
+
     Exit codes: 0 recorded (or recorded before), 1 error, 2 bad policy file, plan or approval.
     """
     from m365_compliance.actions.service import approve_plan
 
     config = load_policy(config_path)
     try:
-        plan, approval, new = approve_plan(config, plan_path, by=by, action_ids=action_ids, classes=classes,
-                                           note=note, on=datetime.now(UTC).date())
+        plan, covered, new = approve_plan(config, plan_path, by=by, action_ids=action_ids, classes=classes,
+                                          note=note, on=datetime.now(UTC).date())
     except ComplianceError as error:
         fail_action(error)
-    covered = approval.covers(plan)
     state = "Recorded" if new else "Already recorded:"
     say(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
 
@@ -244,7 +247,8 @@ def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out
       m365-compliance journal export --config policy.toml --format csv journal.csv
       m365-compliance journal export --config policy.toml --format json --plan plan-0123456789abcdef plan.json
 
-    Exit codes: 0 written, 1 error, 2 bad policy file or OUT (e.g. a path through a file).
+    Exit codes: 0 written, 1 error, 2 bad policy file, OUT (e.g. a path through a file) or a --plan
+    this state store never recorded (the message names the closest ones).
     """
     from m365_compliance.actions.service import export_journal
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from m365_compliance.config.clouds import is_graph_url
@@ -35,13 +35,16 @@ _AUTH = {
 }
 
 
-def check_config(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+def check_config(config: Config, environ: Mapping[str, str] | None = None, today: date | None = None) -> list[str]:
     """One line per section of the file, then one ``warning: …`` line per doubtful setting.
 
-    ``environ`` (default: this process's environment) is where named secret variables are looked for.
+    ``environ`` (default: this process's environment) is where named secret variables are looked for;
+    ``today`` (default: today in the policy's time zone) is what exceptions.toml's expiries are read against.
     """
     env = os.environ if environ is None else environ
-    return summary_lines(config) + [f"warning: {text}" for text in config_warnings(config, env)]
+    day = today or datetime.now(config.retention.timezone).date()
+    return summary_lines(config) + [f"warning: {text}" for text in config_warnings(config, env)
+                                    + exception_warnings(config, day)]
 
 
 def summary_lines(config: Config) -> list[str]:
@@ -102,6 +105,10 @@ def summary_lines(config: Config) -> list[str]:
         + (f"on (region {config.dsar.search_region})" if config.dsar.tenant_search else "off")
         + f"; due soon {config.dsar.due_soon_days} days before the deadline",
     ]
+    if config.exceptions:
+        by_rule = sum(1 for d in config.exceptions if d.rule_id is not None)
+        lines.append(f"exceptions: {len(config.exceptions)} in {config.exceptions_file} "
+                     f"({len(config.exceptions) - by_rule} by finding id, {by_rule} by rule and scope)")
     return lines
 
 
@@ -149,6 +156,13 @@ def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
     if not config.alerts.sinks:
         found.append("no [[alerts.sinks]]: findings and drift reach nobody until someone reads a report")
     return found
+
+
+def exception_warnings(config: Config, today: date) -> list[str]:
+    """Exceptions of exceptions.toml that ran out: they accept nothing any more, and drift reports the findings."""
+    return [f"{config.exceptions_file.name} `{d.key}` ({d.target}) expired on {d.expires.isoformat()}: it no longer "
+            "applies, so the findings it accepted alert again as expired; remove it or agree it anew"
+            for d in config.exceptions if d.expires < today]
 
 
 def _duration(span: timedelta) -> str:

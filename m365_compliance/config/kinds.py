@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from m365_compliance.config.clouds import GRAPH_VERSIONS, is_loopback_url
 from m365_compliance.private_files import path_problem
+from m365_compliance.suggest import close_matches
 
 T = TypeVar("T")
 
@@ -120,9 +121,26 @@ def number(*, above: float | None = None, minimum: float | None = None,
 def choice(options: tuple[str, ...]) -> Kind[str]:
     def parse(value: object) -> str:
         if value not in options:
-            raise Invalid
+            close = close_matches(value, options, n=1) if isinstance(value, str) else []
+            raise Invalid(f"did you mean {close[0]!r}?" if close else "")
         return value
     return Kind("one of " + ", ".join(repr(o) for o in options), parse)
+
+
+def _day(value: object) -> date:
+    if isinstance(value, datetime):  # a TOML date-time: a day is asked for, not an instant
+        raise Invalid("a day, without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid from None
+    raise Invalid
+
+
+DAY: Kind[date] = Kind("a date YYYY-MM-DD such as 2027-01-31", _day)
 
 
 def _version(value: object) -> str:

@@ -45,8 +45,10 @@ from m365_compliance.config.kinds import (
     number,
     user_info_hidden,
 )
-from m365_compliance.config.reader import FILE_HINT, Table
+from m365_compliance.config.exceptions_file import read_exceptions
+from m365_compliance.config.reader import FILE_HINT, Problems, SectionFailed, Table
 from m365_compliance.config.schema import (
+    EXCEPTIONS_FILE,
     Alerts,
     AlertSink,
     AuthConfig,
@@ -166,28 +168,38 @@ def _plain(value: Any) -> Any:
 
 
 def _config(top: Table, file: Path) -> Config:
+    """Every section, each checked even when another failed; all their errors at once (:class:`Problems`).
+
+    A section that needs another's value (auth the tenant's URL, the register the customers' folder match,
+    alerts the policy's language) is still checked when that one failed, without the checks that need it."""
     base_dir = file.parent
-    policy = _policy(top.table("policy"))
-    tenant = _tenant(top.table("tenant"))
-    auth = _auth(top.table("auth"), tenant, base_dir)
-    recruitment = _recruitment(top.table("recruitment"))
-    customers = _customers(top.table("customers"))
-    roles = _roles(top.table("roles"))
-    register = _register(top.table("register"), customers, base_dir)
-    retention = _retention(top.table("retention"))
-    limits = _limits(top.table("limits", required=False))
-    remediation = _remediation(top.table("remediation", required=False))
-    alerts = _alerts(top.table("alerts", required=False), policy)
-    state = _state(top.table("state", required=False), base_dir)
-    inventory = _inventory(top.table("inventory", required=False))
-    run = _run(top.table("run", required=False))
-    dsar = _dsar(top.table("dsar", required=False))
-    graph = _graph(top.table("graph", required=False))
-    top.close()
+    problems = Problems()
+    section = problems.section
+    policy = section(lambda: _policy(top.table("policy")))
+    tenant = section(lambda: _tenant(top.table("tenant")))
+    auth = section(lambda: _auth(top.table("auth"), tenant, base_dir))
+    recruitment = section(lambda: _recruitment(top.table("recruitment")))
+    customers = section(lambda: _customers(top.table("customers")))
+    roles = section(lambda: _roles(top.table("roles")))
+    register = section(lambda: _register(top.table("register"), customers, base_dir))
+    retention = section(lambda: _retention(top.table("retention"), problems))
+    limits = section(lambda: _limits(top.table("limits", required=False)))
+    remediation = section(lambda: _remediation(top.table("remediation", required=False)))
+    alerts = section(lambda: _alerts(top.table("alerts", required=False), policy, problems))
+    state = section(lambda: _state(top.table("state", required=False), base_dir))
+    inventory = section(lambda: _inventory(top.table("inventory", required=False)))
+    run = section(lambda: _run(top.table("run", required=False)))
+    dsar = section(lambda: _dsar(top.table("dsar", required=False)))
+    graph = section(lambda: _graph(top.table("graph", required=False)))
+    section(top.close)
+    exceptions = read_exceptions(Path(top.source).parent / EXCEPTIONS_FILE, problems)  # named as the policy is
+    problems.raise_any()
+    assert (policy and tenant and auth and recruitment and customers and roles and register and retention and limits
+            and remediation and alerts and state and inventory and run and dsar and graph)  # no problem: all built
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
                   limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar,
-                  graph=graph)
+                  graph=graph, exceptions=exceptions)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -228,7 +240,7 @@ def _no_user_info(t: Table, name: str) -> None:
                                "change it.")
 
 
-def _auth(t: Table, tenant: TenantConfig, base_dir: Path) -> AuthConfig:
+def _auth(t: Table, tenant: TenantConfig | None, base_dir: Path) -> AuthConfig:
     method = cast(AuthMethod, t.get("method", choice(AUTH_METHODS)))
     kinds: dict[str, Kind[Any]] = {"client_secret_env": ENV_NAME, "certificate_path": file_path(base_dir),
              "certificate_password_env": ENV_NAME, "managed_identity_client_id": GUID}
@@ -242,7 +254,7 @@ def _auth(t: Table, tenant: TenantConfig, base_dir: Path) -> AuthConfig:
     needed = _AUTH_REQUIRED.get(method)
     if needed is not None and needed not in options:
         raise t.missing(needed, kinds[needed].expected, f"`auth.method` = {method!r} needs it")
-    if method == "none" and not tenant.is_loopback:
+    if method == "none" and tenant is not None and not tenant.is_loopback:
         real = ", ".join(repr(m) for m in AUTH_METHODS if m != "none")
         raise t.invalid("method", method, f"one of {real}",
                         f"'none' sends no token and is allowed only when `tenant.graph_url` is a loopback "
@@ -281,7 +293,7 @@ def _roles(t: Table) -> Roles:
     return roles
 
 
-def _register(t: Table, customers: CustomerScope, base_dir: Path) -> RegisterConfig:
+def _register(t: Table, customers: CustomerScope | None, base_dir: Path) -> RegisterConfig:
     source = cast(RegisterSource, t.get("source", choice(get_args(RegisterSource))))
     _no_user_info(t, "site_url")
     kinds: dict[str, Kind[Any]] = {"site_url": SITE_URL, "list": TEXT, "path": file_path(base_dir, (".csv", ".xlsx"))}
@@ -300,25 +312,28 @@ def _register(t: Table, customers: CustomerScope, base_dir: Path) -> RegisterCon
                           list_name=where.get("list"), path=where.get("path"))
 
 
-def _register_columns(t: Table, customers: CustomerScope) -> RegisterColumns:
+def _register_columns(t: Table, customers: CustomerScope | None) -> RegisterColumns:
     required = ("customer", "agreement_id", "start", "end", "contacts", "dpa_reference", "dpa_deletion_days",
                 "stored_by_agreement")
     columns = RegisterColumns(**{name: t.get(name, TEXT) for name in required},
                               **t.given(contact_emails=TEXT, folder=TEXT))
     t.close()
-    if customers.folder_match == "register_folder_column" and columns.folder is None:
+    if customers is not None and customers.folder_match == "register_folder_column" and columns.folder is None:
         raise t.missing("folder", TEXT.expected, "`customers.folder_match` = 'register_folder_column' reads it")
     return columns
 
 
-def _retention(t: Table) -> Retention:
+def _retention(t: Table, problems: Problems) -> Retention:
     values = t.given(applicant_months=integer(1, _MAX_MONTHS),
                      applicant_warning_days=integer(0, _MAX_DAYS), timezone=TIMEZONE,
                      fiscal_year_end=MONTH_DAY)
     label = t.get("applicant_label", TEXT)
     values |= t.given(event_based=FLAG, contract_end_event_type=TEXT, asset_id_pattern=PATTERN)
-    statutory = tuple(_statutory(s) for s in t.tables("statutory"))
+    classes = [problems.section(lambda s=s: _statutory(s)) for s in t.tables("statutory")]
     t.close()
+    if None in classes:  # each class's own errors are kept; the checks across classes need them all
+        raise SectionFailed
+    statutory = tuple(c for c in classes if c is not None)
     retention = Retention(applicant_label=label, statutory=statutory, **values)
     if retention.event_based and retention.contract_end_event_type is None:
         raise t.missing("contract_end_event_type", TEXT.expected, "`retention.event_based` = true fires it")
@@ -375,11 +390,15 @@ def _remediation(t: Table) -> Remediation:
     return Remediation(remove_grants=frozenset(controls))  # type: ignore[arg-type]  # checked by choice()
 
 
-def _alerts(t: Table, policy: PolicyInfo) -> Alerts:
-    language = cast(Language, t.get("language", choice(get_args(Language)), policy.language))
+def _alerts(t: Table, policy: PolicyInfo | None, problems: Problems) -> Alerts:
+    default_language = policy.language if policy is not None else PolicyInfo.__dataclass_fields__["language"].default
+    language = cast(Language, t.get("language", choice(get_args(Language)), default_language))
     min_severity = cast(Severity, t.get("min_severity", choice(SEVERITIES), "low"))
-    sinks = tuple(_sink(s) for s in t.tables("sinks"))
+    built = [problems.section(lambda s=s: _sink(s)) for s in t.tables("sinks")]
     t.close()
+    if None in built:
+        raise SectionFailed
+    sinks = tuple(s for s in built if s is not None)
     seen: list[AlertSink] = []
     for index, sink in enumerate(sinks):
         target = dataclasses.replace(sink, reminder_days=0)  # same kind and destination: told twice

@@ -8,11 +8,12 @@ names to keep in step with the builder.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from m365_compliance.config.kinds import Invalid, Kind
-from m365_compliance.errors import ConfigError
+from m365_compliance.errors import ConfigError, ConfigErrors
+from m365_compliance.suggest import did_you_mean
 
 T = TypeVar("T")
 
@@ -35,9 +36,40 @@ def show(value: object) -> str:
     return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX - 1] + "…"
 
 
-def _did_you_mean(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+def one_error(errors: list[ConfigError]) -> ConfigError:
+    """``errors`` (at least one) as one exception: the error itself, or all of them as :class:`ConfigErrors`."""
+    problems = tuple(p for e in errors for p in e.problems)
+    return problems[0] if len(problems) == 1 else ConfigErrors(problems)
+
+
+class SectionFailed(Exception):
+    """A section stopped because a part of it (a table of an array) failed, whose errors are already kept."""
+
+
+class Problems:
+    """Every error of a file, collected section by section: an error in one section does not hide the next's.
+
+    Inside a section a wrong required value stops it (what follows may depend on it), while the optional keys
+    read together (:meth:`Table.given`) and the unknown keys are each reported; the sections themselves, and each
+    table of an array (``[[retention.statutory]]``), are checked one and all.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+
+    def section(self, build: Callable[[], T]) -> T | None:
+        """What ``build`` returns, or None when it raised a ConfigError (kept, with every error it stands for)."""
+        try:
+            return build()
+        except ConfigError as error:
+            self.found.extend(error.problems)
+            return None
+        except SectionFailed:
+            return None
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise one_error(self.found)
 
 
 class Table:
@@ -96,8 +128,17 @@ class Table:
             raise self.invalid(name, value, kind.expected, str(exc)) from None
 
     def given(self, **kinds: Kind[Any]) -> dict[str, Any]:
-        """The keys among ``kinds`` that the table has, parsed; absent ones are left to the dataclass default."""
-        parsed = {name: self.get(name, kind, _ABSENT) for name, kind in kinds.items()}
+        """The keys among ``kinds`` that the table has, parsed; absent ones are left to the dataclass default.
+        Each is read even when one before it is wrong, so all their errors come at once."""
+        parsed: dict[str, Any] = {}
+        errors: list[ConfigError] = []
+        for name, kind in kinds.items():
+            try:
+                parsed[name] = self.get(name, kind, _ABSENT)
+            except ConfigError as error:
+                errors.append(error)
+        if errors:
+            raise one_error(errors)
         return {name: value for name, value in parsed.items() if value is not _ABSENT}
 
     def items(self, name: str, kind: Kind[T], default: tuple[T, ...] | _Required = REQUIRED) -> tuple[T, ...]:
@@ -145,23 +186,26 @@ class Table:
 
     # ------------------------------------------------------------------ closing
     def close(self, secrets: Mapping[str, str] | None = None) -> None:
-        """Reject every key that was not read. ``secrets`` maps forbidden secret keys to their ``*_env`` key."""
-        for name in self._data:
-            if name in self._read:
-                continue
-            key = self.child_key(name)
-            env_key = (secrets or {}).get(name)
-            if env_key is not None:  # never echo the secret itself
-                allowed = f"`{self.child_key(env_key)}`, the name of an environment variable holding it"
-                raise ConfigError(
-                    f"{self.source}: `{key}` must not be in the policy file (it is versioned in git): "
-                    f"put the secret in an environment variable and set {allowed}",
-                    key=key, value="<redacted>", allowed=allowed,
-                    hint=f"Remove `{key}` from the file, rotate that secret if the file was ever committed, "
-                         f"and set `{self.child_key(env_key)}`.")
-            what = "section" if not self.key else "key"
-            known = ", ".join(self._read) or "none"
-            raise ConfigError(
-                f"{self.source}: `{key}` is not a known {what}: expected one of {known}"
-                f"{_did_you_mean(name, self._read)}",
-                key=key, value=self._data[name], allowed=f"one of {known}", hint=FILE_HINT)
+        """Reject every key that was not read (all of them at once). ``secrets`` maps forbidden secret keys to
+        their ``*_env`` key."""
+        errors = [self._unknown(name, secrets) for name in self._data if name not in self._read]
+        if errors:
+            raise one_error(errors)
+
+    def _unknown(self, name: str, secrets: Mapping[str, str] | None) -> ConfigError:
+        key = self.child_key(name)
+        env_key = (secrets or {}).get(name)
+        if env_key is not None:  # never echo the secret itself
+            allowed = f"`{self.child_key(env_key)}`, the name of an environment variable holding it"
+            return ConfigError(
+                f"{self.source}: `{key}` must not be in the policy file (it is versioned in git): "
+                f"put the secret in an environment variable and set {allowed}",
+                key=key, value="<redacted>", allowed=allowed,
+                hint=f"Remove `{key}` from the file, rotate that secret if the file was ever committed, "
+                     f"and set `{self.child_key(env_key)}`.")
+        what = "section" if not self.key else "key"
+        known = ", ".join(self._read) or "none"
+        return ConfigError(
+            f"{self.source}: `{key}` is not a known {what}: expected one of {known}"
+            f"{did_you_mean(name, self._read, n=1, cutoff=0.7)}",
+            key=key, value=self._data[name], allowed=f"one of {known}", hint=FILE_HINT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from m365_compliance.config.clouds import Cloud, is_loopback_url
 from m365_compliance.config.kinds import MonthDay
 from m365_compliance.graph.settings import AuthMethod, GatewaySettings, user_agent
-from m365_compliance.rules.findings import Severity
+from m365_compliance.rules.findings import Finding, Severity
 
 Language = Literal["nb", "en"]
 DateSource = Literal["column_then_created", "created"]
@@ -28,6 +28,7 @@ RegisterSource = Literal["list", "file"]
 InventoryMode = Literal["auto", "sharing-delta", "per-item"]
 RemovableControl = Literal["C1", "C3"]
 SinkType = Literal["teams", "email", "github", "stdout"]
+FindingScope = Literal["recruitment", "customers", "register", "directory"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +330,37 @@ class DsarConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredException:
+    """An ``[[exception]]`` of exceptions.toml beside the policy file: a finding accepted in a reviewed change.
+
+    It names one finding (``finding_id``) or every finding of a rule in one scope (``rule_id`` and ``scope``);
+    ``key`` is where it stands in the file (``exception[2]``) and ``accepted`` the day it was agreed.
+    """
+
+    key: str
+    owner: str
+    reason: str
+    accepted: date
+    expires: date  # the last day it holds
+    finding_id: str | None = None
+    rule_id: str | None = None
+    scope: FindingScope | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        if self.finding_id is not None:
+            return finding.id == self.finding_id
+        return finding.rule_id == self.rule_id and finding.scope == self.scope
+
+    @property
+    def target(self) -> str:
+        """What it accepts, in words: ``C1-0123456789ab`` or ``c3.customer-access in customers``."""
+        return self.finding_id or f"{self.rule_id} in {self.scope}"
+
+
+EXCEPTIONS_FILE = "exceptions.toml"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """A loaded, validated policy file. ``source`` is the file it came from (absolute)."""
 
@@ -349,6 +381,13 @@ class Config:
     run: RunConfig = RunConfig()
     dsar: DsarConfig = DsarConfig()
     graph: GraphConfig = GraphConfig()
+    #: The accepted exceptions of ``exceptions.toml`` beside the policy file (none when it is not there).
+    exceptions: tuple[DeclaredException, ...] = ()
+
+    @property
+    def exceptions_file(self) -> Path:
+        """Where the policy's exceptions as code are read from: ``exceptions.toml`` beside the policy file."""
+        return self.source.parent / EXCEPTIONS_FILE
 
     @property
     def policy_version(self) -> str:

@@ -3,20 +3,27 @@
 An exception names its owner (who answers for it), the reason and an expiry; it never lasts for
 ever (at most :data:`MAX_DAYS`), so the decision is taken again. While it runs the finding is
 "accepted" (reported, not alerted); once it expires the finding alerts again as "expired". A revoked
-exception is kept (with when it was revoked) as evidence (C9).
+exception is kept (with when it was revoked) as evidence (C9). Exceptions written in exceptions.toml
+beside the policy file (:mod:`m365_compliance.config.exceptions_file`) take the same shape here, with
+their place in the file as ``source``; which one applied to each evaluation's findings is kept too
+(:meth:`ExceptionRepository.record_applied`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from m365_compliance.config.exceptions_file import MAX_DAYS
 from m365_compliance.errors import ComplianceError
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
-MAX_DAYS = 366
+__all__ = ["MAX_DAYS", "AcceptedException", "AppliedException", "ExceptionError", "ExceptionRepository",
+           "ExceptionState"]
+CLI_SOURCE = "cli"
 ExceptionState = Literal["in_force", "expired", "revoked"]
 
 TABLE = """
@@ -43,6 +50,11 @@ class AcceptedException:
     accepted_at: datetime
     accepted_by: str | None = None
     revoked_at: datetime | None = None
+    source: str = CLI_SOURCE  # "cli" (`drift accept`), or where in exceptions.toml: "exceptions.toml exception[0]"
+
+    @property
+    def from_file(self) -> bool:
+        return self.source != CLI_SOURCE
 
     def holds_on(self, today: date) -> bool:
         return self.revoked_at is None and today <= self.expires
@@ -52,6 +64,18 @@ class AcceptedException:
 
     def state(self, today: date) -> ExceptionState:
         return "revoked" if self.revoked_at is not None else "in_force" if self.holds_on(today) else "expired"
+
+
+@dataclass(frozen=True)
+class AppliedException:
+    """The exception that applied to one open finding of an evaluation, as it was on the evaluation's day."""
+
+    finding_id: str
+    source: str
+    owner: str
+    reason: str
+    expires: date
+    state: ExceptionState
 
 
 class ExceptionError(ComplianceError):
@@ -99,6 +123,22 @@ class ExceptionRepository:
 
     def all(self) -> list[AcceptedException]:
         return [_exception(r) for r in self.store.db.execute("SELECT * FROM drift_exceptions ORDER BY seq")]
+
+    def record_applied(self, evaluation_id: str, applied: Mapping[str, AcceptedException], today: date) -> None:
+        """Keep which exception applied to each open finding of ``evaluation_id`` and its state on ``today``."""
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO evaluation_exceptions(evaluation_id, finding_id, source, owner, reason, "
+                "expires, state) VALUES (?,?,?,?,?,?,?)",
+                [(evaluation_id, finding_id, x.source, x.owner, x.reason, x.expires.isoformat(), x.state(today))
+                 for finding_id, x in sorted(applied.items())])
+
+    def applied(self, evaluation_id: str) -> list[AppliedException]:
+        """The exceptions that applied to the open findings of ``evaluation_id``, as they were then."""
+        return [AppliedException(r["finding_id"], r["source"], r["owner"], r["reason"],
+                                 date.fromisoformat(r["expires"]), r["state"])
+                for r in self.store.db.execute("SELECT * FROM evaluation_exceptions WHERE evaluation_id=? "
+                                               "ORDER BY finding_id", (evaluation_id,))]
 
 
 def _exception(r: sqlite3.Row) -> AcceptedException:

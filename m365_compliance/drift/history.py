@@ -7,17 +7,23 @@ finding fixed and back again counts from its return.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
+from m365_compliance.config.schema import DeclaredException
+from m365_compliance.drift.applied import exceptions_for
 from m365_compliance.drift.compare import Drift, classify
 from m365_compliance.drift.exceptions import ExceptionRepository
 from m365_compliance.errors import StateError
 from m365_compliance.state.findings_repo import Evaluation, FindingsRepository
 from m365_compliance.state.store import StateStore
+from m365_compliance.suggest import did_you_mean
 
 
-def load_drift(store: StateStore, *, today: date, evaluation_id: str | None = None) -> Drift:
-    """The drift of ``evaluation_id`` (default: the latest evaluation) against the evaluation before it."""
+def load_drift(store: StateStore, *, today: date, evaluation_id: str | None = None,
+               declared: Sequence[DeclaredException] = ()) -> Drift:
+    """The drift of ``evaluation_id`` (default: the latest evaluation) against the evaluation before it, with the
+    exceptions recorded in the store and ``declared`` in exceptions.toml (``Config.exceptions``) applied."""
     findings = FindingsRepository(store)
     evaluations = findings.evaluations()
     if not evaluations:
@@ -27,14 +33,15 @@ def load_drift(store: StateStore, *, today: date, evaluation_id: str | None = No
     if evaluation_id is None:
         evaluation_id = ids[-1]
     elif evaluation_id not in ids:
-        raise StateError(f"No evaluation {evaluation_id} in the state store.",
-                         hint="List evaluations with `m365-compliance drift show --json` or use the latest.")
+        raise StateError(f"No evaluation {evaluation_id} in the state store{did_you_mean(evaluation_id, ids)}.",
+                         hint=f"The latest is {ids[-1]}; leave out --evaluation to see it.")
     index = ids.index(evaluation_id)
     previous = evaluations[index - 1] if index > 0 else None
-    return classify(findings.findings_of(evaluation_id),
-                    findings.findings_of(previous.id) if previous is not None else None,
-                    today=today, first_seen=_first_seen(store, evaluations[: index + 1]),
-                    exceptions=ExceptionRepository(store).current(),
+    current = findings.findings_of(evaluation_id)
+    before = findings.findings_of(previous.id) if previous is not None else None
+    return classify(current, before, today=today, first_seen=_first_seen(store, evaluations[: index + 1]),
+                    exceptions=exceptions_for([*current, *(before or ())], ExceptionRepository(store).current(),
+                                              declared, today),
                     evaluation_id=evaluation_id, previous_evaluation_id=previous.id if previous else None)
 
 

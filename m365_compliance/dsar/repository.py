@@ -18,6 +18,7 @@ from typing import Any
 from m365_compliance.actions.journal import Entry, Event, Journal
 from m365_compliance.dsar.model import Case, Match, MatchItem
 from m365_compliance.errors import DsarError
+from m365_compliance.suggest import did_you_mean
 from m365_compliance.state.store import StateStore, from_text, to_text, utc_now
 
 TABLES = """
@@ -95,7 +96,9 @@ class CaseRepository:
     def get(self, case_id: str) -> Case:
         row = self.store.db.execute("SELECT * FROM dsar_cases WHERE case_id=?", (case_id,)).fetchone()
         if row is None:
-            raise DsarError(f"There is no data-subject request {case_id!r} in this state store.", usage=True,
+            known = [r["case_id"] for r in self.store.db.execute("SELECT case_id FROM dsar_cases ORDER BY case_id")]
+            raise DsarError(f"There is no data-subject request {case_id!r} in this state store"
+                            f"{did_you_mean(case_id, known)}.", usage=True,
                             hint="Copy the id from `m365-compliance dsar list --config POLICY` (ids look like "
                                  "dsar-20261125-1a2b3c).")
         return _case(row)

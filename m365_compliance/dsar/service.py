@@ -37,6 +37,7 @@ from m365_compliance.dsar.repository import CaseRepository
 from m365_compliance.dsar.statement import Closing, build_statement, write_statement
 from m365_compliance.dsar.tenant_search import search_tenant
 from m365_compliance.errors import DsarError
+from m365_compliance.suggest import did_you_mean, listing
 from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.inventory.snapshot_load import load_snapshot
 from m365_compliance.inventory.spec import inventory_spec
@@ -124,8 +125,10 @@ def decide(config: Config, case_id: str, match_id: str, *, reject: bool, by: str
         case = _open(repo, case_id)
         matches = repo.matches(case_id)
         if not any(m.match_id == match_id for m in matches):
-            raise DsarError(f"Case {case_id} has no match {match_id!r}.", usage=True,
-                            hint=f"See the matches with `m365-compliance dsar find {case_id}` (ids look like m-1a2b3c4d).")
+            ids = [m.match_id for m in matches]
+            raise DsarError(f"Case {case_id} has no match {match_id!r}{did_you_mean(match_id, ids)}.", usage=True,
+                            hint=f"Its matches: {listing(ids)} (`m365-compliance dsar show {case_id}` says what each "
+                                 "is).")
         status: MatchStatus = "rejected" if reject else "confirmed"
         matches = [replace(m, status=status, decided_by=by, decided_at=now) if m.match_id == match_id else m
                    for m in matches]

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from m365_compliance.drift.compare import Drift
+from m365_compliance.config.schema import DeclaredException
 from m365_compliance.drift.exceptions import AcceptedException
 from m365_compliance.machine.envelope import RunMetadata, document
 
@@ -29,7 +30,15 @@ def exception_row(exception: AcceptedException, today: date) -> dict[str, Any]:
     """One exception as ``drift exceptions`` lists it; ``state`` is "in force", "expired" or "revoked"."""
     return {"finding": exception.finding_id, "owner": exception.owner, "reason": exception.reason,
             "expires": exception.expires.isoformat(), "acceptedAt": exception.accepted_at.isoformat(),
-            "acceptedBy": exception.accepted_by, "state": exception.state(today).replace("_", " ")}
+            "acceptedBy": exception.accepted_by, "state": exception.state(today).replace("_", " "),
+            "source": exception.source}
+
+
+def declared_exception_row(declared: DeclaredException, today: date, file_name: str) -> dict[str, Any]:
+    """One exception of exceptions.toml as ``drift exceptions`` lists it (``source``: its place in the file)."""
+    return {"finding": declared.target, "owner": declared.owner, "reason": declared.reason,
+            "expires": declared.expires.isoformat(), "acceptedAt": declared.accepted.isoformat(), "acceptedBy": None,
+            "state": "in force" if today <= declared.expires else "expired", "source": f"{file_name} {declared.key}"}
 
 
 def exceptions_document(rows: list[dict[str, Any]], metadata: RunMetadata) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from m365_compliance.actions.journal import Journal
 from m365_compliance.config.schema import Config
 from m365_compliance.drift.alert_log import AlertLog
-from m365_compliance.drift.exceptions import ExceptionRepository
+from m365_compliance.drift.compare import Drift
+from m365_compliance.drift.exceptions import AcceptedException, ExceptionRepository
 from m365_compliance.drift.history import load_drift
 from m365_compliance.dsar.report_view import case_rows
 from m365_compliance.errors import StateError
@@ -45,7 +46,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
     tz = config.retention.timezone
     today = local_date(now, tz)
     findings = repo.findings_of(latest.id)
-    drift = load_drift(store, today=today, evaluation_id=latest.id)
+    drift = load_drift(store, today=today, evaluation_id=latest.id, declared=config.exceptions)
     snapshot = _snapshot(store, config, latest.snapshot_run_id)
     rows = findings_view.rows_with_drift(findings, drift, include_names)
     controls = {f.id: f.control for f in findings} | {e.finding.id: e.finding.control for e in drift.entries}
@@ -63,7 +64,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         findings=rows, counts=findings_view.counts_of(findings), trend=findings_view.trend(history),
         coverage=findings_view.coverage(findings, len(snapshot.gaps) if snapshot is not None else None),
         drift=findings_view.drift_summary(drift, include_names),
-        exceptions=activity.exception_rows(ExceptionRepository(store).all(), controls, today),
+        exceptions=activity.exception_rows([*ExceptionRepository(store).all(), *_from_file(drift)], controls, today),
         applicants=tenant_view.applicant_ages(snapshot, config, today, include_names),
         deletions=findings_view.deletions(rows, today, upcoming_days),
         agreements=tenant_view.agreements(snapshot, config, findings, today, include_names),
@@ -73,6 +74,11 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
         dsar_cases=case_rows(store, today, config.dsar.due_soon_days),
         kept=plan_view.kept_by_label(store),  # after Journal(store): it creates the plans table of a new store
     )
+
+
+def _from_file(drift: Drift) -> list[AcceptedException]:
+    """The exceptions of exceptions.toml that apply to an open finding of the drift (one row per finding)."""
+    return [e.exception for e in drift.entries if e.open and e.exception is not None and e.exception.from_file]
 
 
 def _snapshot(store: StateStore, config: Config, run_id: str) -> Snapshot | None:

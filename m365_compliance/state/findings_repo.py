@@ -84,6 +84,11 @@ class FindingsRepository:
                                     summary.get("snapshotRun", ""), run["policy_version"]))
         return found
 
+    def ever_stored(self, finding_id: str) -> bool:
+        """Whether any stored evaluation has this finding (a fixed one is known, a made-up id is not)."""
+        return self.store.db.execute("SELECT 1 FROM findings WHERE finding_id=? LIMIT 1",
+                                     (finding_id,)).fetchone() is not None
+
     def latest_evaluation(self) -> Evaluation | None:
         ordered = self.evaluations()
         return ordered[-1] if ordered else None

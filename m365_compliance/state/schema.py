@@ -7,12 +7,28 @@ leaves the last committed picture intact and can resume from its checkpoint.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+#: Which accepted exception (``drift accept`` or exceptions.toml) applied to each open finding of each
+#: evaluation, and whether it was in force or had expired on the evaluation's day: what was in force at
+#: each run, kept even after the file changes or the exception is revoked (C9).
+EXCEPTIONS_IN_FORCE_TABLE = """
+CREATE TABLE IF NOT EXISTS evaluation_exceptions (
+    evaluation_id TEXT NOT NULL,
+    finding_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (evaluation_id, finding_id)
+)"""
 
-#: Each version's changes to a store of the version before it (applied in order, in one transaction).
+#: Each version's changes to a store of the version before it (applied in order, in one transaction). Each
+#: change is named by what it adds, so renumbering a version is changing its key alone.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("ALTER TABLE permissions ADD COLUMN link_flags TEXT",),  # hasPassword / preventsDownload
+    3: (EXCEPTIONS_IN_FORCE_TABLE,),
 }
+SCHEMA_VERSION = max(MIGRATIONS)
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,4 +144,4 @@ CREATE TABLE IF NOT EXISTS staged_items (
     PRIMARY KEY (drive_id, seq)
 );
 CREATE INDEX IF NOT EXISTS staged_by_item ON staged_items (drive_id, item_id, seq);
-"""
+""" + EXCEPTIONS_IN_FORCE_TABLE + ";\n"

@@ -99,12 +99,13 @@ def test_items_removed_from_a_folder_since_the_plan_do_not_stop_its_deletion(wor
 
 
 def test_records_and_retained_items_are_never_deleted(world, server, store):
-    plan = make_plan(world, [delete(world, "signed"), delete(world, "invoice")])
+    plan = make_plan(world, [delete(world, "signed", approval="customer_disposal"),
+                             delete(world, "invoice", approval="customer_disposal")])
     record_approval(store, plan, Approval(plan.id, "Marte", date(2026, 11, 25), classes=("customer_disposal",)))
     result = apply(server, store, plan, execute=True)
     assert [(o.result, o.code) for o in result.outcomes] == [("skipped", "record_label"),
                                                              ("skipped", "retention_label")]
-    folder = make_plan(world, [delete(world, "customer")], run="run-2")
+    folder = make_plan(world, [delete(world, "customer", approval="customer_disposal")], run="run-2")
     record_approval(store, folder, Approval(folder.id, "Marte", date(2026, 11, 25), classes=("customer_disposal",)))
     # The folder's contents are read with their labels before its deletion is sent: refused before any write.
     assert [(o.result, o.code) for o in apply(server, store, folder, execute=True).outcomes] == [

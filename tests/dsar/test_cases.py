@@ -139,3 +139,21 @@ def test_receipt_defaults_to_today_in_the_policys_time_zone(world: World) -> Non
     case = open_case(world.config, email="Kveld@Example.org", kind="access", name=None, received=None, by="test",
                      now=late_evening)
     assert (case.received, case.due, case.subject_email) == (date(2026, 12, 1), date(2027, 1, 1), "kveld@example.org")
+
+
+def test_a_mistyped_case_or_match_id_is_refused_with_the_closest(world: World) -> None:
+    case = world.open("someone.aas@example.org", "erasure", name="Aas")
+    world.cli("dsar", "find", case)
+    typo = case[:-1] + ("0" if case[-1] != "0" else "1")
+    for step in (("show", typo), ("close", typo), ("note", typo, "--text", "x")):
+        refused = world.cli("dsar", *step, ok=False)
+        assert refused.exit_code == 2 and f"did you mean `{case}`" in refused.output, step
+    kind = world.cli("dsar", "open", "--subject", "x@example.org", "--kind", "erase", ok=False)
+    assert kind.exit_code == 2 and "did you mean `erasure`" in kind.output
+    with world.store() as store:
+        matches = [m.match_id for m in CaseRepository(store).matches(case)]
+    match = world.cli("dsar", "confirm", case, "--match", matches[0][:-1] + "z", ok=False)
+    assert match.exit_code == 2 and f"did you mean `{matches[0]}`" in match.output
+    assert all(m in match.output for m in matches)  # the valid choices
+    with world.store() as store:
+        assert all(m.status == "pending" for m in CaseRepository(store).matches(case))  # nothing decided

@@ -186,6 +186,8 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
     """A store written before permissions kept their link flags opens, gains the column, and loses nothing."""
     import sqlite3
 
+    from m365_compliance.state.schema import SCHEMA_VERSION
+
     path = tmp_path / "old.sqlite"
     StateStore(path).close()
     with sqlite3.connect(path) as db:  # as the first schema wrote it: no link_flags column, version 1
@@ -198,7 +200,7 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_permissions(tmp_p
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         columns = {r[1] for r in store.db.execute("PRAGMA table_info(permissions)")}
         kept = store.db.execute("SELECT perm_id, link_flags FROM permissions").fetchall()
-    assert version == "2" and "link_flags" in columns
+    assert version == str(SCHEMA_VERSION) and "link_flags" in columns
     assert [tuple(r) for r in kept] == [("p1", None)]
     with StateStore(path) as store:
         assert len(store.pseudonym_key) == 32  # the upgrade made one
@@ -239,3 +241,25 @@ def test_link_flags_survive_the_store(tmp_path):
         repo.commit_crawl("d1", kind="full", delta_link="delta-1", mode="sharing-delta", run_id="run1",
                           permissions={"r": [link]}, dropped_roots=())
         assert repo.permissions("d1")["r"] == [link]
+
+
+def test_a_store_of_schema_2_gains_the_exceptions_in_force_of_each_evaluation(tmp_path):
+    """A store written before exceptions were kept per evaluation opens, gains the table, and loses nothing."""
+    import sqlite3
+
+    from m365_compliance.state.schema import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite"
+    StateStore(path).close()
+    with sqlite3.connect(path) as db:  # as schema 2 wrote it
+        db.execute("DROP TABLE evaluation_exceptions")
+        db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+        db.execute("INSERT INTO runs(id, kind, started_at, status) VALUES ('r1', 'check', '2026-11-25', 'succeeded')")
+    with StateStore(path) as store:
+        version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        columns = [r[1] for r in store.db.execute("PRAGMA table_info(evaluation_exceptions)")]
+        runs = [r["id"] for r in store.runs()]
+    assert version == str(SCHEMA_VERSION)
+    assert any("evaluation_exceptions" in s for step in MIGRATIONS.values() for s in step)
+    assert columns == ["evaluation_id", "finding_id", "source", "owner", "reason", "expires", "state"]
+    assert runs == ["r1"]
