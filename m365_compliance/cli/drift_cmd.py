@@ -16,6 +16,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
 from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.state.store import to_text
 from m365_compliance.terminal_text import safe_json
 
 EXIT_SINK_FAILED = 3
@@ -65,7 +66,8 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
             "counts": dict(drift.counts()),
             "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
                          "severity": e.finding.severity, "state": e.state, "firstSeen": e.first_seen.isoformat(),
-                         "breachClock": e.breach_clock,
+                         "firstSeenAt": to_text(e.first_seen_at), "breachClock": e.breach_clock,
+                         "breachDeadline": to_text(e.breach_deadline),
                          "exceptionExpires": e.exception.expires.isoformat() if e.exception else None}
                         for e in drift.entries]}, indent=1))
         return

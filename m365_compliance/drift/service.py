@@ -19,7 +19,8 @@ from m365_compliance.state.tenancy import open_store
 
 def drift_from_config(config: Config, now: datetime, *, evaluation_id: str | None = None) -> Drift:
     with open_store(config) as store:
-        return load_drift(store, today=policy_today(config, now), evaluation_id=evaluation_id)
+        return load_drift(store, today=policy_today(config, now), tz=config.retention.timezone,
+                          evaluation_id=evaluation_id)
 
 
 def accept_exception(config: Config, finding_id: str, *, owner: str, reason: str, expires: date, now: datetime,
@@ -52,7 +53,7 @@ async def alert_from_config(config: Config, now: datetime, *, gateway: GraphGate
     channels = [Channel(sink, configured.reminder_days)
                 for sink, configured in zip(build_sinks(config, gateway=gateway), config.alerts.sinks, strict=True)]
     with open_store(config) as store:
-        drift = load_drift(store, today=policy_today(config, now))
+        drift = load_drift(store, today=policy_today(config, now), tz=config.retention.timezone)
         outcome = await send_alerts(store, drift, channels, now=now, policy_version=config.policy_version,
                                     language=config.alerts.language, min_severity=config.alerts.min_severity,
                                     report_url=report_url, dry_run=dry_run)

@@ -7,11 +7,32 @@ leaves the last committed picture intact and can resume from its checkpoint.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+import sqlite3
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 3
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """A column added to a table. Some tables are created by the code that owns them, on first use; a store
+    that has not made such a table yet gets the column when the table is made, so nothing is added here."""
+
+    table: str
+    column: str
+    declaration: str
+
+    def apply(self, db: sqlite3.Connection) -> None:
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({self.table})")}
+        if columns and self.column not in columns:
+            db.execute(f"ALTER TABLE {self.table} ADD COLUMN {self.column} {self.declaration}")
+
 
 #: Each version's changes to a store of the version before it (applied in order, in one transaction).
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+MIGRATIONS: dict[int, tuple[str | AddColumn, ...]] = {
     2: ("ALTER TABLE permissions ADD COLUMN link_flags TEXT",),  # hasPassword / preventsDownload
+    # The policy time (``--now``) a run and a journal row acted as of, beside the wall time they happened at.
+    3: (AddColumn("runs", "policy_at", "TEXT"), AddColumn("journal", "policy_at", "TEXT")),
 }
 
 TABLES = """
@@ -24,7 +45,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     status TEXT NOT NULL,
     policy_version TEXT,
-    summary TEXT
+    summary TEXT,
+    policy_at TEXT
 );
 
 CREATE TABLE IF NOT EXISTS libraries (

@@ -139,3 +139,16 @@ def test_receipt_defaults_to_today_in_the_policys_time_zone(world: World) -> Non
     case = open_case(world.config, email="Kveld@Example.org", kind="access", name=None, received=None, by="test",
                      now=late_evening)
     assert (case.received, case.due, case.subject_email) == (date(2026, 12, 1), date(2027, 1, 1), "kveld@example.org")
+
+
+def test_each_step_of_a_request_is_journaled_at_both_times(world: World) -> None:
+    """The journal keeps when a step happened (wall time) and the command's ``--now`` (policy time)."""
+    from m365_compliance.actions.journal import Journal
+
+    case = world.open("nobody@example.org", "access")
+    world.cli("dsar", "find", case, "--out", world.dir)
+    with world.store() as store:
+        steps = [e for e in Journal(store).entries() if e["target"] == case]
+    assert [e["event"] for e in steps] == ["dsar_opened", "dsar_found", "dsar_closed"]
+    assert {e["policy_at"] for e in steps} == {world.now}
+    assert all(e["at"] and e["at"] != e["policy_at"] for e in steps)
