@@ -21,6 +21,8 @@ from m365_compliance.sandbox.demo import DemoTenant, build_demo_tenant
 from m365_compliance.sandbox.demo_access import grant_sharing_delta
 from m365_compliance.sandbox.model import Item
 from m365_compliance.sandbox.server import SandboxServer
+from m365_compliance.state.findings_repo import FindingsRepository
+from m365_compliance.state.store import StateStore
 
 _register_commands()
 #: The demo policy made to act: removals on, limits wide enough for the demo's backlog.
@@ -79,6 +81,13 @@ class Night:
 
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.store_path)
+
+    def latest_evaluation(self) -> str:
+        """The id of the evaluation made last (wall time): a night's evaluations share its ``--now``."""
+        with StateStore(self.store_path) as store:
+            latest = FindingsRepository(store).latest_evaluation()
+        assert latest is not None
+        return latest.id
 
     def item(self, path: str) -> Item | None:
         """The live item at ``library/folder/…/name`` (e.g. "Avtaler/Mjøsbanken ASA/Avtale signert.pdf")."""

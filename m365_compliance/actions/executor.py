@@ -86,30 +86,31 @@ async def apply_plan(plan: Plan, gateway: ActionGateway, store: StateStore, *, e
     approved = approved_action_ids(store, plan, {k: v.approval_class for k, v in safety.items()})
     runnable = [a for a in plan.actions if not safety[a.action_id].requires_approval or a.action_id in approved]
     checks = evaluate_limits(runnable, current.snapshot.populations(), config.limits)
-    run_id = store.start_run("apply", plan.policy_version)
+    run_id = store.start_run("apply", plan.policy_version, policy_at=now)
     journal.append(Entry("apply_started", plan.id, run_id=run_id, mode=mode, actor=actor,
-                         policy_version=plan.policy_version, result="started",
+                         policy_version=plan.policy_version, result="started", policy_at=now,
                          reason=f"as of {to_text(now)}: {len(plan.actions)} actions, {len(approved)} approved; "
                                 f"reasons checked against evaluation {current.evaluation_id}"))
     try:
         enforce_limits(checks)
     except LimitExceeded as stop:
         journal.append(Entry("apply_stopped", plan.id, run_id=run_id, mode=mode, actor=actor, result="stopped",
-                             code=stop.limit, reason=stop.message, policy_version=plan.policy_version))
+                             code=stop.limit, reason=stop.message, policy_version=plan.policy_version, policy_at=now))
         store.finish_run(run_id, "stopped", {"plan": plan.id, "mode": mode, "limit": stop.limit})
         raise
     run = _Run(plan, gateway if execute else ReadOnlyGateway(gateway), journal, run_id, mode, actor, approved,
-               on_outcome, _Checks(made_by, safety, current, config, cover))
+               on_outcome, _Checks(made_by, safety, current, config, cover), now)
     try:
         outcomes, settled = await run.all()
     except Exception as error:  # journaled, then raised unchanged
         journal.append(Entry("apply_stopped", plan.id, run_id=run_id, mode=mode, actor=actor, result="failed",
-                             code=type(error).__name__, reason=str(error)[:300], policy_version=plan.policy_version))
+                             code=type(error).__name__, reason=str(error)[:300], policy_version=plan.policy_version,
+                             policy_at=now))
         store.finish_run(run_id, "failed", {"plan": plan.id, "mode": mode, "error": type(error).__name__})
         raise
     result = ApplyResult(run_id, plan.id, mode, tuple(outcomes), settled)
     journal.append(Entry("apply_finished", plan.id, run_id=run_id, mode=mode, actor=actor, result="finished",
-                         policy_version=plan.policy_version,
+                         policy_version=plan.policy_version, policy_at=now,
                          reason=", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing to do"))
     store.finish_run(run_id, "completed", {"plan": plan.id, "mode": mode, **result.counts(),
                                            "settledBefore": settled})
@@ -141,10 +142,10 @@ class _Run:
     """One apply run's state: the gateway to use, what is approved, and where outcomes go."""
 
     def __init__(self, plan: Plan, graph: ActionGateway, journal: Journal, run_id: str, mode: Mode, actor: str,
-                 approved: frozenset[str], on_outcome: OutcomeHook | None, checks: _Checks) -> None:
+                 approved: frozenset[str], on_outcome: OutcomeHook | None, checks: _Checks, now: datetime) -> None:
         self.plan, self.graph, self.journal, self.run_id = plan, graph, journal, run_id
         self.mode, self.actor, self.approved, self.on_outcome = mode, actor, approved, on_outcome
-        self.checks = checks
+        self.checks, self.now = checks, now  # the policy time the run acts as of, journaled with each row
 
     async def all(self) -> tuple[list[Outcome], int]:
         pending = [a for a in self.plan.actions if self.journal.final_outcome(self.plan.id, a.action_id) is None]
@@ -153,7 +154,8 @@ class _Run:
         outcomes = []
         for action in pending:
             outcome = await self._one(action, reader)
-            self.journal.outcome(self.run_id, self.plan, action, outcome, mode=self.mode, actor=self.actor)
+            self.journal.outcome(self.run_id, self.plan, action, outcome, mode=self.mode, actor=self.actor,
+                                 now=self.now)
             log.debug("action outcome", extra={"fields": {"plan": self.plan.id, "action": action.action_id,
                                                          "kind": action.kind, "result": outcome.result,
                                                          "code": outcome.code}})
@@ -201,7 +203,7 @@ class _Run:
         if refused is not None:
             return _resumed(await self._gone_already(action, refused), interrupted)
         if self.mode == "execute":
-            self.journal.attempt(self.run_id, self.plan, action, actor=self.actor)
+            self.journal.attempt(self.run_id, self.plan, action, actor=self.actor, now=self.now)
         try:
             outcome = await run_step(self.graph, action, reader, permanent=safety.permanent)
         except WriteRefused:

@@ -1,6 +1,8 @@
 """The journal (C9): every plan, approval and apply attempt, dry runs included, as evidence.
 
 Rows are appended, never changed: what, when, by whom, the result and the policy version in force.
+"When" is two times: ``at``, when it happened (wall time), and ``policy_at``, the policy time it was
+evaluated at (the run's ``--now``; empty for what no policy time governs, such as an approval).
 An action's attempt is journaled *before* its write (``started``) and its outcome right after, each
 in its own committed transaction, so a killed apply leaves a record that says exactly which action
 was in flight; resume reads it (:meth:`Journal.final_outcome`, :meth:`Journal.interrupted`).
@@ -47,6 +49,7 @@ CREATE TABLE IF NOT EXISTS plans (
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
+    policy_at TEXT,
     event TEXT NOT NULL,
     plan_id TEXT,
     action_id TEXT,
@@ -71,8 +74,10 @@ Mode = Literal["execute", "dry_run"]
 #: Who made a plan: only these record plans, and apply trusts only a plan recorded by one of them.
 Maker = Literal["plan", "dsar_erasure"]
 MAKERS: tuple[Maker, ...] = ("plan", "dsar_erasure")
-COLUMNS = ("seq", "at", "event", "plan_id", "action_id", "run_id", "mode", "kind", "target", "result", "code",
-           "reason", "actor", "policy_version")
+COLUMNS = ("seq", "at", "policy_at", "event", "plan_id", "action_id", "run_id", "mode", "kind", "target", "result",
+           "code", "reason", "actor", "policy_version")
+#: The columns an :class:`Entry` fills (``seq`` and ``at`` are the store's; ``policy_at`` is written as text).
+_ENTRY_COLUMNS = COLUMNS[3:]
 #: A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -101,6 +106,7 @@ class Entry:
     reason: str | None = None
     actor: str | None = None
     policy_version: str | None = None
+    policy_at: datetime | None = None  # the policy time (``--now``) it was evaluated at
 
 
 class Journal:
@@ -113,7 +119,7 @@ class Journal:
 
     def append(self, entry: Entry, db: sqlite3.Connection | None = None) -> None:
         """One row, committed before this returns (or inside the caller's transaction ``db``)."""
-        values = (to_text(utc_now()), *(getattr(entry, c) for c in COLUMNS[2:]))
+        values = (to_text(utc_now()), to_text(entry.policy_at), *(getattr(entry, c) for c in _ENTRY_COLUMNS))
         sql = f"INSERT INTO journal({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * len(values))})"
         if db is not None:
             db.execute(sql, values)
@@ -138,7 +144,7 @@ class Journal:
                 return False
             self.append(Entry("plan", plan.id, actor=actor, policy_version=plan.policy_version, result="recorded",
                               reason=f"{len(plan.actions)} actions, {len(plan.skipped)} skipped, snapshot "
-                                     f"{plan.snapshot_run_id}"), db)
+                                     f"{plan.snapshot_run_id}", policy_at=plan.created_at), db)
         return True
 
     def stored_plan(self, plan_id: str) -> StoredPlan | None:
@@ -149,14 +155,15 @@ class Journal:
         return StoredPlan(row["plan_id"], row["body"], from_text(row["recorded_at"]) or utc_now(), row["made_by"])
 
     # ------------------------------------------------------------------ attempts
-    def attempt(self, run_id: str, plan: Plan, action: Action, *, actor: str) -> None:
+    def attempt(self, run_id: str, plan: Plan, action: Action, *, actor: str, now: datetime) -> None:
         """Journaled before an executed action's first request: resume knows it was in flight."""
         self.append(Entry("attempt", plan.id, action.action_id, run_id, "execute", action.kind, action.target,
-                          "started", actor=actor, policy_version=plan.policy_version))
+                          "started", actor=actor, policy_version=plan.policy_version, policy_at=now))
 
-    def outcome(self, run_id: str, plan: Plan, action: Action, outcome: Outcome, *, mode: Mode, actor: str) -> None:
+    def outcome(self, run_id: str, plan: Plan, action: Action, outcome: Outcome, *, mode: Mode, actor: str,
+                now: datetime) -> None:
         self.append(Entry("outcome", plan.id, action.action_id, run_id, mode, action.kind, action.target,
-                          outcome.result, outcome.code, outcome.reason, actor, plan.policy_version))
+                          outcome.result, outcome.code, outcome.reason, actor, plan.policy_version, now))
 
     def final_outcome(self, plan_id: str, action_id: str) -> sqlite3.Row | None:
         """The executed outcome that settled this action of this plan, if any."""

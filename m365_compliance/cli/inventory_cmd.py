@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import config_option, load_policy, verbose_option
+from m365_compliance.cli.options import config_option, load_policy, now_option, verbose_option
 from m365_compliance.cli.output import Progress, configure_logging, fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
@@ -19,8 +20,9 @@ EXIT_GAPS = 3
 @cli.command("inventory")
 @config_option
 @click.option("--full", is_flag=True, help="Ignore stored delta links and enumerate every library again.")
+@now_option
 @verbose_option
-def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
+def inventory_command(config_path: Path, full: bool, now: datetime, verbose: bool) -> None:
     """Inventory the recruitment and customer scopes, the directory and the register.
 
     The first run enumerates each library; later runs read only the changes since the delta link
@@ -31,6 +33,8 @@ def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
       m365-compliance inventory --config policy.toml
       m365-compliance inventory --config policy.toml --full
 
+    With --now, the run is recorded as of that instant (a rehearsal); the tenant is read as it is.
+
     Exit codes: 0 complete, 1 error, 2 bad policy file, 3 complete with gaps (see the list printed),
     130 interrupted by Ctrl-C (the next run resumes each library from its last checkpoint).
     """
@@ -38,7 +42,7 @@ def inventory_command(config_path: Path, full: bool, verbose: bool) -> None:
     config = load_policy(config_path)
     progress = Progress("inventory")
     try:
-        outcome = asyncio.run(inventory_from_config(config, full=full, progress=progress))
+        outcome = asyncio.run(inventory_from_config(config, full=full, progress=progress, now=now))
     except ComplianceError as error:
         progress.close()
         fail(error)

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from m365_compliance.drift.exceptions import AcceptedException
 from m365_compliance.drift.exposure import exposes_to_outsiders
+from m365_compliance.rules.dates import local_date
 from m365_compliance.rules.findings import Finding
 
 DriftState = Literal["new", "still_failing", "fixed", "unverified", "accepted", "expired"]
@@ -26,21 +28,33 @@ DRIFT_STATES: tuple[DriftState, ...] = ("new", "still_failing", "expired", "acce
 COVERAGE_RULE = "coverage.not-evaluated"
 #: A finding in these states is no longer open (gone, or gone from sight).
 CLOSED_STATES: frozenset[DriftState] = frozenset({"fixed", "unverified"})
+#: GDPR Art. 33: a breach is notified within 72 hours of becoming aware of it.
+BREACH_HOURS = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
 class DriftEntry:
-    """One finding's drift. ``finding`` is this run's (for fixed/unverified: the last run's)."""
+    """One finding's drift. ``finding`` is this run's (for fixed/unverified: the last run's). ``first_seen_at``
+    is the policy time its open streak began (None when no stored evaluation tells: first seen ``today``);
+    ``first_seen`` is its calendar day in the policy's time zone."""
 
     finding: Finding
     state: DriftState
     first_seen: date
     breach_clock: bool
     exception: AcceptedException | None = None
+    first_seen_at: datetime | None = None
 
     @property
     def open(self) -> bool:
         return self.state not in CLOSED_STATES
+
+    @property
+    def breach_deadline(self) -> datetime | None:
+        """When the 72 hours of GDPR Art. 33 run out, counted from when it was first seen (policy time)."""
+        if not self.breach_clock or self.first_seen_at is None:
+            return None
+        return self.first_seen_at + BREACH_HOURS
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,16 @@ class Drift:
         return tuple(e for e in self.entries if e.state in states)
 
 
-def classify(current: Iterable[Finding], previous: Iterable[Finding] | None, *, today: date,
-             first_seen: Mapping[str, date], exceptions: Mapping[str, AcceptedException],
+def classify(current: Iterable[Finding], previous: Iterable[Finding] | None, *, today: date, tz: ZoneInfo,
+             first_seen: Mapping[str, datetime], exceptions: Mapping[str, AcceptedException],
              evaluation_id: str, previous_evaluation_id: str | None) -> Drift:
-    """The drift of ``current`` against ``previous`` (None: the first evaluation, everything open is new)."""
+    """The drift of ``current`` against ``previous`` (None: the first evaluation, everything open is new).
+    ``first_seen``: per finding, the policy time its open streak began; ``today`` and ``tz``: the policy's."""
+
+    def seen(finding_id: str) -> date:
+        at = first_seen.get(finding_id)
+        return local_date(at, tz) if at is not None else today
+
     now_open = {f.id: f for f in current if f.is_open and not f.is_stale}
     before_open = {f.id: f for f in (previous or ()) if f.open_when_read}
     unevaluated = {(f.control, f.scope) for f in now_open.values() if f.rule_id == COVERAGE_RULE}
@@ -79,14 +99,14 @@ def classify(current: Iterable[Finding], previous: Iterable[Finding] | None, *, 
             state = "expired"
         else:
             state = "still_failing" if finding.id in before_open else "new"
-        entries.append(DriftEntry(finding, state, first_seen.get(finding.id, today),
-                                  exposes_to_outsiders(finding), exception))
+        entries.append(DriftEntry(finding, state, seen(finding.id), exposes_to_outsiders(finding), exception,
+                                  first_seen.get(finding.id)))
     for finding in before_open.values():
         if finding.id in now_open:
             continue
         gone: DriftState = "fixed" if (finding.control, finding.scope) not in unevaluated else "unverified"
-        entries.append(DriftEntry(finding, gone, first_seen.get(finding.id, today), exposes_to_outsiders(finding),
-                                  exceptions.get(finding.id)))
+        entries.append(DriftEntry(finding, gone, seen(finding.id), exposes_to_outsiders(finding),
+                                  exceptions.get(finding.id), first_seen.get(finding.id)))
     order = {s: i for i, s in enumerate(DRIFT_STATES)}
     entries.sort(key=lambda e: (order[e.state], e.finding.control, e.finding.id))
     return Drift(evaluation_id, previous_evaluation_id, tuple(entries), frozenset(unevaluated))

@@ -23,8 +23,8 @@ from m365_compliance.suggest import did_you_mean, listing
 
 def drift_from_config(config: Config, now: datetime, *, evaluation_id: str | None = None) -> Drift:
     with open_store(config) as store:
-        return load_drift(store, today=policy_today(config, now), evaluation_id=evaluation_id,
-                          declared=config.exceptions)
+        return load_drift(store, today=policy_today(config, now), tz=config.retention.timezone,
+                          evaluation_id=evaluation_id, declared=config.exceptions)
 
 
 def accept_exception(config: Config, finding_id: str, *, owner: str, reason: str, expires: date, now: datetime,
@@ -103,7 +103,8 @@ async def alert_from_config(config: Config, now: datetime, *, gateway: GraphGate
     channels = [Channel(sink, configured.reminder_days)
                 for sink, configured in zip(build_sinks(config, gateway=gateway), config.alerts.sinks, strict=True)]
     with open_store(config) as store:
-        drift = load_drift(store, today=policy_today(config, now), declared=config.exceptions)
+        drift = load_drift(store, today=policy_today(config, now), tz=config.retention.timezone,
+                           declared=config.exceptions)
         outcome = await send_alerts(store, drift, channels, now=now, policy_version=config.policy_version,
                                     language=config.alerts.language, min_severity=config.alerts.min_severity,
                                     report_url=report_url, dry_run=dry_run)

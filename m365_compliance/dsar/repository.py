@@ -85,11 +85,11 @@ class CaseRepository:
         store.db.executescript(TABLES)
 
     # ------------------------------------------------------------------ cases
-    def create(self, case: Case, *, actor: str) -> None:
+    def create(self, case: Case, *, actor: str, now: datetime) -> None:
         with self.store.transaction() as db:
             db.execute(f"INSERT INTO dsar_cases({', '.join(_CASE_COLUMNS)}) VALUES "
                        f"({', '.join('?' * len(_CASE_COLUMNS))})", _case_values(case))
-            self._event(db, case, "dsar_opened", actor, result="open",
+            self._event(db, case, "dsar_opened", actor, now, result="open",
                         reason=f"{case.kind} request received {case.received.isoformat()}, due "
                                f"{case.due.isoformat()}")
 
@@ -106,9 +106,10 @@ class CaseRepository:
     def cases(self) -> list[Case]:
         return [_case(r) for r in self.store.db.execute("SELECT * FROM dsar_cases ORDER BY received, case_id")]
 
-    def save(self, case: Case, event: Event, *, actor: str, result: str, reason: str, detail: Any = None,
-             matches: Iterable[Match] | None = None) -> None:
-        """Write the case (and, when given, its matches) and journal the step, all in one transaction."""
+    def save(self, case: Case, event: Event, *, actor: str, now: datetime, result: str, reason: str,
+             detail: Any = None, matches: Iterable[Match] | None = None) -> None:
+        """Write the case (and, when given, its matches) and journal the step as of ``now`` (the command's
+        policy time), all in one transaction."""
         with self.store.transaction() as db:
             assignments = ", ".join(f"{c}=?" for c in _CASE_COLUMNS[1:])
             db.execute(f"UPDATE dsar_cases SET {assignments} WHERE case_id=?",
@@ -117,7 +118,7 @@ class CaseRepository:
                 db.execute("DELETE FROM dsar_matches WHERE case_id=?", (case.case_id,))
                 db.executemany("INSERT INTO dsar_matches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                [_match_values(m) for m in matches])
-            self._event(db, case, event, actor, result=result, reason=reason, detail=detail)
+            self._event(db, case, event, actor, now, result=result, reason=reason, detail=detail)
 
     def set_statement(self, case_id: str, statement: dict[str, Any]) -> None:
         with self.store.transaction() as db:
@@ -140,14 +141,14 @@ class CaseRepository:
                  "detail": json.loads(r["detail"]) if r["detail"] else None}
                 for r in self.store.db.execute(sql, args)]
 
-    def _event(self, db: sqlite3.Connection, case: Case, event: Event, actor: str, *, result: str, reason: str,
-               detail: Any = None) -> None:
+    def _event(self, db: sqlite3.Connection, case: Case, event: Event, actor: str, now: datetime, *, result: str,
+               reason: str, detail: Any = None) -> None:
         """The case's own record (``detail`` may hold personal data) and the journal's (ids and counts only)."""
         db.execute("INSERT INTO dsar_events(case_id, at, event, actor, detail) VALUES (?,?,?,?,?)",
                    (case.case_id, to_text(utc_now()), event, actor,
                     json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None))
         self.journal.append(Entry(event, target=case.case_id, result=result, code=case.kind, reason=reason,
-                                  actor=actor, policy_version=case.policy_version), db)
+                                  actor=actor, policy_version=case.policy_version, policy_at=now), db)
 
 
 def _case_values(case: Case) -> tuple[Any, ...]:

@@ -88,7 +88,7 @@ def open_case(config: Config, *, email: str, kind: str, name: str | None, receiv
     case = Case(f"dsar-{received:%Y%m%d}-{secrets.token_hex(3)}", case_kind, mail, (name or "").strip() or None,
                 received, "open", now, config.policy_version)
     with open_store(config) as store:
-        CaseRepository(store).create(case, actor=by)
+        CaseRepository(store).create(case, actor=by, now=now)
     log.info("dsar case opened", extra={"fields": {"case": case.case_id, "kind": kind}})
     return case
 
@@ -109,7 +109,8 @@ async def find_case(config: Config, case_id: str, *, by: str, now: datetime, out
         case = replace(case, status="awaiting_confirmation" if pending else "open", found_at=now,
                        snapshot_run_id=snapshot.run_id, find_notes=(*found.notes, searched.note))
         items = sum(len(m.items) for m in matches)
-        repo.save(case, "dsar_found", actor=by, result=case.status, matches=matches, detail={"notes": case.find_notes},
+        repo.save(case, "dsar_found", actor=by, now=now, result=case.status, matches=matches,
+                  detail={"notes": case.find_notes},
                   reason=f"{len(matches)} matches ({pending} to confirm), {items} items; snapshot "
                          f"{snapshot.run_id}; searched {'completely' if found.complete and searched.complete else 'in part'}")
         log.info("dsar find", extra={"fields": {"case": case_id, "matches": len(matches), "pending": pending}})
@@ -134,7 +135,8 @@ def decide(config: Config, case_id: str, match_id: str, *, reject: bool, by: str
                    for m in matches]
         pending = sum(1 for m in matches if m.status == "pending")
         case = replace(case, status="awaiting_confirmation" if pending else "open")
-        repo.save(case, "dsar_rejected" if reject else "dsar_confirmed", actor=by, result=status, matches=matches,
+        repo.save(case, "dsar_rejected" if reject else "dsar_confirmed", actor=by, now=now, result=status,
+                  matches=matches,
                   reason=f"match {match_id} {status}; {pending} still to confirm", detail={"match": match_id})
         return case
 
@@ -156,7 +158,8 @@ def extend_case(config: Config, case_id: str, *, months: int, reason: str, by: s
                             "of receipt (Art. 12(3)).", hint="Answer the request now; the delay is on record.")
         text = reason.strip() if not case.extension_reason else f"{case.extension_reason}; {reason.strip()}"
         case = replace(case, extension_months=case.extension_months + months, extension_reason=text)
-        repo.save(case, "dsar_extended", actor=by, result=case.status, detail={"months": months, "reason": reason},
+        repo.save(case, "dsar_extended", actor=by, now=now, result=case.status,
+                  detail={"months": months, "reason": reason},
                   reason=f"extended by {months} month(s), due {case.due.isoformat()}")
         return case
 
@@ -167,7 +170,7 @@ def add_note(config: Config, case_id: str, *, text: str, by: str, now: datetime)
         case = _open(repo, case_id)
         if not text.strip():
             raise DsarError("A note needs its text.", usage=True, hint='Give --text "what was corrected, and where".')
-        repo.save(case, "dsar_noted", actor=by, result=case.status, reason="note recorded",
+        repo.save(case, "dsar_noted", actor=by, now=now, result=case.status, reason="note recorded",
                   detail={"text": text.strip()})
         return case
 
@@ -181,7 +184,7 @@ async def export(config: Config, case_id: str, *, out_dir: Path, by: str, now: d
         async with _graph(config, gateway, needed=True) as graph:
             result = await export_case(case, matches, snapshot, config, graph, out_dir, now)
         case = replace(case, exported_items=result.files, export_sha256=result.sha256)
-        repo.save(case, "dsar_exported", actor=by, result=case.status, detail={"zip": result.path.name},
+        repo.save(case, "dsar_exported", actor=by, now=now, result=case.status, detail={"zip": result.path.name},
                   reason=f"{result.files} files exported, {result.missing} missing; zip sha256 {result.sha256}")
         return result
 
@@ -206,7 +209,7 @@ async def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now:
         kept = [{"drive": k.drive_id, "item": k.item_id, "code": k.code, "reason": k.reason, "items": k.items,
                  "keepUntil": k.keep_until.isoformat() if k.keep_until else None} for k in erasure.kept]
         case = replace(case, plan_ids=(*[p for p in case.plan_ids if p != erasure.plan.id], erasure.plan.id))
-        repo.save(case, "dsar_erasure_planned", actor=by, result=case.status,
+        repo.save(case, "dsar_erasure_planned", actor=by, now=now, result=case.status,
                   detail={"plan": erasure.plan.id, "kept": kept, "gone": list(erasure.gone)},
                   reason=f"plan {erasure.plan.id}: {len(erasure.plan.actions)} deletions, {len(kept)} kept, "
                          f"{len(erasure.gone)} gone already")
@@ -254,7 +257,7 @@ def close_case(config: Config, case_id: str, *, out_dir: Path, note: str | None,
         repo = CaseRepository(store)
         case, matches = _ready(repo, case_id, None)
         if note and note.strip():
-            repo.save(case, "dsar_noted", actor=by, result=case.status, reason="note recorded",
+            repo.save(case, "dsar_noted", actor=by, now=now, result=case.status, reason="note recorded",
                       detail={"text": note.strip()})
         return _close(repo, case, closing_for(repo, case, matches), config, out_dir, by, now)
 
@@ -278,7 +281,7 @@ def _close(repo: CaseRepository, case: Case, closing: Closing, config: Config, o
     case = replace(case, status="closed", closed_at=now, erased_items=erased, kept_items=kept)
     statement = build_statement(case, closing, config, now)
     files = write_statement(statement, out_dir)
-    repo.save(case, "dsar_closed", actor=by, result=closing.outcome, detail={"statement": files[0].name},
+    repo.save(case, "dsar_closed", actor=by, now=now, result=closing.outcome, detail={"statement": files[0].name},
               reason=f"{closing.outcome}: {erased} items deleted, {kept} kept")
     repo.set_statement(case.case_id, statement)
     FindingsRepository(repo.store).redact_paths(closing.erased_ids)

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from m365_compliance.graph.errors import GraphError, PermissionDenied
@@ -90,10 +91,10 @@ ProgressFn = Callable[[str, int], None]
 
 
 async def run_inventory(gateway: GraphGateway, store: StateStore, spec: InventorySpec, *, full: bool = False,
-                        progress: ProgressFn | None = None) -> InventoryResult:
+                        progress: ProgressFn | None = None, now: datetime | None = None) -> InventoryResult:
     started = time.monotonic()
     repo = InventoryRepository(store)
-    run_id = store.start_run("inventory", spec.policy_version)
+    run_id = store.start_run("inventory", spec.policy_version, policy_at=now)  # ``now``: the run's clock
     result = InventoryResult(run_id)
     directory = DirectoryReader(gateway)
     status = "failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from m365_compliance.config.schema import Config
@@ -23,14 +24,16 @@ class InventoryOutcome:
 
 
 async def inventory_from_config(config: Config, *, full: bool = False, progress: ProgressFn | None = None,
-                                gateway: GraphGateway | None = None) -> InventoryOutcome:
-    """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo).
-    Holds the store's writer lock: a second writer is refused at once."""
+                                gateway: GraphGateway | None = None, now: datetime | None = None) -> InventoryOutcome:
+    """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo). ``now``: the
+    run's clock (``--now``), recorded beside the wall time it ran at. Holds the store's writer lock: a second
+    writer is refused at once."""
     with StoreLock(config.state.path, "inventory"), open_store(config) as store:
         owned = gateway is None
         graph = gateway or GraphGateway(gateway_settings(config))
         try:
-            result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress)
+            result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress,
+                                         now=now)
         finally:
             if owned:
                 await graph.aclose()

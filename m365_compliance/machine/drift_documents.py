@@ -13,6 +13,7 @@ from m365_compliance.drift.compare import Drift
 from m365_compliance.config.schema import DeclaredException
 from m365_compliance.drift.exceptions import AcceptedException
 from m365_compliance.machine.envelope import RunMetadata, document
+from m365_compliance.state.store import to_text
 
 
 def drift_document(drift: Drift, metadata: RunMetadata) -> dict[str, Any]:
@@ -21,7 +22,8 @@ def drift_document(drift: Drift, metadata: RunMetadata) -> dict[str, Any]:
         "counts": dict(drift.counts()),
         "entries": [{"finding": e.finding.id, "rule": e.finding.rule_id, "control": e.finding.control,
                      "severity": e.finding.severity, "state": e.state, "firstSeen": e.first_seen.isoformat(),
-                     "breachClock": e.breach_clock,
+                     "firstSeenAt": to_text(e.first_seen_at), "breachClock": e.breach_clock,
+                     "breachDeadline": to_text(e.breach_deadline),
                      "exceptionExpires": e.exception.expires.isoformat() if e.exception else None}
                     for e in drift.entries]})
 

@@ -95,7 +95,7 @@ async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetim
 async def _stages(config: Config, out_dir: Path, mode: Mode, now: datetime, full: bool, gateway: GraphGateway,
                   progress: ProgressFn | None, report_url: str | None) -> NightlyOutcome:
     outcome = NightlyOutcome(mode, out_dir)
-    inventoried = await _inventory(config, gateway, full, progress, outcome)
+    inventoried = await _inventory(config, gateway, now, full, progress, outcome)
     if inventoried:
         plan_path = await _plan(config, out_dir, now, gateway, outcome)
         if plan_path is not None:
@@ -108,10 +108,10 @@ async def _stages(config: Config, out_dir: Path, mode: Mode, now: datetime, full
     return outcome
 
 
-async def _inventory(config: Config, gateway: GraphGateway, full: bool, progress: ProgressFn | None,
+async def _inventory(config: Config, gateway: GraphGateway, now: datetime, full: bool, progress: ProgressFn | None,
                      outcome: NightlyOutcome) -> bool:
     try:
-        done = await inventory_from_config(config, full=full, progress=progress, gateway=gateway)
+        done = await inventory_from_config(config, full=full, progress=progress, gateway=gateway, now=now)
     except ComplianceError as error:
         outcome.stages.append(Stage("inventory", "failed", error.message, error.hint))
         return False

@@ -29,11 +29,13 @@ ERROR_CHARS = 200
 
 
 def actions(entries: Iterable[Mapping[str, object]], since: datetime, until: datetime) -> Actions:
-    """Outcomes, plans and approvals journaled between ``since`` and ``until``."""
+    """Outcomes, plans and approvals journaled between ``since`` and ``until`` (policy time): a row counts at
+    the policy time it was evaluated at, or, when none governs it (an approval, an older row), when it happened."""
     tally: dict[tuple[str, str, str], int] = {}
     plans = approvals = 0
     for e in entries:
-        at = from_text(str(e["at"])) if e.get("at") else None
+        when = e.get("policy_at") or e.get("at")
+        at = from_text(str(when)) if when else None
         if at is None or not since <= at <= until:
             continue
         if e["event"] == "outcome":
@@ -73,8 +75,14 @@ def exception_rows(exceptions: Iterable[AcceptedException], controls: Mapping[st
 
 
 def run_info(row: sqlite3.Row) -> RunInfo:
-    return RunInfo(row["id"], row["kind"], from_text(row["started_at"]), from_text(row["finished_at"]),
-                   row["status"], row["policy_version"])
+    """A run on its own clock: started at the policy time it ran as of (``--now``), finished as long after, so a
+    rehearsal reads as the date it rehearses. The wall times stay in the state store; a run from before the
+    policy time was recorded shows those."""
+    started, finished = from_text(row["started_at"]), from_text(row["finished_at"])
+    policy_at = from_text(row["policy_at"])
+    if policy_at is not None and started is not None:
+        started, finished = policy_at, None if finished is None else policy_at + (finished - started)
+    return RunInfo(row["id"], row["kind"], started, finished, row["status"], row["policy_version"])
 
 
 def evidence(runs: Iterable[sqlite3.Row], evaluations: int, journal: Iterable[Mapping[str, object]]) -> Evidence:

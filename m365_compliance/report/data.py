@@ -26,7 +26,7 @@ from m365_compliance.report import activity, findings_view, plan_view, tenant_vi
 from m365_compliance.report.model import ReportData
 from m365_compliance.rules.dates import local_date
 from m365_compliance.state.findings_repo import FindingsRepository
-from m365_compliance.state.store import StateStore, utc_now
+from m365_compliance.state.store import StateStore
 
 __all__ = ["ReportData", "build_report_data"]
 
@@ -46,15 +46,12 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
     tz = config.retention.timezone
     today = local_date(now, tz)
     findings = repo.findings_of(latest.id)
-    drift = load_drift(store, today=today, evaluation_id=latest.id, declared=config.exceptions)
+    drift = load_drift(store, today=today, tz=tz, evaluation_id=latest.id, declared=config.exceptions)
     snapshot = _snapshot(store, config, latest.snapshot_run_id)
     rows = findings_view.rows_with_drift(findings, drift, include_names)
     controls = {f.id: f.control for f in findings} | {e.finding.id: e.finding.control for e in drift.entries}
     journal = Journal(store).entries()
-    since = now - timedelta(days=period_days)
-    # The journal is stamped with the wall clock; a rehearsal "as of" an earlier instant (the demo's
-    # tenant clock) still shows what it just did.
-    until = max(now, utc_now())
+    since, until = now - timedelta(days=period_days), now  # policy time: journal rows by their ``policy_at``
     runs = store.runs()
     inventory = next((activity.run_info(r) for r in runs if r["kind"] == "inventory"
                       and r["id"] == latest.snapshot_run_id), None)

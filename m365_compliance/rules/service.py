@@ -40,7 +40,8 @@ def check_from_config(config: Config, now: datetime, *, snapshot: Snapshot | Non
         if snapshot is None:
             snapshot = load_snapshot(store, inventory_spec(config))
         findings = evaluate(snapshot, config, now)
-        evaluation_id = FindingsRepository(store).save(snapshot.run_id, config.policy_version, findings)
+        evaluation_id = FindingsRepository(store).save(snapshot.run_id, config.policy_version, findings,
+                                                         evaluated_at=now)
         record_exceptions_in_force(store, evaluation_id, findings, config.exceptions, policy_today(config, now))
     fields: dict[str, object] = {"evaluation": evaluation_id, **Counter(f.status for f in findings)}
     log.info("evaluated snapshot %s: %d findings", snapshot.run_id, len(findings), extra={"fields": fields})

@@ -1,9 +1,11 @@
 """Findings of each evaluation, kept per run so later stages (drift, report) can compare runs (C8, C9).
 
 An evaluation is journaled as a run of kind ``check`` in the runs table (its id is the evaluation
-id), with the snapshot run it evaluated and the policy version in force. The table is created here,
-beside the code that owns it, with ``CREATE TABLE IF NOT EXISTS``: an older state store gains it on
-first use.
+id), with the snapshot run it evaluated and the policy version in force. ``evaluated_at`` is the policy
+time the rules judged as of (``--now``); the run's ``started_at`` is when it happened (wall time), and
+evaluations are ordered by that: a rehearsal of a later date is not "the latest" forever after. The
+table is created here, beside the code that owns it, with ``CREATE TABLE IF NOT EXISTS``: an older
+state store gains it on first use.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ CREATE INDEX IF NOT EXISTS findings_by_id ON findings(finding_id);
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One stored evaluation (a ``check`` run): when, of which inventory, under which policy version."""
+    """One stored evaluation (a ``check`` run): as of when (policy time), of which inventory, under which
+    policy version, and when it was made (wall time, which orders evaluations)."""
 
     id: str
     evaluated_at: datetime
     snapshot_run_id: str
     policy_version: str | None
+    recorded_at: datetime | None = None
 
 
 class FindingsRepository:
@@ -50,11 +54,12 @@ class FindingsRepository:
         self.store = store
         store.db.executescript(TABLE)
 
-    def save(self, snapshot_run_id: str, policy_version: str | None, findings: Iterable[Finding]) -> str:
-        """Store one evaluation's findings; returns its id (a ``check`` run)."""
+    def save(self, snapshot_run_id: str, policy_version: str | None, findings: Iterable[Finding], *,
+             evaluated_at: datetime) -> str:
+        """Store one evaluation's findings, judged as of ``evaluated_at``; returns its id (a ``check`` run)."""
         findings = list(findings)
-        evaluation_id = self.store.start_run("check", policy_version)
-        now = to_text(utc_now())
+        evaluation_id = self.store.start_run("check", policy_version, policy_at=evaluated_at)
+        now = to_text(evaluated_at)
         with self.store.transaction() as db:
             db.executemany(
                 "INSERT INTO findings(evaluation_id, snapshot_run_id, evaluated_at, policy_version, finding_id, "
@@ -66,12 +71,14 @@ class FindingsRepository:
         return evaluation_id
 
     def evaluations(self) -> list[Evaluation]:
-        """Every stored evaluation, oldest first."""
+        """Every stored evaluation, in the order they were made (wall time)."""
         rows = self.store.db.execute(
-            "SELECT evaluation_id, MIN(evaluated_at) AS at, MIN(snapshot_run_id) AS snap, MIN(policy_version) AS pv "
-            "FROM findings GROUP BY evaluation_id ORDER BY at, evaluation_id").fetchall()
-        stored = [Evaluation(r["evaluation_id"], from_text(r["at"]) or utc_now(), r["snap"], r["pv"]) for r in rows]
-        return sorted(stored + self._empty_evaluations({e.id for e in stored}), key=lambda e: (e.evaluated_at, e.id))
+            "SELECT f.evaluation_id, MIN(f.evaluated_at) AS at, MIN(f.snapshot_run_id) AS snap, "
+            "MIN(f.policy_version) AS pv, MIN(r.started_at) AS made FROM findings f "
+            "LEFT JOIN runs r ON r.id = f.evaluation_id GROUP BY f.evaluation_id").fetchall()
+        stored = [Evaluation(r["evaluation_id"], from_text(r["at"]) or utc_now(), r["snap"], r["pv"],
+                             from_text(r["made"])) for r in rows]
+        return sorted(stored + self._empty_evaluations({e.id for e in stored}), key=_made_order)
 
     def _empty_evaluations(self, known: set[str]) -> list[Evaluation]:
         """Evaluations that found nothing have no rows in ``findings``; their ``check`` run says they happened."""
@@ -80,8 +87,9 @@ class FindingsRepository:
             if run["id"] in known or run["status"] != "succeeded":
                 continue
             summary = json.loads(run["summary"] or "{}")
-            found.append(Evaluation(run["id"], from_text(run["started_at"]) or utc_now(),
-                                    summary.get("snapshotRun", ""), run["policy_version"]))
+            started = from_text(run["started_at"]) or utc_now()
+            found.append(Evaluation(run["id"], from_text(run["policy_at"]) or started,
+                                    summary.get("snapshotRun", ""), run["policy_version"], started))
         return found
 
     def ever_stored(self, finding_id: str) -> bool:
@@ -118,7 +126,8 @@ class FindingsRepository:
     def latest(self) -> list[dict[str, object]]:
         """The findings of the most recent evaluation, as stored (JSON bodies), by finding id."""
         row = self.store.db.execute(
-            "SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC, evaluation_id DESC LIMIT 1").fetchone()
+            "SELECT f.evaluation_id FROM findings f LEFT JOIN runs r ON r.id = f.evaluation_id "
+            "ORDER BY COALESCE(r.started_at, f.evaluated_at) DESC, f.evaluation_id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         return [json.loads(r["body"]) for r in self.store.db.execute(
@@ -138,3 +147,8 @@ class FindingsRepository:
             with self.store.transaction() as db:
                 db.executemany("UPDATE findings SET body=? WHERE evaluation_id=? AND finding_id=?", changed)
         return len(changed)
+
+
+def _made_order(evaluation: Evaluation) -> tuple[datetime, str]:
+    """Wall time first (the order they were made); an evaluation whose run row is gone, by its policy time."""
+    return evaluation.recorded_at or evaluation.evaluated_at, evaluation.id

@@ -7,6 +7,25 @@ leaves the last committed picture intact and can resume from its checkpoint.
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """A column added to a table. Some tables are created by the code that owns them, on first use; a store
+    that has not made such a table yet gets the column when the table is made, so nothing is added here."""
+
+    table: str
+    column: str
+    declaration: str
+
+    def apply(self, db: sqlite3.Connection) -> None:
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({self.table})")}
+        if columns and self.column not in columns:
+            db.execute(f"ALTER TABLE {self.table} ADD COLUMN {self.column} {self.declaration}")
+
+
 #: Which accepted exception (``drift accept`` or exceptions.toml) applied to each open finding of each
 #: evaluation, and whether it was in force or had expired on the evaluation's day: what was in force at
 #: each run, kept even after the file changes or the exception is revoked (C9).
@@ -24,9 +43,11 @@ CREATE TABLE IF NOT EXISTS evaluation_exceptions (
 
 #: Each version's changes to a store of the version before it (applied in order, in one transaction). Each
 #: change is named by what it adds, so renumbering a version is changing its key alone.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+MIGRATIONS: dict[int, tuple[str | AddColumn, ...]] = {
     2: ("ALTER TABLE permissions ADD COLUMN link_flags TEXT",),  # hasPassword / preventsDownload
     3: (EXCEPTIONS_IN_FORCE_TABLE,),
+    # The policy time (``--now``) a run and a journal row acted as of, beside the wall time they happened at.
+    4: (AddColumn("runs", "policy_at", "TEXT"), AddColumn("journal", "policy_at", "TEXT")),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -40,7 +61,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     status TEXT NOT NULL,
     policy_version TEXT,
-    summary TEXT
+    summary TEXT,
+    policy_at TEXT
 );
 
 CREATE TABLE IF NOT EXISTS libraries (

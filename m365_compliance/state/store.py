@@ -26,7 +26,7 @@ from typing import Any
 
 from m365_compliance.errors import OutputError, StateError, StoreFull, StoreNotWritable
 from m365_compliance.private_files import FILE_MODE, path_problem, private_dir, shown
-from m365_compliance.state.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from m365_compliance.state.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, AddColumn
 
 
 def utc_now() -> datetime:
@@ -189,8 +189,11 @@ class StateStore:
         with self.transaction() as db:
             version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()["value"])
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS.get(step, ()):
-                    db.execute(statement)
+                for change in MIGRATIONS.get(step, ()):
+                    if isinstance(change, AddColumn):
+                        change.apply(db)
+                    else:
+                        db.execute(change)
             db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
             db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
@@ -221,13 +224,17 @@ class StateStore:
         self.close()
 
     # ------------------------------------------------------------------ runs
-    def start_run(self, kind: str, policy_version: str | None) -> str:
-        run_id = f"{utc_now().strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+    def start_run(self, kind: str, policy_version: str | None, *, policy_at: datetime | None = None) -> str:
+        """A new run, started now (wall time). ``policy_at`` is the instant it acts as of (``--now``): its id
+        begins with that instant, so a rehearsal's ids tell the rehearsed date like everything else it writes."""
+        started = utc_now()
+        run_id = f"{(policy_at or started).astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
         with self.transaction() as db:
             # A run still "running" at this point was killed: say so instead of leaving it open forever.
             db.execute("UPDATE runs SET status='interrupted' WHERE kind=? AND status='running'", (kind,))
-            db.execute("INSERT INTO runs(id, kind, started_at, status, policy_version) VALUES (?,?,?,?,?)",
-                       (run_id, kind, to_text(utc_now()), "running", policy_version))
+            db.execute("INSERT INTO runs(id, kind, started_at, status, policy_version, policy_at) "
+                       "VALUES (?,?,?,?,?,?)", (run_id, kind, to_text(started), "running", policy_version,
+                                                to_text(policy_at)))
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:

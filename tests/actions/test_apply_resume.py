@@ -98,7 +98,7 @@ def test_an_action_interrupted_mid_write_is_decided_from_the_tenant(world, serve
     killed_run = store.start_run("apply", plan.policy_version)
     journal.record_plan(plan, actor="tester", made_by="plan")
     for action in plan.actions[:2]:  # both writes reached Graph, then the process died before the outcome
-        journal.attempt(killed_run, plan, action, actor="tester")
+        journal.attempt(killed_run, plan, action, actor="tester", now=NOW)
     world.tenant.delete_item(world.item("old1"))
     world.tenant.set_label(world.item("new"), plan.actions[1].label)  # changes the eTag, as the real write did
     result = apply(server, store, plan, execute=True)
@@ -190,7 +190,7 @@ def test_an_event_fired_by_a_killed_run_is_found_and_not_fired_again(world, serv
     killed_run = store.start_run("apply", plan.policy_version)
     journal.record_plan(plan, actor="tester", made_by="plan")
     landed = plan.actions[0]  # the POST reached Graph, then the process died before the outcome
-    journal.attempt(killed_run, plan, landed, actor="tester")
+    journal.attempt(killed_run, plan, landed, actor="tester", now=NOW)
     world.tenant.add_retention_event(f"Contract {landed.asset_id} ended",
                                      [("files", f"ComplianceAssetID:{landed.asset_id}")], NOW,
                                      event_type_id=landed.event_type, description=event_description(landed))

@@ -68,7 +68,7 @@ class World:
         now = self.now + later
         check_from_config(self.config, now)
         with StateStore(self.config.state.path) as store:
-            drift = load_drift(store, today=policy_today(self.config, now))
+            drift = load_drift(store, today=policy_today(self.config, now), tz=self.config.retention.timezone)
             outcome = asyncio.run(send_alerts(store, drift, self.channels, now=now,
                                               policy_version=self.config.policy_version))
         return Night(drift, outcome)

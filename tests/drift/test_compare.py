@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from m365_compliance.drift.compare import classify
 from m365_compliance.drift.exceptions import AcceptedException
@@ -10,6 +11,7 @@ from m365_compliance.drift.exposure import exposes_to_outsiders
 from m365_compliance.rules.findings import Finding, evidence_pairs
 
 TODAY = date(2026, 11, 25)
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 def _finding(fid: str, *, control: str = "C1", scope: str = "recruitment", rule: str = "c1.recruitment-access",
@@ -18,9 +20,22 @@ def _finding(fid: str, *, control: str = "C1", scope: str = "recruitment", rule:
                    evidence=evidence_pairs(evidence))
 
 
-def _classify(current, previous, exceptions=None):
-    return classify(current, previous, today=TODAY, first_seen={}, exceptions=exceptions or {},
-                    evaluation_id="e2", previous_evaluation_id="e1")
+def _classify(current, previous, exceptions=None, first_seen=None):
+    return classify(current, previous, today=TODAY, tz=OSLO, first_seen=first_seen or {},
+                    exceptions=exceptions or {}, evaluation_id="e2", previous_evaluation_id="e1")
+
+
+def test_first_seen_is_the_policy_day_and_the_breach_clock_runs_from_that_instant():
+    seen = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # 00:30 on 23 November in Oslo
+    exposed = _finding("C1-x", verdict="anonymous-link")
+    inside = _finding("C1-y", verdict="not-allowed")
+    drift = _classify([exposed, inside, _finding("C1-z")], [exposed, inside],
+                      first_seen={"C1-x": seen, "C1-y": seen})
+    entries = {e.finding.id: e for e in drift.entries}
+    assert entries["C1-x"].first_seen == date(2026, 11, 23) and entries["C1-x"].first_seen_at == seen
+    assert entries["C1-x"].breach_deadline == seen + timedelta(hours=72)
+    assert entries["C1-y"].breach_deadline is None  # inside the organisation: no 72-hour clock
+    assert entries["C1-z"].first_seen == TODAY and entries["C1-z"].first_seen_at is None  # first seen now
 
 
 def test_gone_where_the_control_was_evaluated_is_fixed_elsewhere_unverified():

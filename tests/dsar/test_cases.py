@@ -157,3 +157,16 @@ def test_a_mistyped_case_or_match_id_is_refused_with_the_closest(world: World) -
     assert all(m in match.output for m in matches)  # the valid choices
     with world.store() as store:
         assert all(m.status == "pending" for m in CaseRepository(store).matches(case))  # nothing decided
+
+
+def test_each_step_of_a_request_is_journaled_at_both_times(world: World) -> None:
+    """The journal keeps when a step happened (wall time) and the command's ``--now`` (policy time)."""
+    from m365_compliance.actions.journal import Journal
+
+    case = world.open("nobody@example.org", "access")
+    world.cli("dsar", "find", case, "--out", world.dir)
+    with world.store() as store:
+        steps = [e for e in Journal(store).entries() if e["target"] == case]
+    assert [e["event"] for e in steps] == ["dsar_opened", "dsar_found", "dsar_closed"]
+    assert {e["policy_at"] for e in steps} == {world.now}
+    assert all(e["at"] and e["at"] != e["policy_at"] for e in steps)

@@ -8,8 +8,8 @@ from night import Night, new_applicant_with_anonymous_link
 
 
 def _anonymous_link_found(night: Night, folder_id: str) -> bool:
+    evaluation = night.latest_evaluation()
     with night.db() as db:
-        evaluation = db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()[0]
         rows = db.execute("SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c1.recruitment-access' "
                           "AND status='fail' AND body LIKE ?", (evaluation, f"%{folder_id}%")).fetchall()
     return bool(rows)

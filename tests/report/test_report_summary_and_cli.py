@@ -64,7 +64,7 @@ def hostile(tmp_path_factory):
                                     f"list items of {TARGET} — 403 ({HINT})", status="not_evaluated",
                                     control="C3", scope="register",
                                     evidence={"operation": "list items", "target": TARGET, "hint": HINT})
-        repo.save(latest.snapshot_run_id, latest.policy_version, [*findings, gap])
+        repo.save(latest.snapshot_run_id, latest.policy_version, [*findings, gap], evaluated_at=state.now)
     return state
 
 

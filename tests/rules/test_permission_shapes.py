@@ -82,8 +82,8 @@ def _folder(night: Night, shape: str) -> str:
 
 def _findings(night: Night, item_id: str) -> list[dict[str, object]]:
     """C1 findings of the newest evaluation whose grant is defined on ``item_id``."""
+    evaluation = night.latest_evaluation()
     with night.db() as db:
-        (evaluation,) = db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()
         bodies = [json.loads(b) for (b,) in db.execute(
             "SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c1.recruitment-access'", (evaluation,))]
     return [b for b in bodies if b["evidence"].get("sourceItem") == item_id]
@@ -154,8 +154,8 @@ def test_sharepoint_role_names_are_kept(shaped: Night) -> None:
 
 def test_inherited_from_empty_changes_no_verdict(shaped: Night) -> None:
     """With ``inheritedFrom: {}`` on inherited entries the demo's seeded strays are still found, once each."""
+    evaluation = shaped.latest_evaluation()
     with shaped.db() as db:
-        (evaluation,) = db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()
         items = {json.loads(b)["evidence"]["sourceItem"] for (b,) in db.execute(
             "SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c1.recruitment-access' "
             "AND json_extract(body, '$.status')='fail'", (evaluation,))}

@@ -18,7 +18,8 @@ def test_an_agreement_is_kept_as_long_as_its_folders_primary_documentation(night
     assert signed.id not in {a.item_id for a in night.plan().actions if a.kind == "delete_item"}
     with night.db() as db:
         (body,) = db.execute("SELECT body FROM findings WHERE rule_id='c6.statutory-hold' AND finding_id IN "
-                             "(SELECT finding_id FROM findings WHERE body LIKE ?) ORDER BY evaluated_at DESC LIMIT 1",
+                             "(SELECT finding_id FROM findings WHERE body LIKE ?) "
+                             "ORDER BY (SELECT started_at FROM runs WHERE runs.id = evaluation_id) DESC LIMIT 1",
                              (f"%{signed.id}%",)).fetchone()
     hold = json.loads(body)
     assert hold["keepUntil"] == "2028-12-31" and "primary documentation" in hold["reason"]

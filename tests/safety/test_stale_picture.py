@@ -34,8 +34,8 @@ def test_a_site_the_newest_inventory_cannot_read_gets_no_action_and_its_findings
     assert writes > 0  # the run did write — in the scope it could read
     findings = json.loads((night.out / "night2" / "run-summary.json").read_text(encoding="utf-8"))
     assert findings["stages"][0]["status"] == "incomplete"
+    evaluation = night.latest_evaluation()
     with night.db() as db:
-        evaluation = db.execute("SELECT evaluation_id FROM findings ORDER BY evaluated_at DESC LIMIT 1").fetchone()[0]
         rows = [json.loads(b) for (b,) in db.execute(
             "SELECT body FROM findings WHERE evaluation_id=? AND rule_id='c2.applicant-retention'", (evaluation,))]
     # … and what was known of it is shown as stale, with the reason, never as a current failure.

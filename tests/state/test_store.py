@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from m365_compliance.actions.journal import Entry, Journal
 from m365_compliance.errors import StateError
 from m365_compliance.model import DriveItem, Library, LinkScope, Permission, Principal, PrincipalKind
 from m365_compliance.state.inventory_repo import WRITE_CHUNK, InventoryRepository
+from m365_compliance.state.schema import SCHEMA_VERSION
 from m365_compliance.state.store import StateStore
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -229,6 +231,41 @@ def test_a_person_known_only_by_address_gets_a_keyed_id_per_store(tmp_path):
         stored.append(grantee.id)
     plain = hashlib.sha256(address.encode()).hexdigest()[:16]
     assert all(i.startswith("mail-") and plain not in i for i in stored) and stored[0] != stored[1]
+
+
+def _as_schema_2(path, *, journal: bool) -> str:
+    """Turn the store at ``path`` into one schema 2 wrote: no policy times beside the wall times."""
+    import sqlite3
+
+    with StateStore(path) as store:
+        run = store.start_run("check", "v1")
+        if journal:
+            Journal(store).append(Entry("approval", "plan-1", actor="Marte Olsen", result="approved"))
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE runs DROP COLUMN policy_at")
+        if journal:
+            db.execute("ALTER TABLE journal DROP COLUMN policy_at")
+        db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    return run
+
+
+@pytest.mark.parametrize("journal", [True, False], ids=["with-journal", "journal-not-made-yet"])
+def test_a_schema_2_store_gains_the_policy_times_and_keeps_its_rows(tmp_path, journal):
+    path = tmp_path / "v2.sqlite"
+    run = _as_schema_2(path, journal=journal)
+    rehearsed = datetime(2027, 3, 1, 2, tzinfo=UTC)
+    with StateStore(path) as store:
+        version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        old_run = store.db.execute("SELECT id, started_at, policy_at FROM runs WHERE id=?", (run,)).fetchone()
+        log = Journal(store)  # a store that had no journal yet makes it now, with the column
+        log.append(Entry("plan", "plan-2", actor="plan", result="recorded", policy_at=rehearsed))
+        rows = [(e["plan_id"], e["policy_at"]) for e in log.entries()]
+        new_run = store.start_run("check", "v1", policy_at=rehearsed)
+        stamped = store.db.execute("SELECT policy_at FROM runs WHERE id=?", (new_run,)).fetchone()[0]
+    assert version == str(SCHEMA_VERSION)
+    assert old_run["id"] == run and old_run["started_at"] and old_run["policy_at"] is None
+    assert rows == ([("plan-1", None)] if journal else []) + [("plan-2", rehearsed.isoformat())]
+    assert stamped == rehearsed.isoformat() and new_run.startswith("20270301T020000Z-")
 
 
 def test_link_flags_survive_the_store(tmp_path):
