@@ -76,8 +76,7 @@ def _bins(rows: Iterable[ApplicantRow], cap: int) -> tuple[AgeBin, ...]:
                         open_ended=m == cap) for m, c in enumerate(counts))
 
 
-def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Finding], today: date,
-               include_names: bool) -> Agreements:
+def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Finding], today: date) -> Agreements:
     """Each register row's agreement today; an ended one whose folder holds only what bookkeeping law keeps
     is "held" until the last keep-until date, one with nothing left "disposed"."""
     if snapshot is None:
@@ -98,13 +97,13 @@ def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Fin
             files = [i for i in scope.descendants(folder.id) if not i.is_folder]
             kept = [h.keep_until for i in files if (h := hold(scope, i, config)) is not None and h.keep_until >= today]
             folders[a.row_id] = (len(files), len(kept), max(kept, default=None), folder.id)
-    rows = tuple(_agreement_row(a, folders.get(a.row_id), due_by_folder, today, include_names)
+    rows = tuple(_agreement_row(a, folders.get(a.row_id), due_by_folder, today)
                  for a in register.agreements)
     return Agreements(True, rows, hold_groups(findings))
 
 
 def _agreement_row(a: Agreement, folder: tuple[int, int, date | None, str] | None, due_by_folder: dict[str, int],
-                   today: date, include_names: bool) -> AgreementRow:
+                   today: date) -> AgreementRow:
     files, held, until, folder_id = folder or (0, 0, None, "")
     due = due_by_folder.get(folder_id, 0) if folder_id else 0
     if a.end_unknown:
@@ -119,7 +118,7 @@ def _agreement_row(a: Agreement, folder: tuple[int, int, date | None, str] | Non
         state = "awaiting"
     return AgreementRow(a.row_id, a.agreement_id, a.start, a.end, state, a.disposal_date, a.dpa_reference,
                         files_due=due, files_held=held, held_until=until,
-                        customer=a.customer if include_names else None)
+                        customer=a.customer)  # a company: not personal data
 
 
 def hold_groups(findings: Iterable[Finding]) -> tuple[HoldGroup, ...]:
