@@ -6,6 +6,7 @@ Usage:
     python scripts/render_report_png.py --demo docs/report-example.png     # runs the demo first
     python scripts/render_report_png.py --demo --lang en --section page-one docs/report-page-one-en.png
     python scripts/render_report_png.py report/report.html --overflow 390  # measures, writes no PNG
+    python scripts/render_report_png.py report/report.html --pdf report.pdf  # prints it (A4)
 
 ``--section ID`` renders only that section of the page (``page-one``: the three questions). ``--overflow
 WIDTH`` lays the page out WIDTH pixels wide (a phone is 360–412) and prints how wide it became: the page
@@ -113,6 +114,20 @@ def overflow(html: Path, width: int) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
+def print_pdf(html: Path, pdf: Path) -> None:
+    """Print ``html`` to ``pdf`` as the browser would (the stylesheet's print section and its A4 page), with the
+    system's headless Chromium. SystemExit when there is none, or it fails."""
+    binary = _system_binary()
+    if binary is None:
+        raise SystemExit("No headless Chromium found (apt-get install chromium).")
+    with tempfile.TemporaryDirectory() as profile:
+        command = [binary, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", f"--user-data-dir={profile}",
+                   "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", html.resolve().as_uri()]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0 or not pdf.exists():
+        raise SystemExit(f"{binary} could not print the page (exit {done.returncode}):\n{done.stderr[-2000:]}")
+
+
 def only_section(html: str, section: str) -> str:
     """The page with the header and one ``<section id=…>`` only (the table of contents and the rest left out)."""
     found = re.search(rf'<section id="{re.escape(section)}">.*?</section>', html, re.S)
@@ -148,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1200)
     parser.add_argument("--height", type=int, default=0, help="viewport height; 0 = the whole page")
     parser.add_argument("--overflow", type=int, metavar="WIDTH", help="measure the page WIDTH pixels wide instead")
+    parser.add_argument("--pdf", type=Path, help="print the page to this PDF (A4, as a browser prints it) instead")
     args = parser.parse_args(argv)
     if args.html is not None and args.png is None and args.demo:
         args.png, args.html = args.html, None  # "--demo OUT.png": the one path is the PNG
@@ -159,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             part = Path(work) / "section.html"
             part.write_text(only_section(Path(html).read_text(encoding="utf-8"), args.section), encoding="utf-8")
             html = part
+        if args.pdf:
+            print_pdf(Path(html), args.pdf)
+            print(f"{args.pdf} written")
+            return 0
         if args.overflow:
             scroll, inner = overflow(Path(html), args.overflow)
             print(f"laid out {inner} px wide, the page reaches {scroll} px")

@@ -69,6 +69,11 @@ details summary { cursor: pointer; color: #3b6ea8; }
   body { max-width: none; padding: 0; font-size: 9.5pt; }
   nav.toc { display: none; }
   #page-one { break-after: page; }
+  h1 { font-size: 15pt; margin: 0; }
+  h2 { font-size: 12pt; margin: .8rem 0 .3rem; }
+  h3 { font-size: 10.5pt; margin: .6rem 0 .2rem; }
+  h4 { font-size: 9.5pt; margin: .4rem 0 .1rem; }
+  ul.lights li { padding: .12rem .4rem; margin: .12rem 0; }
   h2, h3, h4 { break-after: avoid; }
   tr, figure, .alert, ul.lights li { break-inside: avoid; }
   .scroll { overflow: visible; }

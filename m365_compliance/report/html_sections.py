@@ -29,7 +29,7 @@ from m365_compliance.report.model import (
 )
 from m365_compliance.report.page_one_html import page_one_section
 from m365_compliance.report.texts import Texts
-from m365_compliance.rules.finding_texts import statutory_class
+from m365_compliance.rules.finding_texts import RULES, operation, statutory_class
 
 RED, ORANGE, YELLOW, BLUE, GREY, GREEN = "#b00020", "#e66100", "#d4a017", "#3b6ea8", "#777777", "#2e7d32"
 Section = Callable[[ReportData, Texts], str]
@@ -66,12 +66,17 @@ def coverage(d: ReportData, t: Texts) -> str:
         parts.append(para(t("coverage.warning"), "warn"))
         parts.append(table("coverage", [("control", t("control")), ("scope", t("scope")),
                                         ("what", t("coverage.what")), ("count", t("count"))],
-                           [[r.control, t.label("scope", r.scope), r.what, r.count] for r in c.rows]))
+                           [[r.control, t.label("scope", r.scope), coverage_what(r.what, t), r.count] for r in c.rows]))
     else:
         parts.append(para(t("coverage.ok")))
     if c.degraded:
         parts.append(para(t("coverage.degraded", n=c.degraded)))
     return "".join(parts)
+
+
+def coverage_what(what: str, t: Texts) -> str:
+    """What could not be read, in words: an inventory operation, or the rule that could not decide."""
+    return t.label("rule", what) if what in RULES else operation(what, t.lang)
 
 
 def coverage_text(d: ReportData, t: Texts) -> str:
@@ -367,7 +372,8 @@ def evidence(d: ReportData, t: Texts) -> str:
     last = {k: max((r for r in ev.runs if r.kind == k), key=lambda r: r.started or d.generated_at) for k in kinds}
     return para(text) + table("runs", [("kind", t("run.kind")), ("count", t("count")), ("last", t("run.id")),
                                        ("started", t("run.started")), ("status", t("run.status"))],
-                              [[k, ev.runs_of(k), last[k].id, t.moment(last[k].started), last[k].status] for k in kinds],
+                              [[t.label("run.kind", k), ev.runs_of(k), last[k].id, t.moment(last[k].started),
+                                t.label("run.state", last[k].status)] for k in kinds],
                               row_keys=kinds)
 
 

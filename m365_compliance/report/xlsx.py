@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from m365_compliance.actions.journal import escape_cell
 from m365_compliance.drift.compare import DRIFT_STATES
-from m365_compliance.report.html_sections import kept_summary
+from m365_compliance.report.html_sections import coverage_what, kept_summary
 from m365_compliance.report.model import (
     AGREEMENT_STATES,
     CONTROLS,
@@ -86,7 +86,8 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
     sheet("C7", *_dsar(data, t))
     sheet("C8", header, [cells(f) for f in data.drift.entries])
     sheet("C9", [t("run.kind"), t("run.id"), t("run.started"), t("run.finished"), t("run.status"), t("version")],
-          [[r.kind, r.id, r.started, r.finished, r.status, r.policy_version] for r in data.evidence.runs])
+          [[t.label("run.kind", r.kind), r.id, r.started, r.finished, t.label("run.state", r.status), r.policy_version]
+           for r in data.evidence.runs])
     sheet("trend", [t("evaluation"), t("evaluated_at"), t("version"), t("col.fail_high"), t("col.fail_medium"),
                     t("col.fail_low"), t("col.warn"), t("col.not_evaluated"), t("col.info")],
           [[p.evaluation.id, p.evaluation.evaluated_at, p.evaluation.policy_version,
@@ -94,7 +95,7 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
             p.counts.n(severity="low", status="fail"), p.counts.n(status="warn"), p.counts.n(status="not_evaluated"),
             p.counts.n(status="info")] for p in data.trend])
     sheet("coverage", [t("control"), t("scope"), t("coverage.what"), t("count")],
-          [[r.control, t.label("scope", r.scope), r.what, r.count] for r in data.coverage.rows])
+          [[r.control, t.label("scope", r.scope), coverage_what(r.what, t), r.count] for r in data.coverage.rows])
     sheet("agreements", *_agreements(data, t))
     sheet("holds", [t("holds.year"), t("holds.class"), t("count"), t("holds.first"), t("holds.last")],
           [[g.year, statutory_class(g.cls, t.lang), g.count, g.first, g.last] for g in data.agreements.holds])

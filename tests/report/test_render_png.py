@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import struct
 from pathlib import Path
@@ -71,3 +72,27 @@ def test_page_one_alone_renders(demo_state, tmp_path):
     png = tmp_path / "one.png"
     script.render(html, png, width=900, height=600)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def _pdf_pages(pdf: Path) -> tuple[int, set[bytes]]:
+    body = pdf.read_bytes()
+    return len(re.findall(rb"/Type\s*/Page\b", body)), set(re.findall(rb"/MediaBox\s*\[([^\]]*)\]", body))
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_prints_on_a4_with_page_one_on_one_page(demo_state, tmp_path, lang):
+    """The print stylesheet's A4 page (595 × 842 pt), and page one (the header with the three questions) fits on
+    the first sheet; the whole report prints too, on more sheets."""
+    script = _script()
+    text = render_html(demo_state.data(), lang)
+    (tmp_path / "one.html").write_text(script.only_section(text, "page-one"), encoding="utf-8")
+    (tmp_path / "all.html").write_text(text, encoding="utf-8")
+    script.print_pdf(tmp_path / "one.html", tmp_path / "one.pdf")
+    script.print_pdf(tmp_path / "all.html", tmp_path / "all.pdf")
+    pages, boxes = _pdf_pages(tmp_path / "one.pdf")
+    assert pages == 1
+    width, height = (round(float(v)) for v in boxes.pop().split()[2:])
+    assert (width, height) == (595, 842) and not boxes
+    pages, boxes = _pdf_pages(tmp_path / "all.pdf")
+    assert pages > 2 and {tuple(round(float(v)) for v in b.split()[2:]) for b in boxes} == {(595, 842)}

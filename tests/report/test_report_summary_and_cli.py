@@ -85,11 +85,17 @@ def test_hostile_paths_are_escaped_in_html_and_xlsx(hostile):
 
 def test_coverage_groups_what_was_not_evaluated_without_hints_or_targets(hostile):
     data = hostile.data()
-    for lang, where in (("en", "agreement register"), ("nb", "avtaleregister")):
+    for lang, where, what in (("en", "agreement register", "the list items"), ("nb", "avtaleregister", "listeelementene")):
         text = render_html(data, lang)
         page = Page(text)
         rows = page.tables["coverage"].rows
-        assert [(r["control"], r["scope"], r["what"], r["count"]) for _, r in rows] == [("C3", where, "list items", "1")]
+        assert [(r["control"], r["scope"], r["what"], r["count"]) for _, r in rows] == [("C3", where, what, "1")]
+        # The finding itself says so in words, never quoting the path or the hint.
+        message = page.tables["findings-C3"].by_key()
+        assert any(m["message"] == {"en": "C3 is not evaluated for the agreement register: the list items could not "
+                                          "be read.",
+                                    "nb": "C3 er ikke evaluert for avtaleregisteret: listeelementene kunne ikke "
+                                          "leses."}[lang] for m in message.values())
         assert page.tables["by-control"].by_key()["C3"]["not_evaluated"] == "1"
         assert HINT not in text and TARGET not in text
         md = render_markdown(data, lang)
