@@ -29,7 +29,7 @@ from m365_compliance.report.model import (
 )
 from m365_compliance.report.page_one_html import page_one_section
 from m365_compliance.report.texts import Texts
-from m365_compliance.rules.finding_texts import RULES, operation, statutory_class
+from m365_compliance.rules.finding_texts import RULES, operation, short_ref, statutory_class
 
 RED, ORANGE, YELLOW, BLUE, GREY, GREEN = "#b00020", "#e66100", "#d4a017", "#3b6ea8", "#777777", "#2e7d32"
 Section = Callable[[ReportData, Texts], str]
@@ -189,13 +189,14 @@ def applicants(d: ReportData, t: Texts) -> str:
         Series(t("applicant.state.past"), tuple(b.past for b in a.bins), RED),
         Series(t("applicant.state.hired"), tuple(b.hired for b in a.bins), BLUE),
     ], title=t("sec.applicants"), marker=(a.line_months, t("applicants.line", months=a.line_months)))
-    columns = [("folder", t("applicants.folder")), ("applied", t("applicants.applied")),
+    columns = [("label", t("applicants.folder")), ("applied", t("applicants.applied")),
                ("date_source", t("applicants.date_source")), ("age", t("applicants.age")),
                ("deadline", t("applicants.deadline")), ("state", t("status"))]
     if d.include_names:
         columns.append(("name", t("applicants.name")))
-    rows = [[r.folder_id, t.day(r.applied), t.label("applicants.source", r.date_source), r.age_months, t.day(r.deadline),
-             t.label("applicant.state", r.state), *([r.name] if d.include_names else [])] for r in a.rows]
+    columns.append(("folder", t("applicants.folder_id")))
+    rows = [[r.label, t.day(r.applied), t.label("applicants.source", r.date_source), r.age_months, t.day(r.deadline),
+             t.label("applicant.state", r.state), *([r.name] if d.include_names else []), r.folder_id] for r in a.rows]
     bins = table("age-bins", [("age", t("applicants.age")), *((k, t(f"applicant.state.{k}"))
                                                             for k in ("within", "warning", "past", "hired")),
                               ("total", t("total"))],
@@ -256,6 +257,13 @@ _LABEL = re.compile(r"label '([^']+)'")
 _DAY_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
+def _kept_subject(r: KeptRow, subjects: dict[str, str], t: Texts) -> str:
+    """What a kept entry concerns, as its finding names it (a customer path, an applicant's folder by month);
+    the short reference of the item when no finding of this evaluation names it."""
+    return next((subjects[i] for i in r.finding_ids if i in subjects), None) or \
+        f"{t('item').lower()} ref. {short_ref(r.item_id)}"
+
+
 def kept_detail(r: KeptRow, t: Texts) -> str:
     """What the planner's reason says beyond its code, in the report's language: the label's name, or the date
     bookkeeping law keeps the item until (the planner's own words are in the workbook)."""
@@ -277,10 +285,11 @@ def kept(d: ReportData, t: Texts) -> str:
                         n=t.count(len(k.rows), "entry"))), counts]
     if not k.rows:
         return "".join(parts)
-    columns = [("item", t("item")), ("why", t("kept.why")), ("reason", t("kept.detail")),
-               ("findings", t("kept.findings"))]
-    listing = table("kept", columns, [[r.item_id, t.label("kept.code", r.code), kept_detail(r, t),
-                                       ", ".join(r.finding_ids)]
+    columns = [("subject", t("concerns")), ("why", t("kept.why")), ("reason", t("kept.detail")),
+               ("findings", t("kept.findings")), ("item", t("item"))]
+    subjects = {f.id: f.text(t.lang).subject for f in d.findings}
+    listing = table("kept", columns, [[_kept_subject(r, subjects, t), t.label("kept.code", r.code), kept_detail(r, t),
+                                       ", ".join(r.finding_ids), r.item_id]
                                       for r in k.rows], row_keys=[f"{r.item_id}:{r.code}" for r in k.rows])
     if len(k.rows) > KEPT_OPEN_ROWS:
         listing = f"<details><summary>{esc(t('kept.all', n=t.count(len(k.rows), 'entry')))}</summary>{listing}</details>"

@@ -207,6 +207,7 @@ class ApplicantRow:
     deadline: date | None
     state: str  # within | warning | past | hired | no_date
     name: str | None = None  # the folder's name (it names the applicant): only with include_names
+    label: str = ""  # the folder without its name: "2026-07 (ref. 80472B)" (report.subjects.folder_label)
 
 
 @dataclass(frozen=True)

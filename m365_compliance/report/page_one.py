@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from m365_compliance.report.model import CONTROLS, RULE_CONTROLS, ExceptionRow, FindingRow, ReportData
 from m365_compliance.dsar.report_view import CaseRow
+from m365_compliance.report.model import CONTROLS, RULE_CONTROLS, ExceptionRow, FindingRow, ReportData
 
 Light = Literal["green", "amber", "red"]
 #: How far ahead an accepted exception's expiry counts as a decision to make.

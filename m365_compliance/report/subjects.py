@@ -2,8 +2,8 @@
 
 Customer folders are named after companies and the customer library's paths are not personal data, so
 they are shown. Recruitment folders are named after applicants: without ``include_names`` an applicant's
-item reads "søkermappe 2026-01 (ref. DB4130)" — the month the folder's name starts with and a stable short
-reference to the item — never the name and never a 34-character Graph id as the main text (the full id is
+item reads "søkermappe 2026-01 (4 filer, ref. DB4130)" — the month the folder's name starts with, how many
+files it holds and a stable short reference to the item — never the name and never a 34-character Graph id as the main text (the full id is
 in the finding's detail column and the workbook).
 """
 
@@ -13,11 +13,20 @@ import re
 from dataclasses import dataclass
 
 from m365_compliance.config.schema import Config
+from m365_compliance.inventory.snapshot import Snapshot
 from m365_compliance.report.model import FindingWords
 from m365_compliance.rules.finding_texts import Language, finding_text, scope_words, short_ref
 from m365_compliance.rules.findings import Finding
 
 _MONTH = re.compile(r"^(\d{4}-\d{2}(?:-\d{2})?)\b")
+
+
+def folder_label(name: str, item_id: str) -> str:
+    """An applicant folder without its name: the month its name starts with and a short reference
+    (``2026-07 (ref. 80472B)``), or the reference alone."""
+    match = _MONTH.match(name)
+    ref = f"ref. {short_ref(item_id)}"
+    return f"{match.group(1)} ({ref})" if match else ref
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,14 @@ class Names:
 
     recruitment_folder: str = ""
     folder_depth: int = 1
+    files: tuple[tuple[str, int], ...] = ()  # (applicant folder id, files in it), from the evaluated snapshot
 
     @classmethod
-    def of(cls, config: Config) -> Names:
-        return cls(config.recruitment.folder.strip("/"), config.recruitment.folder_depth)
+    def of(cls, config: Config, snapshot: Snapshot | None = None) -> Names:
+        scope = snapshot.scopes.get("recruitment") if snapshot is not None else None
+        files = tuple((u.id, sum(not i.is_folder for i in scope.descendants(u.id))) for u in scope.units()) \
+            if scope is not None and scope.base_folder_id is not None else ()
+        return cls(config.recruitment.folder.strip("/"), config.recruitment.folder_depth, files)
 
     def words(self, f: Finding, lang: Language, include_names: bool) -> FindingWords:
         subject = self.subject(f, lang, include_names)
@@ -71,6 +84,9 @@ class Names:
             ("en søkermappe" if nb else "an applicant folder")
         if len(below) > self.folder_depth:
             named = f"{'en fil i' if nb else 'a file in'} {named}"
+        elif f.item_id is not None and (count := dict(self.files).get(f.item_id)) is not None:
+            files = (("fil", "filer") if nb else ("file", "files"))[count != 1]
+            ref = f"{count} {files}, {ref}"  # the folder itself: how much it holds
         return f"{named} ({ref})" if ref else named
 
 

@@ -21,6 +21,7 @@ from m365_compliance.report.model import (
     ApplicantRow,
     HoldGroup,
 )
+from m365_compliance.report.subjects import folder_label
 from m365_compliance.rules.agreement_register import Agreement, read_register
 from m365_compliance.rules.agreements import lifecycles
 from m365_compliance.rules.dates import add_months
@@ -61,7 +62,7 @@ def _applicant_row(a: Applicant, months: int, warning_days: int, today: date, in
         state = "within"
     age = months_between(a.applied, today) if a.applied is not None else None
     return ApplicantRow(a.folder.id, a.applied, a.date_source, age, deadline, state,
-                        a.folder.name if include_names else None)
+                        a.folder.name if include_names else None, folder_label(a.folder.name, a.folder.id))
 
 
 def _bins(rows: Iterable[ApplicantRow], cap: int) -> tuple[AgeBin, ...]:

@@ -192,6 +192,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "applicants.age": ("Alder (måneder)", "Age (months)"),
     "applicants.line": ("{months} måneder", "{months} months"),
     "applicants.folder": ("Søkermappe", "Applicant folder"),
+    "applicants.folder_id": ("Mappe-id", "Folder id"),
     "applicants.applied": ("Søknadsdato", "Applied"),
     "applicants.date_source": ("Datokilde", "Date source"),
     "applicants.source.column": ("kolonne", "column"),

@@ -200,9 +200,10 @@ def _agreements(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
 def _applicants(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
     names = d.include_names
     header = [t("applicants.folder"), t("applicants.applied"), t("applicants.date_source"), t("applicants.age"),
-              t("applicants.deadline"), t("status"), *([t("applicants.name")] if names else [])]
-    return header, [[r.folder_id, r.applied, t.label("applicants.source", r.date_source), r.age_months, r.deadline,
-                     t.label("applicant.state", r.state), *([r.name] if names else [])] for r in d.applicants.rows]
+              t("applicants.deadline"), t("status"), *([t("applicants.name")] if names else []), t("applicants.folder_id")]
+    return header, [[r.label, r.applied, t.label("applicants.source", r.date_source), r.age_months, r.deadline,
+                     t.label("applicant.state", r.state), *([r.name] if names else []), r.folder_id]
+                    for r in d.applicants.rows]
 
 
 def _deletions(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:

@@ -88,7 +88,11 @@ def test_applicants_by_reference_customers_by_name(demo_state):
     page = Page(render_html(data, "nb"))
     subjects = page.tables["findings-C2"].column("subject") + page.tables["findings-C1"].column("subject")
     assert subjects and all(re.fullmatch(r"(en fil i )?(søkermappe \d{4}-\d{2}|rekrutteringsområdet|en søkermappe"
-                                         r"|en fil i rekrutteringsområdet) \(ref\. [0-9A-Z]{6}\)", s) for s in subjects)
+                                         r"|en fil i rekrutteringsområdet) \((\d+ filer?, )?ref\. [0-9A-Z]{6}\)", s)
+                            for s in subjects), subjects
+    # An applicant's folder says how many files it holds (the demo gives each three to five).
+    folders = [s for s in subjects if s.startswith("søkermappe")]
+    assert folders and all(re.search(r"\((3|4|5) filer, ref\.", s) for s in folders), folders
     names = {a.name for a in manifest.applicants}
     assert not any(name in page.text for name in names)
     graph_id = re.compile(r"\b01[0-9A-Z]{32}\b")
@@ -98,6 +102,11 @@ def test_applicants_by_reference_customers_by_name(demo_state):
     customers = page.tables["findings-C5"].column("subject")
     assert any(s.startswith("/Brumunddal Bygg AS") for s in customers)
     assert "Brumunddal Bygg AS" in page.tables["agreements"].column("customer")
+    labels = page.tables["applicants"].column("label")
+    assert len(labels) == 24 and all(re.fullmatch(r"\d{4}-\d{2} \(ref\. [0-9A-Z]{6}\)", s) for s in labels)
+    assert all(graph_id.fullmatch(r) for r in page.tables["applicants"].column("folder"))  # the detail column
+    kept = page.tables["kept"].column("subject")
+    assert kept and all(s.startswith("/") and not graph_id.search(s) for s in kept)  # the customer file's path
     named = Page(render_html(demo_state.data(include_names=True), "nb")).tables["findings-C2"].column("subject")
     assert any(any(name in s for name in names) for s in named)
 
