@@ -47,7 +47,8 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True, callback=_formats,
               help="Which formats to write, comma-separated.")
 @click.option("--include-names", is_flag=True,
-              help="Also show applicants' folder names and paths in the HTML and XLSX (never in the Markdown); "
+              help="Also show applicants' folder names and paths and people's names in the HTML and XLSX (never "
+                   "in the Markdown); "
                    "customer names and customer paths are shown without it. "
                    "Such a report holds personal data: share it only with those entitled to it.")
 @click.option("--period-days", type=click.IntRange(min=1, max=3660), default=30, show_default=True,

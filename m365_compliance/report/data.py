@@ -56,7 +56,7 @@ def build_report_data(store: StateStore, config: Config, *, now: datetime, inclu
     drift = replace(full_drift, entries=tuple(e for e in full_drift.entries
                                               if selection.covers(e.finding.control, e.finding.severity)))
     snapshot = _snapshot(store, config, latest.snapshot_run_id)
-    names = Names.of(config, snapshot)
+    names = Names.of(config, snapshot, include_names)
     rows = findings_view.rows_with_drift(findings, drift, include_names, names)
     controls = {f.id: f.control for f in findings} | {e.finding.id: e.finding.control for e in drift.entries}
     journal = Journal(store).entries()

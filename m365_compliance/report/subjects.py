@@ -10,7 +10,7 @@ in the finding's detail column and the workbook).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from m365_compliance.config.schema import Config
 from m365_compliance.inventory.snapshot import Snapshot
@@ -37,18 +37,31 @@ class Names:
     recruitment_folder: str = ""
     folder_depth: int = 1
     files: tuple[tuple[str, int], ...] = ()  # (applicant folder id, files in it), from the evaluated snapshot
+    people: tuple[tuple[str, str], ...] = ()  # (principal key, display name): shown only with include_names
 
     @classmethod
-    def of(cls, config: Config, snapshot: Snapshot | None = None) -> Names:
+    def of(cls, config: Config, snapshot: Snapshot | None = None, include_names: bool = False) -> Names:
         scope = snapshot.scopes.get("recruitment") if snapshot is not None else None
         files = tuple((u.id, sum(not i.is_folder for i in scope.descendants(u.id))) for u in scope.units()) \
             if scope is not None and scope.base_folder_id is not None else ()
-        return cls(config.recruitment.folder.strip("/"), config.recruitment.folder_depth, files)
+        people = tuple((k, p.display_name or p.email or "") for k, p in snapshot.principals.items()) \
+            if snapshot is not None and include_names else ()
+        return cls(config.recruitment.folder.strip("/"), config.recruitment.folder_depth, files, people)
 
     def words(self, f: Finding, lang: Language, include_names: bool) -> FindingWords:
         subject = self.subject(f, lang, include_names)
-        text = finding_text(f, lang, subject)
+        text = finding_text(self._named(f) if include_names else f, lang, subject)
         return FindingWords(text.title, text.message, text.remediation, subject)
+
+    def _named(self, f: Finding) -> Finding:
+        """The finding with the person it is about named in its evidence (``--include-names`` only)."""
+        evidence = dict(f.evidence)
+        name = dict(self.people).get(evidence.get("principal", ""))
+        if name:
+            evidence["principalName"] = name
+        if f.rule_id == "c4.unknown-contact" and evidence.get("contact"):
+            evidence["contactName"] = evidence["contact"]
+        return replace(f, evidence=tuple(sorted(evidence.items())))
 
     def subject(self, f: Finding, lang: Language, include_names: bool) -> str:
         nb = lang == "nb"

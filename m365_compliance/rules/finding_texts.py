@@ -2,6 +2,8 @@
 
 The rules store English text for logs and the JSON findings; the report and the alerts speak the policy's
 language, so they render each finding again from these templates with the finding's evidence as parameters.
+Evidence keys ``principalName`` and ``contactName``, when the caller adds them (a report with names), name the
+person a grant or a register row is about; otherwise a person is a kind and a short reference.
 ``subject`` is whatever the caller may show for the finding's item (a customer path, "søkermappe 2026-01",
 "registerrad 5", an item id in an alert): this module never decides what is personal data. When a template
 cannot be filled (an older finding without the evidence it needs) the rule's general sentence in the language
@@ -333,7 +335,7 @@ def _access(f: Finding, e: Mapping[str, str], lang: Language, subject: str) -> s
         return (f"tilgangene til {subject} kunne ikke leses, så hvem som når det (og det som arver fra det), er ukjent"
                 if nb else f"the permissions of {subject} could not be read, so who can reach it (and what inherits "
                 "from it) is not known")
-    ref = short_ref(e.get("principal", ""))
+    ref = e.get("principalName") or short_ref(e.get("principal", ""))  # a name only when the caller added one
     who_pair = _WHO.get(verdict) or _KIND.get(e.get("kind", ""), ("Noen", "Someone"))
     who = who_pair[_i(lang)].format(ref=ref)
     if verdict not in _WHO:
@@ -425,6 +427,9 @@ def _invalid(f: Finding, e: Mapping[str, str], lang: Language, subject: str) -> 
 
 
 def _contact(f: Finding, e: Mapping[str, str], lang: Language, subject: str) -> str | None:
+    if "contactName" in e:  # the address, only when the caller added it (a report with names)
+        return (f"{subject} nevner kontaktpersonen {e['contactName']}, som ikke finnes i katalogen" if lang == "nb"
+                else f"{subject} names the contact person {e['contactName']}, who is not in the directory")
     if "entries" in e:
         n = int(e["entries"])
         return (f"{subject}: {n} {'kontaktperson' if n == 1 else 'kontaktpersoner'} uten e-postadresse" if lang == "nb"

@@ -116,3 +116,17 @@ def test_plurals(demo_state):
     assert re.search(r"\b1 evalueringer\b|\b1 planer\b|\b1 kjøringer\b", text) is None
     assert "1 evaluering," in text  # the demo's first night: one evaluation in the evidence
     assert "1 plan " in text
+
+
+def test_people_are_named_only_with_the_option(demo_state):
+    """A grant's person is a kind and a short reference; with --include-names, their name (and a register row's
+    unknown contact, their address)."""
+    plain = Page(render_html(demo_state.data(), "nb"))
+    named = Page(render_html(demo_state.data(include_names=True), "nb"))
+    guest = next(m for m in plain.tables["findings-C1"].column("message") if m.startswith("En gjest ("))
+    assert re.match(r"En gjest \([0-9A-Z]{6}\) kan nå ", guest)
+    guest_named = next(m for m in named.tables["findings-C1"].column("message") if m.startswith("En gjest ("))
+    assert not re.match(r"En gjest \([0-9A-Z]{6}\)", guest_named) and guest_named != guest
+    contact = "ukjent.person@loten-trelast.example"
+    assert contact not in plain.text
+    assert any(contact in m for m in named.tables["findings-C4"].column("message"))
