@@ -1,7 +1,8 @@
 """The words every sink uses, in Norwegian bokmål (the company's language) and English.
 
 One place for them so Teams, e-mail and GitHub say the same thing. Finding titles, messages and
-remediation come from the rules (English) and are rendered as given; they carry ids and counts only.
+remediation arrive in the alert's language already (:mod:`m365_compliance.rules.finding_texts`, applied when
+the alert is made); they carry ids and counts only.
 """
 
 from __future__ import annotations

@@ -15,6 +15,19 @@ from m365_compliance.cli.options import OutputPath, config_option, load_policy, 
 from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
 from m365_compliance.report import FORMATS
+from m365_compliance.report.model import CONTROLS, Selection
+
+
+def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """``C1,C3`` (any case, spaces allowed) as controls in the report's order; every control when not given."""
+    if value is None:
+        return CONTROLS
+    chosen = [c.strip().upper() for c in value.split(",") if c.strip()]
+    wrong = [c for c in chosen if c not in CONTROLS]
+    if wrong or not chosen:
+        raise click.BadParameter(f"{', '.join(wrong) or 'nothing'} is not a control; choose from "
+                                 f"{', '.join(CONTROLS)} (comma-separated, e.g. C1,C3)")
+    return tuple(c for c in CONTROLS if c in chosen)
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -34,22 +47,32 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True, callback=_formats,
               help="Which formats to write, comma-separated.")
 @click.option("--include-names", is_flag=True,
-              help="Also show paths and folder/customer names in the HTML and XLSX (never in the Markdown). "
+              help="Also show applicants' folder names and paths and people's names in the HTML and XLSX (never "
+                   "in the Markdown); "
+                   "customer names and customer paths are shown without it. "
                    "Such a report holds personal data: share it only with those entitled to it.")
 @click.option("--period-days", type=click.IntRange(min=1, max=3660), default=30, show_default=True,
               help="How many days back 'actions taken in the period' and alert failures reach.")
+@click.option("--controls", "controls", default=None, callback=_controls, metavar="C1,C3",
+              help="Report only these controls (comma-separated). Default: all, C1–C9.")
+@click.option("--min-severity", type=click.Choice(("low", "medium", "high")), default="low", show_default=True,
+              help="Leave out findings below this severity (page one, counts, trend, drift and details alike).")
 @now_option
 def report_command(config_path: Path, out_dir: Path, lang: str | None, formats: tuple[str, ...],
-                   include_names: bool, period_days: int, now: datetime) -> None:
-    """Write the management report of the latest evaluation: coverage, findings by control and
-    severity with the trend, drift, applicant ages, due deletions, agreements, actions taken and
-    data-subject requests. By default it shows counts and references only (no names).
+                   include_names: bool, period_days: int, controls: tuple[str, ...], min_severity: str,
+                   now: datetime) -> None:
+    """Write the management report of the latest evaluation. Page one answers: are we keeping the
+    policy (a status per control), what needs deciding, what changed since last time; then coverage,
+    findings by control and severity with the trend, drift, applicant ages, due deletions, agreements,
+    actions taken and data-subject requests. Customer names and paths are shown; applicants and
+    people only with --include-names.
 
     \b
     Example:
       m365-compliance report --config policy.toml --out report
       m365-compliance report --config policy.toml --lang en --format html,md
       m365-compliance report --config policy.toml --include-names --format xlsx
+      m365-compliance report --config policy.toml --controls C1,C3 --min-severity high
 
     Exit codes: 0 written, 1 nothing to report (no evaluation stored) or a state store error, 2 a bad
     policy file or option.
@@ -60,7 +83,8 @@ def report_command(config_path: Path, out_dir: Path, lang: str | None, formats: 
     language = lang or config.policy.language
     try:
         written = write_report(config, out_dir, now=now, lang=language, formats=formats,  # type: ignore[arg-type]
-                               include_names=include_names, period_days=period_days)
+                               include_names=include_names, period_days=period_days,
+                               selection=Selection(controls, min_severity))
     except ComplianceError as error:
         fail(error)
     d = written.data

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from m365_compliance.alerts.model import Alert, AlertKind
 from m365_compliance.drift.alert_log import Told
 from m365_compliance.drift.compare import Drift, DriftEntry
+from m365_compliance.rules.finding_texts import Language, finding_text, id_subject
 from m365_compliance.rules.findings import Severity
 
 
 def alerts_for_sink(drift: Drift, told: dict[str, Told], *, reminder_days: int, now: datetime,
-                    min_severity: Severity = "low") -> list[Alert]:
+                    min_severity: Severity = "low", language: Language = "nb") -> list[Alert]:
     alerts: list[Alert] = []
     open_ids: set[str] = set()
     for entry in drift.entries:
@@ -28,7 +29,7 @@ def alerts_for_sink(drift: Drift, told: dict[str, Told], *, reminder_days: int, 
             continue
         kind = _kind(entry, told.get(entry.finding.id), reminder_days, now)
         if kind is not None:
-            alerts.append(to_alert(entry, kind))
+            alerts.append(to_alert(entry, kind, language))
     for finding_id, last in told.items():
         if finding_id in open_ids or last.alert.kind == "fixed":
             continue
@@ -48,10 +49,13 @@ def _kind(entry: DriftEntry, last: Told | None, reminder_days: int, now: datetim
     return None
 
 
-def to_alert(entry: DriftEntry, kind: AlertKind) -> Alert:
+def to_alert(entry: DriftEntry, kind: AlertKind, language: Language = "nb") -> Alert:
+    """The alert in the sinks' language: the finding's title, message and remediation from the templates, naming
+    its item by id only (alerts carry ids and counts, never a name or a path)."""
     f = entry.finding
+    text = finding_text(f, language, id_subject(f, language))
     return Alert(finding_id=f.id, kind=kind, rule_id=f.rule_id, control=f.control, severity=f.severity,
-                 status=f.status, title=f.title, message=f.message, remediation=f.remediation,
+                 status=f.status, title=text.title, message=text.message, remediation=text.remediation,
                  first_seen=entry.first_seen, scope=f.scope, item_id=f.item_id, breach_clock=entry.breach_clock)
 
 

@@ -57,7 +57,7 @@ async def send_alerts(store: StateStore, drift: Drift, channels: Sequence[Channe
     for channel in channels:
         told = alert_log.last_told(channel.sink.name)
         offered[channel.sink.name] = tuple(alerts_for_sink(drift, told, reminder_days=channel.reminder_days, now=now,
-                                                           min_severity=min_severity))
+                                                           min_severity=min_severity, language=language))
     if dry_run:
         return AlertOutcome(offered, ())
     batches = {name: AlertBatch(drift.evaluation_id, policy_version, now, alerts, language, report_url)

@@ -112,8 +112,12 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str)
     every = _label_every(count, plot_w)
     body: list[str] = []
     for i, label in enumerate(x_labels):
-        if i % every == 0:
-            body.append(f'<text x="{xs[i]:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" fill="#444">'
+        if i % every == 0 or i == count - 1:
+            if i == count - 1 and i % every and xs[i] - xs[i - i % every] < 60:
+                continue  # the last label would overlap the one shown before it
+            # The first and last labels sit inside the plot's edges, so the frame never clips them.
+            anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 and count > 1 else "middle"
+            body.append(f'<text x="{xs[i]:.1f}" y="{TOP + plot_h + 14}" text-anchor="{anchor}" fill="#444">'
                         f"{esc(label)}</text>")
     for s in series:
         points = [(xs[i], TOP + plot_h - plot_h * v / ticks[-1]) for i, v in enumerate(s.values)]

@@ -45,8 +45,9 @@ def table(table_id: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequ
         foot = '<tfoot><tr data-key="total">' + "".join(
             _cell(k, v) for (k, _), v in zip(columns, total, strict=True)) + "</tr></tfoot>"
     css = "data compact" if compact else "data"
-    return (f'<table id="{esc(table_id)}" class="{css}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody>{foot}</table>")
+    # The wrapper scrolls a wide table on a narrow screen; the page itself never scrolls sideways.
+    return (f'<div class="scroll"><table id="{esc(table_id)}" class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody>{foot}</table></div>")
 
 
 def _cell(key: str, value: Cell) -> str:
@@ -65,24 +66,25 @@ def para(text: str, css: str = "") -> str:
 
 
 def finding_columns(t: Texts, include_names: bool) -> list[tuple[str, str]]:
-    columns = [("id", t("finding")), ("control", t("control")), ("rule", t("rule")), ("severity", t("severity")),
+    """The finding in words first (what, where, how bad, what to do); ids last, in the detail columns."""
+    columns = [("title", t("finding")), ("subject", t("concerns")), ("severity", t("severity")),
                ("status", t("status")), ("drift", t("drift_state")), ("first_seen", t("first_seen")),
-               ("due", t("due")), ("reference", t("reference"))]
+               ("due", t("due")), ("message", t("message")), ("remediation", t("remediation"))]
     if include_names:
         columns.append(("path", t("path")))
-    columns.append(("message", t("message")))
+    columns += [("id", t("finding_id")), ("reference", t("reference"))]
     return columns
 
 
 def finding_cells(f: FindingRow, t: Texts, include_names: bool) -> list[Cell]:
     state = t.label("drift.state", f.drift_state) if f.drift_state else ""
-    cells: list[Cell] = [f.id, f.control, t.label("rule", f.rule_id), t.label("severity", f.severity),
-                         t.label("status", f.status), state + (" ⚠ 72 h" if f.on_breach_clock else ""),
-                         t.day(f.first_seen) if f.first_seen else ""]
-    cells += [t.day(f.due or f.keep_until) if (f.due or f.keep_until) else "", f.item_id or f.reference or f.scope]
+    w = f.text(t.lang)
+    cells: list[Cell] = [w.title, w.subject, t.label("severity", f.severity), t.label("status", f.status),
+                         state + (" ⚠ 72 h" if f.on_breach_clock else ""), t.day(f.first_seen) if f.first_seen else "",
+                         t.day(f.due or f.keep_until) if (f.due or f.keep_until) else "", w.message, w.remediation]
     if include_names:
         cells.append(f.path)
-    cells.append(f.message)
+    cells += [f.id, f.item_id or f.reference or f.scope]
     return cells
 
 

@@ -6,6 +6,7 @@ builds the table of contents from the same list, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from m365_compliance.drift.compare import DRIFT_STATES
@@ -23,9 +24,12 @@ from m365_compliance.report.model import (
     CONTROLS,
     RULE_CONTROLS,
     FindingRow,
+    KeptRow,
     ReportData,
 )
+from m365_compliance.report.page_one_html import page_one_section
 from m365_compliance.report.texts import Texts
+from m365_compliance.rules.finding_texts import RULES, operation, short_ref, statutory_class
 
 RED, ORANGE, YELLOW, BLUE, GREY, GREEN = "#b00020", "#e66100", "#d4a017", "#3b6ea8", "#777777", "#2e7d32"
 Section = Callable[[ReportData, Texts], str]
@@ -62,12 +66,17 @@ def coverage(d: ReportData, t: Texts) -> str:
         parts.append(para(t("coverage.warning"), "warn"))
         parts.append(table("coverage", [("control", t("control")), ("scope", t("scope")),
                                         ("what", t("coverage.what")), ("count", t("count"))],
-                           [[r.control, t.label("scope", r.scope), r.what, r.count] for r in c.rows]))
+                           [[r.control, t.label("scope", r.scope), coverage_what(r.what, t), r.count] for r in c.rows]))
     else:
         parts.append(para(t("coverage.ok")))
     if c.degraded:
         parts.append(para(t("coverage.degraded", n=c.degraded)))
     return "".join(parts)
+
+
+def coverage_what(what: str, t: Texts) -> str:
+    """What could not be read, in words: an inventory operation, or the rule that could not decide."""
+    return t.label("rule", what) if what in RULES else operation(what, t.lang)
 
 
 def coverage_text(d: ReportData, t: Texts) -> str:
@@ -79,7 +88,7 @@ def coverage_text(d: ReportData, t: Texts) -> str:
 def applicants_text(d: ReportData, t: Texts) -> str:
     """The applicant-age sentence against the retention line (HTML and Markdown)."""
     a = d.applicants
-    return t("applicants.text", total=len(a.rows), months=a.line_months, past=a.count("past"), days=a.warning_days,
+    return t("applicants.text", total=t.count(len(a.rows), "applicant_folder"), months=a.line_months, past=a.count("past"), days=a.warning_days,
              warning=a.count("warning"), hired=a.count("hired"), no_date=a.count("no_date"))
 
 
@@ -87,14 +96,15 @@ def other_summary(d: ReportData, t: Texts, control: str) -> str:
     """What C7–C9 show instead of findings: requests, drift, evidence."""
     if control == "C7":
         cases = d.dsar_cases
-        return t("c7.summary", cases=len(cases), open=sum(c.status != "closed" for c in cases),
+        return t("c7.summary", cases=t.count(len(cases), "request"), open=sum(c.status != "closed" for c in cases),
                  overdue=sum(c.overdue for c in cases))
     if control == "C8":
         return t("c8.summary", new=d.drift.count("new"), still=d.drift.count("still_failing"),
                  fixed=d.drift.count("fixed"))
     if control == "C9":
         ev = d.evidence
-        return t("c9.summary", runs=len(ev.runs), plans=ev.plans, entries=ev.journal_entries)
+        return t("c9.summary", runs=t.count(len(ev.runs), "run"), plans=t.count(ev.plans, "plan"),
+                 entries=t.count(ev.journal_entries, "journal_entry"))
     return ""
 
 
@@ -120,7 +130,8 @@ def controls(d: ReportData, t: Texts) -> str:
 
 
 def trend(d: ReportData, t: Texts) -> str:
-    labels = [f"{i + 1}: {t.local_day(p.evaluation.evaluated_at)}" for i, p in enumerate(d.trend)]
+    """One point per night (the last evaluation of each day); a first night is said, not drawn as a lone dot."""
+    labels = [t.local_day(p.evaluation.evaluated_at) for p in d.trend]
     fails = tuple(p.counts.n(status="fail") for p in d.trend)
     chart = line_chart(labels, [Series(t("trend.fail"), fails, RED),
                                 Series(t("trend.warn"), tuple(p.counts.n(status="warn") for p in d.trend), BLUE),
@@ -135,8 +146,8 @@ def trend(d: ReportData, t: Texts) -> str:
              p.counts.n(severity="high", status="fail"), p.counts.n(severity="medium", status="fail"),
              p.counts.n(severity="low", status="fail"), p.counts.n(status="warn"),
              p.counts.n(status="not_evaluated"), p.counts.n(status="info")] for p in reversed(d.trend)]
-    note = para(t("trend.single"), "note") if len(d.trend) < 2 else ""
-    return f"<figure>{chart}</figure>{note}" + table("trend", columns, rows,
+    figure = para(t("trend.single"), "note") if len(d.trend) < 2 else f"<figure>{chart}</figure>"
+    return figure + table("trend", columns, rows,
                                                      row_keys=[p.evaluation.id for p in reversed(d.trend)])
 
 
@@ -178,13 +189,14 @@ def applicants(d: ReportData, t: Texts) -> str:
         Series(t("applicant.state.past"), tuple(b.past for b in a.bins), RED),
         Series(t("applicant.state.hired"), tuple(b.hired for b in a.bins), BLUE),
     ], title=t("sec.applicants"), marker=(a.line_months, t("applicants.line", months=a.line_months)))
-    columns = [("folder", t("applicants.folder")), ("applied", t("applicants.applied")),
+    columns = [("label", t("applicants.folder")), ("applied", t("applicants.applied")),
                ("date_source", t("applicants.date_source")), ("age", t("applicants.age")),
                ("deadline", t("applicants.deadline")), ("state", t("status"))]
     if d.include_names:
         columns.append(("name", t("applicants.name")))
-    rows = [[r.folder_id, t.day(r.applied), t.label("applicants.source", r.date_source), r.age_months, t.day(r.deadline),
-             t.label("applicant.state", r.state), *([r.name] if d.include_names else [])] for r in a.rows]
+    columns.append(("folder", t("applicants.folder_id")))
+    rows = [[r.label, t.day(r.applied), t.label("applicants.source", r.date_source), r.age_months, t.day(r.deadline),
+             t.label("applicant.state", r.state), *([r.name] if d.include_names else []), r.folder_id] for r in a.rows]
     bins = table("age-bins", [("age", t("applicants.age")), *((k, t(f"applicant.state.{k}"))
                                                             for k in ("within", "warning", "past", "hired")),
                               ("total", t("total"))],
@@ -199,30 +211,30 @@ def _deletion_table(table_id: str, rows: tuple[FindingRow, ...], d: ReportData, 
     if not rows:
         return para(t("none"))
     today = d.generated_at.astimezone(d.tz).date()
-    columns = [("id", t("finding")), ("control", t("control")), ("rule", t("rule")),
+    columns = [("subject", t("concerns")), ("control", t("control")), ("rule", t("rule")),
                ("due", t("due_since") if overdue else t("due"))]
     if overdue:
         columns.append(("days", t("days_overdue")))
-    columns.append(("reference", t("reference")))
     if d.include_names:
         columns.append(("path", t("path")))
+    columns += [("id", t("finding_id")), ("reference", t("reference"))]
     body = []
     for f in rows:
-        cells: list[Cell] = [f.id, f.control, t.label("rule", f.rule_id), t.day(f.due)]
+        cells: list[Cell] = [f.text(t.lang).subject, f.control, t.label("rule", f.rule_id), t.day(f.due)]
         if overdue:
             cells.append((today - f.due).days if f.due else None)
-        cells.append(f.item_id or f.reference)
         if d.include_names:
             cells.append(f.path)
+        cells += [f.id, f.item_id or f.reference]
         body.append(cells)
     return table(table_id, columns, body, row_keys=[f.id for f in rows])
 
 
 def deletions(d: ReportData, t: Texts) -> str:
     x = d.deletions
-    return (f"<h3>{esc(t('deletions.overdue', n=len(x.overdue)))}</h3>"
+    return (f"<h3>{esc(t('deletions.overdue', n=t.count(len(x.overdue), 'item')))}</h3>"
             + _deletion_table("overdue", x.overdue, d, t, overdue=True)
-            + f"<h3>{esc(t('deletions.upcoming', n=len(x.upcoming), days=x.horizon_days))}</h3>"
+            + f"<h3>{esc(t('deletions.upcoming', n=t.count(len(x.upcoming), 'deadline'), days=x.horizon_days))}</h3>"
             + _deletion_table("upcoming", x.upcoming, d, t, overdue=False))
 
 
@@ -241,6 +253,27 @@ def kept_summary(d: ReportData, t: Texts, *, detail: bool = True) -> str:
     return ", ".join(f"{t.label('kept.code', code)} {n}" for code, n in k.counts)
 
 
+_LABEL = re.compile(r"label '([^']+)'")
+_DAY_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _kept_subject(r: KeptRow, subjects: dict[str, str], t: Texts) -> str:
+    """What a kept entry concerns, as its finding names it (a customer path, an applicant's folder by month);
+    the short reference of the item when no finding of this evaluation names it."""
+    return next((subjects[i] for i in r.finding_ids if i in subjects), None) or \
+        f"{t('item').lower()} ref. {short_ref(r.item_id)}"
+
+
+def kept_detail(r: KeptRow, t: Texts) -> str:
+    """What the planner's reason says beyond its code, in the report's language: the label's name, or the date
+    bookkeeping law keeps the item until (the planner's own words are in the workbook)."""
+    if r.code in ("record_label", "retention_label") and (label := _LABEL.search(r.reason)):
+        return t("kept.label", label=label.group(1))
+    if r.code == "statutory_hold" and (day := _DAY_IN_TEXT.search(r.reason)):
+        return t("kept.until", date=day.group(0))
+    return ""
+
+
 def kept(d: ReportData, t: Texts) -> str:
     k = d.kept
     if not k.available:
@@ -248,15 +281,18 @@ def kept(d: ReportData, t: Texts) -> str:
     counts = table("kept-counts", [("code", t("kept.why")), ("count", t("count"))],
                    [[t.label("kept.code", code), n] for code, n in k.counts], row_keys=[code for code, _ in k.counts],
                    total=[t("total"), len(k.rows)], compact=True)
-    parts = [para(t("kept.text", plan=k.plan_id, created=t.moment(k.created_at), n=len(k.rows))), counts]
+    parts = [para(t("kept.text", plan=k.plan_id, created=t.moment(k.created_at),
+                        n=t.count(len(k.rows), "entry"))), counts]
     if not k.rows:
         return "".join(parts)
-    columns = [("item", t("item")), ("why", t("kept.why")), ("reason", t("kept.reason")),
-               ("findings", t("kept.findings"))]
-    listing = table("kept", columns, [[r.item_id, t.label("kept.code", r.code), r.reason, ", ".join(r.finding_ids)]
+    columns = [("subject", t("concerns")), ("why", t("kept.why")), ("reason", t("kept.detail")),
+               ("findings", t("kept.findings")), ("item", t("item"))]
+    subjects = {f.id: f.text(t.lang).subject for f in d.findings}
+    listing = table("kept", columns, [[_kept_subject(r, subjects, t), t.label("kept.code", r.code), kept_detail(r, t),
+                                       ", ".join(r.finding_ids), r.item_id]
                                       for r in k.rows], row_keys=[f"{r.item_id}:{r.code}" for r in k.rows])
     if len(k.rows) > KEPT_OPEN_ROWS:
-        listing = f"<details><summary>{esc(t('kept.all', n=len(k.rows)))}</summary>{listing}</details>"
+        listing = f"<details><summary>{esc(t('kept.all', n=t.count(len(k.rows), 'entry')))}</summary>{listing}</details>"
     return "".join(parts) + para(t("kept.note"), "note") + listing
 
 
@@ -271,16 +307,14 @@ def agreements(d: ReportData, t: Texts) -> str:
     states = table("agreement-states", [("state", t("status")), ("count", t("count"))],
                    [[t.label("agreement.states", s), a.count(s)] for s in AGREEMENT_STATES],
                    row_keys=list(AGREEMENT_STATES), compact=True)
-    columns = [("row", t("agreement.row")), ("agreement", t("agreement"))]
-    if d.include_names:
-        columns.append(("customer", t("agreement.customer")))
+    columns = [("row", t("agreement.row")), ("agreement", t("agreement")), ("customer", t("agreement.customer"))]
     columns += [("start", t("agreement.start")), ("end", t("agreement.end")), ("state", t("status")),
                 ("disposal", t("agreement.disposal")), ("dpa", t("agreement.dpa")),
                 ("files_due", t("agreement.files_due")), ("files_held", t("agreement.files_held")),
                 ("held_until", t("agreement.held_until"))]
     rows = []
     for r in a.rows:
-        rows.append([r.row_id, r.agreement_id, *([r.customer] if d.include_names else []), t.day(r.start),
+        rows.append([r.row_id, r.agreement_id, r.customer, t.day(r.start),
                      t.day(r.end), agreement_state(r.state, t.day(r.held_until), t), t.day(r.disposal_date),
                      r.dpa_reference, r.files_due, r.files_held, t.day(r.held_until)])
     order = {s: i for i, s in enumerate(("awaiting", "held", "unknown", "disposed", "running"))}
@@ -296,8 +330,8 @@ def holds(d: ReportData, t: Texts) -> str:
     total = sum(g.count for g in groups)
     columns = [("year", t("holds.year")), ("class", t("holds.class")), ("count", t("count")),
                ("first", t("holds.first")), ("last", t("holds.last"))]
-    return para(t("holds.text", n=total)) + table(
-        "holds", columns, [[str(g.year), g.cls, g.count, t.day(g.first), t.day(g.last)] for g in groups],
+    return para(t("holds.text", n=t.count(total, "item"))) + table(
+        "holds", columns, [[str(g.year), statutory_class(g.cls, t.lang), g.count, t.day(g.first), t.day(g.last)] for g in groups],
         row_keys=[f"{g.year}-{g.cls}" for g in groups], total=[t("total"), "", total, "", ""])
 
 
@@ -342,27 +376,34 @@ def dsar(d: ReportData, t: Texts) -> str:
 def evidence(d: ReportData, t: Texts) -> str:
     ev = d.evidence
     kinds = sorted({r.kind for r in ev.runs})
-    text = t("evidence.text", runs=len(ev.runs), evaluations=ev.evaluations, plans=ev.plans, entries=ev.journal_entries)
+    text = t("evidence.text", runs=t.count(len(ev.runs), "run"), evaluations=t.count(ev.evaluations, "evaluation"),
+             plans=t.count(ev.plans, "plan"), entries=t.count(ev.journal_entries, "journal_entry"))
     last = {k: max((r for r in ev.runs if r.kind == k), key=lambda r: r.started or d.generated_at) for k in kinds}
     return para(text) + table("runs", [("kind", t("run.kind")), ("count", t("count")), ("last", t("run.id")),
                                        ("started", t("run.started")), ("status", t("run.status"))],
-                              [[k, ev.runs_of(k), last[k].id, t.moment(last[k].started), last[k].status] for k in kinds],
+                              [[t.label("run.kind", k), ev.runs_of(k), last[k].id, t.moment(last[k].started),
+                                t.label("run.state", last[k].status)] for k in kinds],
                               row_keys=kinds)
 
 
 def details(d: ReportData, t: Texts) -> str:
+    """Per control, every finding that is not information, collapsed: the evidence appendix."""
     parts = []
     for c in RULE_CONTROLS:
+        if not d.selection.covers(c):
+            continue
         rows = tuple(f for f in d.findings_of(c) if f.status != "info")
         kept = sum(f.status == "info" for f in d.findings_of(c))
-        parts.append(f'<h3 id="details-{c}">{esc(c)} {esc(t(f"control.{c}"))}'
-                     + (f" {badge('info', str(kept) + ' ' + t('status.info'))}" if kept else "") + "</h3>")
-        parts.append(finding_table(f"findings-{c}", rows, t, d.include_names))
+        summary = (f'{esc(c)} {esc(t(f"control.{c}"))}: {esc(t.count(len(rows), "finding"))}'
+                   + (f" {badge('info', str(kept) + ' ' + t('status.info'))}" if kept else ""))
+        parts.append(f'<details class="appendix" id="details-{c}"><summary>{summary}</summary>'
+                     + finding_table(f"findings-{c}", rows, t, d.include_names) + "</details>")
     return "".join(parts)
 
 
 #: (section id, heading key, renderer) in the order of the report.
 SECTIONS: tuple[tuple[str, str, Section], ...] = (
+    ("page-one", "sec.page_one", page_one_section),
     ("summary", "sec.summary", summary),
     ("coverage", "sec.coverage", coverage),
     ("controls", "sec.controls", controls),

@@ -41,8 +41,46 @@ class Counts:
                    and (status is None or st == status))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a report covers (``--controls``, ``--min-severity``): every control and severity by default."""
+
+    controls: tuple[str, ...] = CONTROLS
+    min_severity: str = "low"
+
+    @property
+    def narrowed(self) -> bool:
+        return self.controls != CONTROLS or self.min_severity != "low"
+
+    def covers(self, control: str, severity: str | None = None) -> bool:
+        """A control (or a rule's "C1-C6" span: any of them) of the selection, at or above the minimum severity."""
+        if control not in self.controls and not any(c in self.controls for c in _span(control)):
+            return False
+        return severity is None or SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[self.min_severity]
+
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def _span(control: str) -> tuple[str, ...]:
+    first, _, last = control.partition("-")
+    if not last or first not in CONTROLS or last not in CONTROLS:
+        return ()
+    return CONTROLS[CONTROLS.index(first):CONTROLS.index(last) + 1]
+
+
 #: Agreement states in the order the report lists them.
 AGREEMENT_STATES = ("running", "awaiting", "held", "disposed", "unknown")
+
+
+@dataclass(frozen=True)
+class FindingWords:
+    """A finding as the reader sees it in one language."""
+
+    title: str
+    message: str
+    remediation: str
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -68,8 +106,18 @@ class FindingRow:
     drift_state: str | None = None
     first_seen: date | None = None
     breach_clock: bool = False
+    breach_deadline: datetime | None = None  # first seen (policy time) + 72 h, when the clock runs
     reference: str | None = None  # a register row ("row 5") where there is no item
     path: str | None = None
+    #: (language, words) for bokmål and English: title, message, remediation and what the text calls the item
+    #: (``report.subjects``: a customer path, "søkermappe 2026-01 (ref. …)"), from the templates
+    words: tuple[tuple[str, FindingWords], ...] = ()
+
+    def text(self, lang: str) -> FindingWords:
+        """The finding in ``lang``; the rule's own (English) words when no template wording was made."""
+        found = dict(self.words).get(lang)
+        return found if found is not None else FindingWords(self.title, self.message, self.remediation,
+                                                            self.item_id or self.reference or "")
 
     @property
     def on_breach_clock(self) -> bool:
@@ -160,6 +208,7 @@ class ApplicantRow:
     deadline: date | None
     state: str  # within | warning | past | hired | no_date
     name: str | None = None  # the folder's name (it names the applicant): only with include_names
+    label: str = ""  # the folder without its name: "2026-07 (ref. 80472B)" (report.subjects.folder_label)
 
 
 @dataclass(frozen=True)
@@ -303,6 +352,15 @@ class KeptByLabel:
 
 
 @dataclass(frozen=True)
+class PendingApproval:
+    """An action of the newest nightly plan that needs an approval no recorded approval gives yet."""
+
+    approval_class: str
+    action_id: str
+    finding_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SinkFailure:
     """An alert sink that failed to deliver in the period (its alerts are offered again next run)."""
 
@@ -350,6 +408,8 @@ class ReportData:
     evidence: Evidence
     dsar_cases: tuple[CaseRow, ...] = ()  # C7, from the DSAR case records: no subject, only ids and counts
     kept: KeptByLabel = KeptByLabel()  # what the newest nightly plan kept because of a label or the law
+    pending_approvals: tuple[PendingApproval, ...] = ()  # the newest nightly plan's actions awaiting approval
+    selection: Selection = Selection()  # which controls and severities the report covers
 
     def findings_of(self, control: str) -> tuple[FindingRow, ...]:
         return tuple(f for f in self.findings if f.control == control)

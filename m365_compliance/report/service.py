@@ -19,7 +19,7 @@ from m365_compliance.report import BASENAME, FORMATS
 from m365_compliance.report.data import build_report_data
 from m365_compliance.report.html import render_html
 from m365_compliance.report.markdown import render_markdown
-from m365_compliance.report.model import ReportData
+from m365_compliance.report.model import ReportData, Selection
 from m365_compliance.report.texts import Language
 from m365_compliance.report.xlsx import render_xlsx
 from m365_compliance.state.tenancy import open_store
@@ -35,7 +35,8 @@ class ReportFiles:
 
 
 def write_report(config: Config, out_dir: Path, *, now: datetime, lang: Language = "nb",
-                 formats: Iterable[str] = FORMATS, include_names: bool = False, period_days: int = 30) -> ReportFiles:
+                 formats: Iterable[str] = FORMATS, include_names: bool = False, period_days: int = 30,
+                 selection: Selection = Selection()) -> ReportFiles:
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -45,7 +46,8 @@ def write_report(config: Config, out_dir: Path, *, now: datetime, lang: Language
         raise StateError(f"There is no state store at {path}, so there is nothing to report.",
                          hint="Run `m365-compliance inventory` and `m365-compliance check` first (or fix [state] path).")
     with open_store(config) as store:
-        data = build_report_data(store, config, now=now, include_names=include_names, period_days=period_days)
+        data = build_report_data(store, config, now=now, include_names=include_names, period_days=period_days,
+                                 selection=selection)
     written = []
     for fmt in formats:
         content = render_xlsx(data, lang) if fmt == "xlsx" else \

@@ -21,6 +21,7 @@ from m365_compliance.report.model import (
     ApplicantRow,
     HoldGroup,
 )
+from m365_compliance.report.subjects import folder_label
 from m365_compliance.rules.agreement_register import Agreement, read_register
 from m365_compliance.rules.agreements import lifecycles
 from m365_compliance.rules.dates import add_months
@@ -61,7 +62,7 @@ def _applicant_row(a: Applicant, months: int, warning_days: int, today: date, in
         state = "within"
     age = months_between(a.applied, today) if a.applied is not None else None
     return ApplicantRow(a.folder.id, a.applied, a.date_source, age, deadline, state,
-                        a.folder.name if include_names else None)
+                        a.folder.name if include_names else None, folder_label(a.folder.name, a.folder.id))
 
 
 def _bins(rows: Iterable[ApplicantRow], cap: int) -> tuple[AgeBin, ...]:
@@ -76,8 +77,7 @@ def _bins(rows: Iterable[ApplicantRow], cap: int) -> tuple[AgeBin, ...]:
                         open_ended=m == cap) for m, c in enumerate(counts))
 
 
-def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Finding], today: date,
-               include_names: bool) -> Agreements:
+def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Finding], today: date) -> Agreements:
     """Each register row's agreement today; an ended one whose folder holds only what bookkeeping law keeps
     is "held" until the last keep-until date, one with nothing left "disposed"."""
     if snapshot is None:
@@ -98,13 +98,13 @@ def agreements(snapshot: Snapshot | None, config: Config, findings: Iterable[Fin
             files = [i for i in scope.descendants(folder.id) if not i.is_folder]
             kept = [h.keep_until for i in files if (h := hold(scope, i, config)) is not None and h.keep_until >= today]
             folders[a.row_id] = (len(files), len(kept), max(kept, default=None), folder.id)
-    rows = tuple(_agreement_row(a, folders.get(a.row_id), due_by_folder, today, include_names)
+    rows = tuple(_agreement_row(a, folders.get(a.row_id), due_by_folder, today)
                  for a in register.agreements)
     return Agreements(True, rows, hold_groups(findings))
 
 
 def _agreement_row(a: Agreement, folder: tuple[int, int, date | None, str] | None, due_by_folder: dict[str, int],
-                   today: date, include_names: bool) -> AgreementRow:
+                   today: date) -> AgreementRow:
     files, held, until, folder_id = folder or (0, 0, None, "")
     due = due_by_folder.get(folder_id, 0) if folder_id else 0
     if a.end_unknown:
@@ -119,7 +119,7 @@ def _agreement_row(a: Agreement, folder: tuple[int, int, date | None, str] | Non
         state = "awaiting"
     return AgreementRow(a.row_id, a.agreement_id, a.start, a.end, state, a.disposal_date, a.dpa_reference,
                         files_due=due, files_held=held, held_until=until,
-                        customer=a.customer if include_names else None)
+                        customer=a.customer)  # a company: not personal data
 
 
 def hold_groups(findings: Iterable[Finding]) -> tuple[HoldGroup, ...]:

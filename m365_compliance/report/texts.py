@@ -2,8 +2,8 @@
 
 Dates in tables are ISO 8601 (``2026-11-25``: sortable, unambiguous in both languages); the report's
 own time stamps are written out in the language (``25. november 2026 kl. 03:00``), in the policy's
-time zone. Finding messages are shown as the rules wrote them (English, ids and dates only); rule
-names, controls and states are translated here.
+time zone. Finding titles, messages and remediation come from :mod:`m365_compliance.rules.finding_texts`;
+rule names, controls, states and the page-one sentences are translated here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,25 @@ MONTHS = {
            "november", "desember"),
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"),
+}
+
+#: noun → ((bokmål singular, plural), (English singular, plural)), for :meth:`Texts.count`.
+NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "finding": (("funn", "funn"), ("finding", "findings")),
+    "item": (("element", "elementer"), ("item", "items")),
+    "entry": (("oppføring", "oppføringer"), ("entry", "entries")),
+    "run": (("kjøring", "kjøringer"), ("run", "runs")),
+    "evaluation": (("evaluering", "evalueringer"), ("evaluation", "evaluations")),
+    "plan": (("plan", "planer"), ("plan", "plans")),
+    "journal_entry": (("journalføring", "journalføringer"), ("journal entry", "journal entries")),
+    "request": (("begjæring", "begjæringer"), ("request", "requests")),
+    "applicant_folder": (("søkermappe", "søkermapper"), ("applicant folder", "applicant folders")),
+    "deadline": (("frist", "frister"), ("deadline", "deadlines")),
+    "action": (("tiltak", "tiltak"), ("action", "actions")),
+    "warning": (("varsel", "varsler"), ("warning", "warnings")),
+    "failure": (("avvik", "avvik"), ("failure", "failures")),
+    "hour": (("time", "timer"), ("hour", "hours")),
+    "sink": (("kanal", "kanaler"), ("sink", "sinks")),
 }
 
 #: key → (bokmål, English). ``{name}`` placeholders are filled by :meth:`Texts.__call__`.
@@ -50,7 +69,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sec.summary": ("Sammendrag", "Summary"),
     "sec.coverage": ("Dekning: hva som ikke kunne evalueres", "Coverage: what could not be evaluated"),
     "sec.controls": ("Funn per kontroll og alvorlighetsgrad", "Findings by control and severity"),
-    "sec.trend": ("Utvikling over kjøringer", "Trend over runs"),
+    "sec.trend": ("Utvikling natt for natt", "Trend night by night"),
     "sec.drift": ("Endringer siden forrige kjøring (C8)", "Drift since the previous run (C8)"),
     "sec.exceptions": ("Godkjente unntak", "Accepted exceptions"),
     "sec.applicants": ("Søkerdata etter alder", "Applicant data by age"),
@@ -76,11 +95,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "control.C9": ("Dokumentasjon", "Evidence"),
     "control_name": ("Navn", "Name"),
     "other": ("Annet", "Other"),
-    "c7.summary": ("{cases} begjæringer, {open} åpne, {overdue} over fristen",
-                   "{cases} requests, {open} open, {overdue} overdue"),
+    "c7.summary": ("{cases}, {open} åpne, {overdue} over fristen", "{cases}, {open} open, {overdue} overdue"),
     "c8.summary": ("{new} nye, {still} fortsatt åpne, {fixed} rettet", "{new} new, {still} still failing, {fixed} fixed"),
-    "c9.summary": ("{runs} kjøringer, {plans} planer, {entries} journalføringer",
-                   "{runs} runs, {plans} plans, {entries} journal entries"),
+    "c9.summary": ("{runs}, {plans}, {entries}", "{runs}, {plans}, {entries}"),
     # finding fields
     "severity": ("Alvorlighet", "Severity"),
     "severity.high": ("høy", "high"),
@@ -98,6 +115,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.fail_medium": ("Avvik middels", "Fail medium"),
     "col.fail_low": ("Avvik lav", "Fail low"),
     "finding": ("Funn", "Finding"),
+    "finding_id": ("Funn-id", "Finding id"),
+    "concerns": ("Gjelder", "Concerns"),
     "rule": ("Regel", "Rule"),
     "message": ("Melding", "Message"),
     "remediation": ("Tiltak", "Remediation"),
@@ -133,8 +152,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "trend.fail": ("Avvik", "Fail"),
     "trend.warn": ("Varsler", "Warnings"),
     "trend.not_evaluated": ("Ikke evaluert", "Not evaluated"),
-    "trend.single": ("Bare én evaluering er lagret; utviklingen vises fra neste kjøring.",
-                     "Only one evaluation is stored; the trend shows from the next run."),
+    "trend.single": ("Første natt: utviklingen vises som en kurve fra neste natts kjøring.",
+                     "First night: the trend is drawn from the next night's run."),
     # drift
     "drift.state.new": ("ny", "new"),
     "drift.state.still_failing": ("fortsatt åpen", "still failing"),
@@ -150,10 +169,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "in the detail list per control.")),
     "breach.title": ("Mulig personvernbrudd: 72-timersfristen kan ha startet",
                      "Possible personal data breach: the 72-hour clock may have started"),
-    "breach.text": (("{n} funn gir utenforstående tilgang til søker- eller kundedata. Vurder straks om det er et "
+    "breach.text": (("Funn som gir utenforstående tilgang til søker- eller kundedata: {n}. Vurder straks om det er et "
                     "brudd på personopplysningssikkerheten: et brudd skal meldes Datatilsynet innen 72 timer etter at "
                     "det ble oppdaget (GDPR art. 33), med mindre det er usannsynlig at det medfører en risiko."),
-                    ("{n} findings expose applicant or customer data to outsiders. Assess at once whether this is a "
+                    ("Findings exposing applicant or customer data to outsiders: {n}. Assess at once whether this is a "
                     "personal data breach: a breach must be notified to Datatilsynet within 72 hours of becoming "
                     "aware of it (GDPR Art. 33), unless it is unlikely to result in a risk.")),
     # exceptions
@@ -166,13 +185,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exception.state.expired": ("utløpt", "expired"),
     "exception.state.revoked": ("trukket tilbake", "revoked"),
     # applicants
-    "applicants.text": (("{total} søkermapper. Over {months}-månedersgrensen: {past}. Innen {days} dager før grensen: "
+    "applicants.text": (("{total}. Over {months}-månedersgrensen: {past}. Innen {days} dager før grensen: "
                         "{warning}. Ansatt (skal flyttes ut): {hired}. Uten dato: {no_date}."),
-                        ("{total} applicant folders. Past the {months}-month line: {past}. Within {days} days of the "
+                        ("{total}. Past the {months}-month line: {past}. Within {days} days of the "
                         "line: {warning}. Hired (to be moved out): {hired}. Without a date: {no_date}.")),
     "applicants.age": ("Alder (måneder)", "Age (months)"),
     "applicants.line": ("{months} måneder", "{months} months"),
     "applicants.folder": ("Søkermappe", "Applicant folder"),
+    "applicants.folder_id": ("Mappe-id", "Folder id"),
     "applicants.applied": ("Søknadsdato", "Applied"),
     "applicants.date_source": ("Datokilde", "Date source"),
     "applicants.source.column": ("kolonne", "column"),
@@ -186,9 +206,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "applicant.state.hired": ("ansatt", "hired"),
     "applicant.state.no_date": ("uten dato", "no date"),
     # deletions
-    "deletions.overdue": ("Forfalt: {n} elementer skulle vært slettet.", "Overdue: {n} items should have been deleted."),
-    "deletions.upcoming": ("Kommende: {n} frister de neste {days} dagene.", ("Upcoming: {n} deadlines in the next {days} "
-                           "days.")),
+    "deletions.overdue": ("Forfalt: {n} skulle vært slettet.", "Overdue: {n} should have been deleted."),
+    "deletions.upcoming": ("Kommende: {n} de neste {days} dagene.", "Upcoming: {n} in the next {days} days."),
     # kept because of a retention label or the law (the newest nightly plan's skipped entries)
     "kept.no_plan": ("Ingen plan er lagret ennå: avsnittet fylles når m365-compliance plan (eller nattkjøringen) "
                      "har laget en.",
@@ -197,18 +216,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kept.unreadable": ("Den nyeste planen ({plan}) kunne ikke leses: {error}",
                         "The newest plan ({plan}) could not be read: {error}"),
     "kept.unreadable_short": ("Den nyeste planen kunne ikke leses.", "The newest plan could not be read."),
-    "kept.text": (("Den nyeste planen ({plan}, laget {created}) lar {n} oppføringer stå fordi en oppbevaringsetikett "
+    "kept.text": (("Den nyeste planen ({plan}, laget {created}) lar {n} stå fordi en oppbevaringsetikett "
                   "eller loven beholder dem."),
-                  ("The newest plan ({plan}, made {created}) leaves {n} entries in place because a retention label "
+                  ("The newest plan ({plan}, made {created}) leaves {n} in place because a retention label "
                   "or the law keeps them.")),
-    "kept.note": (("Begrunnelsen er planens egen tekst (id-er, etikettnavn og datoer). En mappe som beholdes, "
-                  "slettes ikke som helhet; resten av innholdet slettes element for element."),
-                  ("The reason is the plan's own text (ids, label names and dates). A folder that is kept is not "
-                  "deleted whole; the rest of its contents is deleted item by item.")),
-    "kept.all": ("Alle {n} oppføringer", "All {n} entries"),
+    "kept.note": (("Planens egen begrunnelse står i regnearket. En mappe som beholdes, slettes ikke som helhet; "
+                  "resten av innholdet slettes element for element."),
+                  ("The plan's own reason is in the workbook. A folder that is kept is not deleted whole; the rest "
+                  "of its contents is deleted item by item.")),
+    "kept.all": ("Alle {n}", "All {n}"),
     "kept.why": ("Hvorfor beholdt", "Why kept"),
     "kept.code": ("Kode", "Code"),
-    "kept.reason": ("Begrunnelse i planen", "Reason in the plan"),
+    "kept.reason": ("Planens tekst (som lagret)", "The plan's text (as recorded)"),
+    "kept.detail": ("Detalj", "Detail"),
+    "kept.label": ("etiketten «{label}»", "the label '{label}'"),
+    "kept.until": ("til {date}", "until {date}"),
     "kept.findings": ("Funn", "Findings"),
     "kept.plan": ("Plan", "Plan"),
     "kept.code.record_label": ("registrert som post (record)", "record label"),
@@ -237,11 +259,61 @@ TEXTS: dict[str, tuple[str, str]] = {
     "agreement.states.held": ("avsluttet – bare lovpålagt oppbevaring igjen", "ended – only statutory holds left"),
     "agreement.states.unknown": ("sluttdato kan ikke leses", "end date unreadable"),
     "agreement.states.disposed": ("avsluttet – ingenting igjen", "ended – nothing left"),
-    "holds.text": ("{n} elementer oppbevares fordi bokføringsloven § 13 krever det; de slettes ikke før datoen.",
-                   ("{n} items are kept because bookkeeping law (bokføringsloven § 13) requires it; they are not "
-                   "deleted before the date.")),
+    "holds.text": ("Oppbevares fordi bokføringsloven § 13 krever det: {n}, ingen slettes før datoen.",
+                   ("Kept because bookkeeping law (bokføringsloven § 13) requires it: {n}, none deleted before "
+                   "the date.")),
     "holds.year": ("Oppbevares til (år)", "Kept until (year)"),
     "holds.class": ("Klasse", "Class"),
+    # page one: the three questions
+    "sec.page_one": ("Side én: status og beslutninger", "Page one: status and decisions"),
+    "p1.keeping": ("Holder vi policyen?", "Are we keeping the policy?"),
+    "p1.decide": ("Hva må dere ta stilling til?", "What do you need to decide?"),
+    "p1.changed": ("Hva har endret seg siden sist?", "What changed since last time?"),
+    "p1.why": ("Hvorfor", "Why"),
+    "p1.light.green": ("grønn", "green"),
+    "p1.light.amber": ("gul", "amber"),
+    "p1.light.red": ("rød", "red"),
+    "p1.reason.holds": ("Holder: ingen åpne avvik, varsler eller hull.", "Holds: no open failures, warnings or gaps."),
+    "p1.reason.failing": ("{n} er åpne; det alvorligste: {title}.", "{n} open; the most serious: {title}."),
+    "p1.reason.not_evaluated": ("{n} ikke evaluert: uevaluert betyr ikke i orden ({title}).",
+                                "{n} not evaluated: not evaluated does not mean compliant ({title})."),
+    "p1.reason.accepted": ("{n} med godkjent unntak ({title}).", "{n} under an accepted exception ({title})."),
+    "p1.reason.warnings": ("{n}, den første: {title}.", "{n}, the first: {title}."),
+    "p1.reason.dsar_overdue": ("{n} over fristen.", "{n} overdue."),
+    "p1.reason.dsar_due": ("{n} med frist snart.", "{n} due soon."),
+    "p1.reason.dsar_ok": ("Ingen begjæring over eller nær fristen ({n} åpne).",
+                          "No request overdue or due soon ({n} open)."),
+    "p1.reason.breach": ("{n} gir utenforstående tilgang til søker- eller kundedata: 72-timersfristen kan løpe.",
+                         "{n} expose applicant or customer data to outsiders: the 72-hour clock may be running."),
+    "p1.reason.new": ("{n} nye eller med utløpt unntak siden forrige kjøring.",
+                      "{n} new or with an expired exception since the previous run."),
+    "p1.reason.drift_ok": ("Ingen nye avvik siden forrige kjøring.", "No new failures since the previous run."),
+    "p1.reason.alerts_failed": ("Varsler ble ikke levert til {n} i perioden.",
+                                "Alerts were not delivered to {n} in the period."),
+    "p1.reason.evidence_ok": ("Alle varsler ble levert; journalen har {n}.",
+                              "Every alert was delivered; the journal holds {n}."),
+    "p1.nothing": ("Ingenting venter på en beslutning.", "Nothing is waiting for a decision."),
+    "p1.approvals": ("Godkjenninger som venter", "Approvals waiting"),
+    "p1.approval_class": ("Klasse", "Class"),
+    "p1.oldest": ("Eldste først sett", "Oldest first seen"),
+    "p1.expiring": ("Godkjente unntak som utløper innen {days} dager", "Accepted exceptions expiring within {days} days"),
+    "p1.requests": ("Begjæringer fra registrerte med frist snart eller over fristen",
+                    "Data-subject requests due or overdue"),
+    "p1.exposures": ("Eksponering på 72-timersfristen (GDPR art. 33)", "Exposures on the 72-hour clock (GDPR Art. 33)"),
+    "p1.deadline": ("Frist senest", "Deadline at the latest"),
+    "p1.left": ("Tid igjen", "Time left"),
+    "p1.passed": ("passert for {hours}", "passed {hours} ago"),
+    "p1.first_night": (("Første kjøring: {new} åpne avvik er registrert; endringer vises fra neste kjøring."),
+                       "First run: {new} open failures recorded; changes show from the next run."),
+    "p1.changes": ("Nye: {new}. Rettet: {fixed}. Fortsatt åpne: {still}.",
+                   "New: {new}. Fixed: {fixed}. Still failing: {still}."),
+    "p1.selection": ("Rapporten dekker {controls}, alvorlighet {severity} og høyere.",
+                     "This report covers {controls}, severity {severity} and above."),
+    "approval_class.customer_disposal": ("avhending av kundedata", "customer disposal"),
+    "approval_class.applicant_deletion": ("sletting av søkerdata", "applicant deletion"),
+    "approval_class.dsar_erasure": ("sletting etter begjæring", "data-subject erasure"),
+    "approval_class.retention_event": ("oppbevaringshendelse", "retention event"),
+    "details.summary": ("{control}: {n}", "{control}: {n}"),
     "holds.first": ("Første dato", "First date"),
     "holds.last": ("Siste dato", "Last date"),
     # actions
@@ -290,15 +362,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dsar.status.awaiting_confirmation": ("venter på bekreftelse", "awaiting confirmation"),
     "dsar.status.closed": ("lukket", "closed"),
     # evidence
-    "evidence.text": (("Journalen har {runs} kjøringer, {evaluations} evalueringer, {plans} planer og {entries} "
-                      "journalføringer, hver med policyversjonen som gjaldt."),
-                      ("The journal holds {runs} runs, {evaluations} evaluations, {plans} plans and {entries} "
-                      "entries, each with the policy version in force.")),
+    "evidence.text": ("Journalen har {runs}, {evaluations}, {plans} og {entries}, hver med policyversjonen som gjaldt.",
+                      "The journal holds {runs}, {evaluations}, {plans} and {entries}, each with the policy version "
+                      "in force."),
     "run.kind": ("Kjøring", "Run"),
     "run.id": ("Id", "Id"),
     "run.started": ("Startet", "Started"),
     "run.finished": ("Ferdig", "Finished"),
     "run.status": ("Status", "Status"),
+    "run.kind.inventory": ("inventar", "inventory"),
+    "run.kind.check": ("kontroll", "check"),
+    "run.kind.apply": ("utføring", "apply"),
+    "run.state.succeeded": ("fullført", "succeeded"),
+    "run.state.completed": ("fullført", "completed"),
+    "run.state.complete": ("fullført", "complete"),
+    "run.state.complete-with-gaps": ("fullført med hull", "complete with gaps"),
+    "run.state.partial": ("delvis", "partial"),
+    "run.state.failed": ("feilet", "failed"),
+    "run.state.stopped": ("stoppet", "stopped"),
+    "run.state.interrupted": ("avbrutt", "interrupted"),
+    "run.state.running": ("pågår", "running"),
     # markdown
     "md.open": ("Åpne funn", "Open findings"),
     "md.more": ("Hele rapporten (HTML og XLSX) ligger som vedlegg til kjøringen.",
@@ -362,6 +445,11 @@ class Texts:
 
     def local_day(self, value: datetime | None) -> str:
         return self.day(value.astimezone(self.tz).date()) if value is not None else "–"
+
+    def count(self, n: int, noun: str) -> str:
+        """``1 plan`` / ``2 planer``: the number with the noun in the right number."""
+        singular, plural = NOUNS[noun][self._index]
+        return f"{n} {singular if n == 1 else plural}"
 
     def yes_no(self, value: bool) -> str:
         return self("yes") if value else self("no")

@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from m365_compliance.actions.journal import escape_cell
 from m365_compliance.drift.compare import DRIFT_STATES
-from m365_compliance.report.html_sections import kept_summary
+from m365_compliance.report.html_sections import coverage_what, kept_summary
 from m365_compliance.report.model import (
     AGREEMENT_STATES,
     CONTROLS,
@@ -32,7 +32,15 @@ from m365_compliance.report.model import (
     FindingRow,
     ReportData,
 )
+from m365_compliance.report.page_one import page_one
+from m365_compliance.report.page_one_text import (
+    changes_text,
+    decision_tables,
+    selection_text,
+    status_table,
+)
 from m365_compliance.report.texts import Language, Texts
+from m365_compliance.rules.finding_texts import statutory_class
 
 SHEET_NAMES = {
     "summary": ("Sammendrag", "Summary"), "controls": ("Kontroller", "Controls"), "trend": ("Utvikling", "Trend"),
@@ -41,6 +49,11 @@ SHEET_NAMES = {
     "deletions": ("Slettinger", "Deletions"), "kept": ("Beholdt – etikett eller lov", "Kept – label or law"),
     "actions": ("Tiltak", "Actions"), "exceptions": ("Unntak", "Exceptions"),
     "alerts": ("Varslingsfeil", "Alert failures"),
+    "page_one": ("Side én", "Page one"), "decisions": ("Beslutninger", "Decisions"),
+    "decide_approvals": ("Godkjenninger som venter", "Approvals waiting"),
+    "decide_expiring": ("Unntak som utløper", "Exceptions expiring"),
+    "decide_requests": ("Begjæringer med frist", "Requests due"),
+    "decide_exposures": ("72-timersfristen", "72-hour clock"),
 }
 MIN_WIDTH, MAX_WIDTH = 8, 60  # the minimum leaves room for the filter button
 Row = Sequence[Any]
@@ -55,6 +68,12 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
     def sheet(key: str, header: Sequence[str], rows: Sequence[Row]) -> None:
         _table(book.create_sheet(SHEET_NAMES[key][index] if key in SHEET_NAMES else key), header, rows, data)
 
+    sheet("page_one", *_page_one(data, t))
+    decisions = decision_tables(page_one(data), t)
+    for key, tab in decisions:  # one sheet per kind of decision waiting, each a proper table
+        sheet(f"decide_{key}", [h for _, h in tab.columns], tab.rows)
+    if not decisions:
+        sheet("decisions", [t("p1.decide")], [[t("p1.nothing")]])
     sheet("summary", [t("field"), t("value")], _summary(data, t))
     sheet("controls", [t("control"), t("control_name"), t("col.fail_high"), t("col.fail_medium"), t("col.fail_low"),
                        t("col.warn"), t("col.info"), t("col.not_evaluated"), t("total")],
@@ -67,7 +86,8 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
     sheet("C7", *_dsar(data, t))
     sheet("C8", header, [cells(f) for f in data.drift.entries])
     sheet("C9", [t("run.kind"), t("run.id"), t("run.started"), t("run.finished"), t("run.status"), t("version")],
-          [[r.kind, r.id, r.started, r.finished, r.status, r.policy_version] for r in data.evidence.runs])
+          [[t.label("run.kind", r.kind), r.id, r.started, r.finished, t.label("run.state", r.status), r.policy_version]
+           for r in data.evidence.runs])
     sheet("trend", [t("evaluation"), t("evaluated_at"), t("version"), t("col.fail_high"), t("col.fail_medium"),
                     t("col.fail_low"), t("col.warn"), t("col.not_evaluated"), t("col.info")],
           [[p.evaluation.id, p.evaluation.evaluated_at, p.evaluation.policy_version,
@@ -75,10 +95,10 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
             p.counts.n(severity="low", status="fail"), p.counts.n(status="warn"), p.counts.n(status="not_evaluated"),
             p.counts.n(status="info")] for p in data.trend])
     sheet("coverage", [t("control"), t("scope"), t("coverage.what"), t("count")],
-          [[r.control, t.label("scope", r.scope), r.what, r.count] for r in data.coverage.rows])
+          [[r.control, t.label("scope", r.scope), coverage_what(r.what, t), r.count] for r in data.coverage.rows])
     sheet("agreements", *_agreements(data, t))
     sheet("holds", [t("holds.year"), t("holds.class"), t("count"), t("holds.first"), t("holds.last")],
-          [[g.year, g.cls, g.count, g.first, g.last] for g in data.agreements.holds])
+          [[g.year, statutory_class(g.cls, t.lang), g.count, g.first, g.last] for g in data.agreements.holds])
     sheet("applicants", *_applicants(data, t))
     sheet("deletions", *_deletions(data, t))
     sheet("kept", *_kept(data, t))
@@ -96,6 +116,18 @@ def render_xlsx(data: ReportData, lang: Language = "nb") -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _page_one(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
+    """Are we keeping the policy: a line per control, and what changed, in the report's language."""
+    p = page_one(d)
+    status = status_table(p, t)
+    rows: list[Row] = [list(r) for r in status.rows]
+    rows.append(["", t("p1.changed"), "", changes_text(p, t)])
+    narrowed = selection_text(d, t)
+    if narrowed:
+        rows.append(["", "", "", narrowed])
+    return [h for _, h in status.columns], rows
 
 
 def _summary(d: ReportData, t: Texts) -> list[Row]:
@@ -130,17 +162,19 @@ def _summary(d: ReportData, t: Texts) -> list[Row]:
 
 def _finding_columns(t: Texts, include_names: bool) -> tuple[list[str], Callable[[FindingRow], Row]]:
     header = [t("finding"), t("control"), t("rule"), t("rule") + " id", t("severity"), t("status"), t("drift_state"),
-              t("breach_clock"), t("first_seen"), t("due"), t("keep_until"), t("scope"), t("item"), t("reference")]
+              t("breach_clock"), t("first_seen"), t("due"), t("keep_until"), t("scope"), t("concerns"), t("item"),
+              t("reference")]
     header += [t("path")] if include_names else []
-    header += [t("message"), t("remediation")]
+    header += [t("finding_id"), t("message"), t("remediation")]
 
     def cells(f: FindingRow) -> Row:
-        row: list[Any] = [f.id, f.control, t.label("rule", f.rule_id), f.rule_id, t.label("severity", f.severity),
+        w = f.text(t.lang)
+        row: list[Any] = [w.title, f.control, t.label("rule", f.rule_id), f.rule_id, t.label("severity", f.severity),
                           t.label("status", f.status), t.label("drift.state", f.drift_state),
                           t.yes_no(f.breach_clock), f.first_seen, f.due, f.keep_until, t.label("scope", f.scope),
-                          f.item_id, f.reference]
+                          w.subject, f.item_id, f.reference]
         row += [f.path] if include_names else []
-        return [*row, f.message, f.remediation]
+        return [*row, f.id, w.message, w.remediation]
 
     return header, cells
 
@@ -154,12 +188,11 @@ def _dsar(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
 
 
 def _agreements(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
-    names = d.include_names
-    header = [t("agreement.row"), t("agreement"), *([t("agreement.customer")] if names else []), t("agreement.start"),
+    header = [t("agreement.row"), t("agreement"), t("agreement.customer"), t("agreement.start"),
               t("agreement.end"), t("status"), t("agreement.disposal"), t("agreement.dpa"), t("agreement.files_due"),
               t("agreement.files_held"), t("agreement.held_until")]
     return header, [[int(r.row_id) if r.row_id.isdigit() else r.row_id, r.agreement_id,
-                     *([r.customer] if names else []), r.start, r.end, t.label("agreement.states", r.state),
+                     r.customer, r.start, r.end, t.label("agreement.states", r.state),
                      r.disposal_date, r.dpa_reference, r.files_due, r.files_held, r.held_until]
                     for r in d.agreements.rows]
 
@@ -167,17 +200,18 @@ def _agreements(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
 def _applicants(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
     names = d.include_names
     header = [t("applicants.folder"), t("applicants.applied"), t("applicants.date_source"), t("applicants.age"),
-              t("applicants.deadline"), t("status"), *([t("applicants.name")] if names else [])]
-    return header, [[r.folder_id, r.applied, t.label("applicants.source", r.date_source), r.age_months, r.deadline,
-                     t.label("applicant.state", r.state), *([r.name] if names else [])] for r in d.applicants.rows]
+              t("applicants.deadline"), t("status"), *([t("applicants.name")] if names else []), t("applicants.folder_id")]
+    return header, [[r.label, r.applied, t.label("applicants.source", r.date_source), r.age_months, r.deadline,
+                     t.label("applicant.state", r.state), *([r.name] if names else []), r.folder_id]
+                    for r in d.applicants.rows]
 
 
 def _deletions(d: ReportData, t: Texts) -> tuple[list[str], list[Row]]:
     names = d.include_names
-    header = [t("status"), t("finding"), t("control"), t("rule"), t("due"), t("item"), t("reference"),
+    header = [t("status"), t("finding"), t("control"), t("rule"), t("due"), t("concerns"), t("item"), t("reference"),
               *([t("path")] if names else []), t("message")]
-    rows = [[label, f.id, f.control, t.label("rule", f.rule_id), f.due, f.item_id, f.reference,
-             *([f.path] if names else []), f.message]
+    rows = [[label, f.id, f.control, t.label("rule", f.rule_id), f.due, f.text(t.lang).subject, f.item_id, f.reference,
+             *([f.path] if names else []), f.text(t.lang).message]
             for label, group in ((t("due_since"), d.deletions.overdue), (t("due"), d.deletions.upcoming))
             for f in group]
     return header, rows

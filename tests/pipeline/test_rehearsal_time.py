@@ -42,8 +42,9 @@ def moments(text: str, lang: str) -> set[str]:
 
 
 def told_as_of(texts: Texts, now: datetime) -> set[str]:
-    """The instants a report as of ``now`` may write: ``now``, and the start of its 30-day period."""
-    return {texts.moment(now), texts.moment(now - timedelta(days=30))}
+    """The instants a report as of ``now`` may write: ``now``, the start of its 30-day period, and the 72-hour
+    deadline of an exposure first seen ``now`` (page one)."""
+    return {texts.moment(now), texts.moment(now - timedelta(days=30)), texts.moment(now + timedelta(hours=72))}
 
 
 def workbook_instants(path: Path) -> set[datetime]:

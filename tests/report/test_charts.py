@@ -63,3 +63,13 @@ def test_line_chart_points_and_escaping():
     assert "<b>" not in svg_text and "&lt;b&gt;fail&lt;/b&gt; &amp; co" in svg_text
     assert svg.find("polyline") is not None
     assert "http" not in svg_text
+
+
+def test_line_chart_labels_sit_inside_the_frame():
+    """The first label starts at the first point and the last ends at the last one, so neither is clipped."""
+    labels = [f"2026-11-{d:02d}" for d in range(20, 26)]
+    svg = _svg(line_chart(labels, [Series("fail", tuple(range(6)), "#b00020")], title="t"))
+    texts = [t for t in svg.iter("text") if t.text in labels]
+    assert texts[0].text == labels[0] and texts[0].get("text-anchor") == "start"
+    assert texts[-1].text == labels[-1] and texts[-1].get("text-anchor") == "end"
+    assert all(t.get("text-anchor") == "middle" for t in texts[1:-1])

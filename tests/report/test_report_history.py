@@ -123,14 +123,18 @@ def test_exceptions_show_owner_reason_expiry_and_are_escaped(history, data):
                for c in r if isinstance(c.value, str))
 
 
-def test_trend_has_every_evaluation(history, data):
+def test_trend_has_one_point_per_night(history, data):
+    """The three evaluations of this history ran on one day (the tenant's clock): the trend keeps the last of it,
+    and says it is the first night instead of drawing a lone dot."""
     _demo, config, *_ = history
     with StateStore(config.state.path) as store:
         evaluations = FindingsRepository(store).evaluations()
-    trend = Page(render_html(data, "en")).tables["trend"]
-    assert [k for k, _ in trend.rows] == [e.id for e in reversed(evaluations)] and len(evaluations) == 3
+    assert len(evaluations) == 3 and len({e.evaluated_at.astimezone(data.tz).date() for e in evaluations}) == 1
+    page = Page(render_html(data, "en"))
+    assert [k for k, _ in page.tables["trend"].rows] == [evaluations[-1].id]
+    assert "First night: the trend is drawn from the next night's run." in page.text
     book = load_workbook(BytesIO(render_xlsx(data, "en")))
-    assert book["Trend"].max_row - 1 == 3
+    assert book["Trend"].max_row - 1 == 1
 
 
 def test_actions_and_alert_failures_in_the_period(history):

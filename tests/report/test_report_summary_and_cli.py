@@ -76,19 +76,26 @@ def test_hostile_paths_are_escaped_in_html_and_xlsx(hostile):
     assert "script" not in page.tags
     assert HOSTILE in page.tables["findings-C2"].column("path")
     book = load_workbook(BytesIO(render_xlsx(data, "nb")))
-    paths = [c.value for c in book["C2"]["O"][1:]]  # the path column (with names)
-    assert book["C2"]["O1"].value == "Sti"
+    header = [c.value for c in book["C2"][1]]
+    column = header.index("Sti")  # the path column (with names)
+    paths = [r[column].value for r in book["C2"].iter_rows(min_row=2)]
     assert "'" + FORMULA in paths and FORMULA not in paths and HOSTILE in paths
     assert "alert(1)" not in render_markdown(data, "nb") and "HYPERLINK" not in render_markdown(data, "nb")
 
 
 def test_coverage_groups_what_was_not_evaluated_without_hints_or_targets(hostile):
     data = hostile.data()
-    for lang, where in (("en", "agreement register"), ("nb", "avtaleregister")):
+    for lang, where, what in (("en", "agreement register", "the list items"), ("nb", "avtaleregister", "listeelementene")):
         text = render_html(data, lang)
         page = Page(text)
         rows = page.tables["coverage"].rows
-        assert [(r["control"], r["scope"], r["what"], r["count"]) for _, r in rows] == [("C3", where, "list items", "1")]
+        assert [(r["control"], r["scope"], r["what"], r["count"]) for _, r in rows] == [("C3", where, what, "1")]
+        # The finding itself says so in words, never quoting the path or the hint.
+        message = page.tables["findings-C3"].by_key()
+        assert any(m["message"] == {"en": "C3 is not evaluated for the agreement register: the list items could not "
+                                          "be read.",
+                                    "nb": "C3 er ikke evaluert for avtaleregisteret: listeelementene kunne ikke "
+                                          "leses."}[lang] for m in message.values())
         assert page.tables["by-control"].by_key()["C3"]["not_evaluated"] == "1"
         assert HINT not in text and TARGET not in text
         md = render_markdown(data, lang)
@@ -135,3 +142,21 @@ def test_cli_exit_codes(demo_state, tmp_path):
         pass  # an existing store without any evaluation
     result = _run("--config", policy, "--out", tmp_path / "out")
     assert result.exit_code == 1 and "no evaluation" in result.output and "m365-compliance check" in result.output
+
+
+def test_cli_selects_controls_and_severity(demo_state, tmp_path):
+    out = tmp_path / "sel"
+    result = _run("--config", demo_state.config.source, "--out", out, "--lang", "en", "--format", "html",
+                  "--controls", "c3, C1", "--min-severity", "high", "--now", demo_state.now.isoformat())
+    assert result.exit_code == 0, result.output
+    page = Page((out / "report.html").read_text(encoding="utf-8"))
+    assert "This report covers C1, C3, severity high and above." in page.text
+    assert {t for t in page.tables if t.startswith("findings-")} == {"findings-C1", "findings-C3"}
+    assert set(page.tables["findings-C1"].column("severity")) == {"high"}
+
+
+def test_cli_rejects_an_unknown_control_with_the_choices(demo_state, tmp_path):
+    result = _run("--config", demo_state.config.source, "--out", tmp_path, "--controls", "C1,C12")
+    assert result.exit_code == 2
+    assert "C12 is not a control; choose from C1, C2, C3, C4, C5, C6, C7, C8, C9" in result.output
+    assert _run("--config", demo_state.config.source, "--min-severity", "urgent").exit_code == 2

@@ -36,14 +36,14 @@ def _agreement(end: date | None, *, unknown: bool = False) -> Agreement:
     (date(2025, 1, 31), None, 0, "awaiting"),  # a row that governs no folder
 ])
 def test_agreement_states(end, folder, due, state):
-    row = _agreement_row(_agreement(end), folder, {"f1": due}, date(2026, 11, 25), False)
+    row = _agreement_row(_agreement(end), folder, {"f1": due}, date(2026, 11, 25))
     assert row.state == state
     assert row.files_due == (due if folder else 0)
-    assert row.customer is None
+    assert row.customer == "Kunde AS"  # a company's name is not personal data: always shown
     if state == "held":
         assert row.held_until == date(2030, 12, 31)
 
 
-def test_unreadable_end_and_names_only_with_the_option():
-    row = _agreement_row(_agreement(None, unknown=True), None, {}, date(2026, 11, 25), True)
+def test_unreadable_end_keeps_the_customer_name():
+    row = _agreement_row(_agreement(None, unknown=True), None, {}, date(2026, 11, 25))
     assert row.state == "unknown" and row.customer == "Kunde AS"
