@@ -15,18 +15,24 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
-from m365_compliance.cli.output import fail, say
+from m365_compliance.cli.output import conclude, fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, FINDINGS, OK
 from m365_compliance.private_files import write_private
+from m365_compliance.rules.fail_on import fail_on_verdict
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
 from m365_compliance.terminal_text import safe_json
 
-EXIT_FINDINGS = 4
 _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fail", "low"), ("warn", "warn", None),
             ("info", "info", None), ("not eval.", "not_evaluated", None))
 
 
-@cli.command("check")
+@cli.command("check", exit_notes={
+    OK.code: "evaluated and stored, findings or not (unless --fail-on).",
+    ERROR.code: "no inventory yet, an unreadable --snapshot file, the state store.",
+    FINDINGS.code: "an open finding (failing or not evaluated) at or above --fail-on; the line counts them by "
+                   "control.",
+})
 @config_option
 @click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Evaluate this snapshot file instead of the state store's latest inventory.")
@@ -35,7 +41,8 @@ _COLUMNS = (("high", "fail", "high"), ("medium", "fail", "medium"), ("low", "fai
 @click.option("--json-out", type=OutputPath(folder=False),
               help="Write every finding as JSON (paths included: treat it like the report).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
-              help="Exit 4 when a failing or not-evaluated finding is at least this severe (default: never).")
+              help="Exit 4 (findings) when a failing or not-evaluated finding is at least this severe (default: "
+                   "never).")
 @now_option
 @click.option("--show-paths", is_flag=True, help="Show the path of each listed finding (paths may name applicants).")
 def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: Path | None, json_out: Path | None,
@@ -47,9 +54,6 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
     Example:
       m365-compliance check --config policy.toml --json-out findings.json --fail-on high
       m365-compliance check --config policy.toml --snapshot snapshot.json --now 2027-01-01T00:00:00Z
-
-    Exit codes: 0 evaluated (findings or not, unless --fail-on), 1 an error (no inventory yet, unreadable
-    snapshot file, state store), 2 a bad policy file or option, 4 a finding at or above --fail-on.
     """
     from m365_compliance.inventory.snapshot_json import read_snapshot, write_snapshot
     from m365_compliance.rules.service import check_from_config
@@ -67,8 +71,9 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
         write_private(json_out, safe_json([f.as_dict() for f in findings], indent=1) + "\n")
     _render(findings, show_paths)
     say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
-    if fail_on and any(f.is_open and f.at_least(fail_on) for f in findings):
-        raise SystemExit(EXIT_FINDINGS)
+    over = fail_on_verdict(findings, fail_on, f"--fail-on {fail_on}")
+    if over is not None:
+        conclude(over)
 
 
 def _render(findings: Sequence[Finding], show_paths: bool) -> None:

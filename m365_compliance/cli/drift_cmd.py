@@ -14,11 +14,10 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
-from m365_compliance.cli.output import fail, say
-from m365_compliance.errors import ComplianceError
+from m365_compliance.cli.output import conclude, fail, say
+from m365_compliance.errors import ComplianceError, StateError
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, OK, USAGE, Verdict
 from m365_compliance.terminal_text import safe_json
-
-EXIT_SINK_FAILED = 3
 STATE_WORDS = {"new": "new", "still_failing": "still failing", "expired": "exception expired",
                "accepted": "accepted", "unverified": "gone, not verified (not evaluated)", "fixed": "fixed"}
 
@@ -36,7 +35,10 @@ def drift_group() -> None:
     """
 
 
-@drift_group.command("show")
+@drift_group.command("show", exit_notes={
+    OK.code: "shown.",
+    ERROR.code: "also no evaluation stored yet (run inventory and check).",
+})
 @config_option
 @now_option
 @click.option("--evaluation", help="Show the drift of this evaluation (default: the latest).")
@@ -49,8 +51,6 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
     Example:
       m365-compliance drift show --config policy.toml
       m365-compliance drift show --config policy.toml --json > drift.json
-
-    Exit codes: 0 shown, 1 no evaluation stored yet (run inventory and check), 2 a bad policy file.
     """
     from m365_compliance.drift.service import drift_from_config
 
@@ -79,7 +79,11 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, as_json
         say(f"  {STATE_WORDS[entry.state]:<18} {f.id}  {f.control} {f.severity:<6} {f.title}{mark}")
 
 
-@drift_group.command("accept")
+@drift_group.command("accept", exit_notes={
+    OK.code: "recorded.",
+    ERROR.code: "the state store failed.",
+    USAGE.code: "also no owner or reason, an expiry in the past or more than a year ahead.",
+})
 @click.argument("finding_id")
 @config_option
 @now_option
@@ -97,9 +101,6 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
     Example:
       m365-compliance drift accept C3-4f2a9c1b7d3e --config policy.toml --owner "Daglig leder" \\
           --reason "Revisor trenger lesetilgang til 31.01" --expires 2027-01-31
-
-    Exit codes: 0 recorded, 1 the state store failed, 2 a bad option (no owner or reason, an expiry in
-    the past or more than a year ahead).
     """
     from m365_compliance.drift.service import accept_exception
 
@@ -108,12 +109,15 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
     try:
         accepted = accept_exception(config, finding_id, owner=owner, reason=reason, expires=day, now=now,
                                     accepted_by=accepted_by or owner)
-    except ComplianceError as error:
-        fail(error, exit_code=2)
+    except ComplianceError as error:  # the store failing is a run-time error; anything else is the input's
+        fail(error, exit_code=ERROR.code if isinstance(error, StateError) else USAGE.code)
     say(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
 
 
-@drift_group.command("revoke")
+@drift_group.command("revoke", exit_notes={
+    OK.code: "revoked.",
+    ERROR.code: "also no exception in force for that finding.",
+})
 @click.argument("finding_id")
 @config_option
 def drift_revoke(finding_id: str, config_path: Path) -> None:
@@ -122,8 +126,6 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
     \b
     Example:
       m365-compliance drift revoke C3-4f2a9c1b7d3e --config policy.toml
-
-    Exit codes: 0 revoked, 1 no exception in force for that finding, 2 a bad policy file.
     """
     from m365_compliance.drift.service import revoke_exception
 
@@ -134,7 +136,7 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
     say(f"Exception for {finding_id} revoked.")
 
 
-@drift_group.command("exceptions")
+@drift_group.command("exceptions", exit_notes={OK.code: "listed."})
 @config_option
 @now_option
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
@@ -144,8 +146,6 @@ def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
     \b
     Example:
       m365-compliance drift exceptions --config policy.toml
-
-    Exit codes: 0 listed, 2 a bad policy file.
     """
     from m365_compliance.drift.service import list_exceptions
     from m365_compliance.rules.dates import policy_today
@@ -165,7 +165,11 @@ def drift_exceptions(config_path: Path, now: datetime, as_json: bool) -> None:
         say(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}")
 
 
-@cli.command("alert")
+@cli.command("alert", exit_notes={
+    OK.code: "delivered, or nothing to say (or no sink configured).",
+    ERROR.code: "also no evaluation stored yet.",
+    INCOMPLETE.code: "a sink failed: the others were told, and what it missed is offered again next run.",
+})
 @config_option
 @now_option
 @click.option("--dry-run", is_flag=True, help="Decide and print what each sink would get; send nothing.")
@@ -179,9 +183,6 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
     Example:
       m365-compliance alert --config policy.toml --dry-run
       m365-compliance alert --config policy.toml --report-url "$RUN_URL"
-
-    Exit codes: 0 delivered (or nothing to say), 1 no evaluation stored, 2 a bad policy file, 3 a sink
-    failed (the others were told; the failed alerts are retried next run).
     """
     from m365_compliance.drift.service import alert_from_config
 
@@ -199,5 +200,7 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
         result = "would send" if dry_run else "nothing to say" if not alerts else \
             "delivered" if delivery is not None and delivery.ok else f"FAILED ({delivery.error if delivery else '?'})"
         say(f"{sink}: {len(alerts)} alert(s) [{kinds}] — {result}", err=True)  # stdout: the JSON sink
-    if not outcome.ok:
-        raise SystemExit(EXIT_SINK_FAILED)
+    failed = [d.sink for d in outcome.deliveries if not d.ok]
+    if failed:
+        conclude(Verdict(INCOMPLETE, f"{len(failed)} of {len(outcome.offered)} sinks failed ({', '.join(failed)}): "
+                                     "the others were told; what they missed is offered again next run."))

@@ -22,14 +22,13 @@ from m365_compliance.cli.options import (
     load_policy,
     now_option,
 )
-from m365_compliance.cli.output import EXIT_OVER_LIMIT, fail_action, say
+from m365_compliance.cli.output import conclude, fail_action, say
 from m365_compliance.dsar.model import Match
 from m365_compliance.errors import (
     ComplianceError,
 )
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, INTERRUPTED, OK, USAGE, Verdict
 from m365_compliance.terminal_text import safe_json
-
-EXIT_FAILED_ACTIONS = 4
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -66,7 +65,10 @@ def dsar_group() -> None:
     """
 
 
-@dsar_group.command("open")
+@dsar_group.command("open", short_help="Register a request, due one month after receipt.", exit_notes={
+    OK.code: "registered.",
+    USAGE.code: "also a bad --subject, --kind or --received.",
+})
 @config_option
 @click.option("--subject", "email", required=True, help="The data subject's e-mail address.")
 @click.option("--kind", type=click.Choice(["access", "erasure", "correction"]), required=True,
@@ -83,8 +85,6 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
     Example:
       m365-compliance dsar open --config policy.toml --subject kari@example.com --kind erasure \\
           --name "Kari Nordmann" --received 2026-11-20
-
-    Exit codes: 0 registered, 1 error, 2 bad input or policy file.
     """
     from m365_compliance.dsar.service import open_case
 
@@ -98,7 +98,10 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
     say(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
 
 
-@dsar_group.command("find")
+@dsar_group.command("find", short_help="Find every item about the subject.", exit_notes={
+    OK.code: "searched (a case with nothing found and nothing unsearched is closed).",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--show-paths", is_flag=True, help="Also list each match's path (names the subject: terminal only).")
@@ -116,9 +119,6 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
     \b
     Example:
       m365-compliance dsar find dsar-20261125-1a2b3c --config policy.toml --show-paths
-
-    Exit codes: 0 searched, 1 error, 2 unknown case or bad policy file, 130 interrupted by Ctrl-C
-    (search again).
     """
     from m365_compliance.dsar.service import find_case
 
@@ -144,7 +144,10 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
             "[--reject]")
 
 
-@dsar_group.command("show")
+@dsar_group.command("show", short_help="Show a case: its dates, state and matches.", exit_notes={
+    OK.code: "shown.",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--show-paths", is_flag=True, help="Also list each match's path (names the subject: terminal only).")
@@ -154,8 +157,6 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
     \b
     Example:
       m365-compliance dsar show dsar-20261125-1a2b3c --config policy.toml --show-paths
-
-    Exit codes: 0 shown, 2 unknown case or bad policy file.
     """
     from m365_compliance.dsar.service import matches_of
 
@@ -171,7 +172,10 @@ def show_command(case_id: str, config_path: Path, show_paths: bool) -> None:
         say(f"  note: {note}")
 
 
-@dsar_group.command("confirm")
+@dsar_group.command("confirm", short_help="Confirm (or reject) an uncertain match.", exit_notes={
+    OK.code: "recorded.",
+    USAGE.code: "also an unknown case or match.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--match", "match_id", required=True, help="The match id (m-…), from `dsar find` or `dsar show`.")
@@ -186,8 +190,6 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
     Example:
       m365-compliance dsar confirm dsar-20261125-1a2b3c --config policy.toml --match m-1a2b3c4d --by "Kari Nordmann"
       m365-compliance dsar confirm dsar-20261125-1a2b3c --config policy.toml --match m-5e6f7a8b --reject
-
-    Exit codes: 0 recorded, 1 error, 2 unknown case or match.
     """
     from m365_compliance.dsar.service import decide
 
@@ -199,7 +201,11 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
     say(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
 
 
-@dsar_group.command("extend")
+@dsar_group.command("extend", short_help="Extend the deadline by one or two months.", exit_notes={
+    OK.code: "extended.",
+    ERROR.code: "also too late (the first month is over).",
+    USAGE.code: "also an unknown case, or more than two months in all.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--months", type=click.IntRange(1, 2), required=True, help="1 or 2 more months (at most 2 in all).")
@@ -216,8 +222,6 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
     Example:
       m365-compliance dsar extend dsar-20261125-1a2b3c --config policy.toml --months 1 \\
           --reason "Many requests at once; the subject was told on 2026-11-30"
-
-    Exit codes: 0 extended, 1 too late, 2 unknown case or more than two months.
     """
     from m365_compliance.dsar.service import extend_case
 
@@ -229,7 +233,12 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
     say(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
 
 
-@dsar_group.command("export")
+@dsar_group.command("export", short_help="Write the subject's copy of their data (a zip).", exit_notes={
+    OK.code: "written.",
+    ERROR.code: "also matches still to confirm, Graph refused.",
+    USAGE.code: "also an unknown case, or not an access request.",
+    INTERRUPTED.code: "no partial zip is left: export again.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @out_dir_option
@@ -241,9 +250,6 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     \b
     Example:
       m365-compliance dsar export dsar-20261125-1a2b3c --config policy.toml --out exports/
-
-    Exit codes: 0 written, 1 error (matches to confirm, Graph refused), 2 unknown case or not an access request,
-    130 interrupted by Ctrl-C (no partial zip is left: export again).
     """
     from m365_compliance.dsar.service import export
 
@@ -257,7 +263,14 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     say(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
 
 
-@dsar_group.command("erase")
+@dsar_group.command("erase", short_help="Plan the erasure, or apply its approved plan.", exit_notes={
+    OK.code: "planned, or applied (or rehearsed).",
+    USAGE.code: "also an unknown case, not an erasure request.",
+    INCOMPLETE.code: "the plan crosses a limit (apply would stop before any change), or some actions failed (run "
+                     "it again to retry them).",
+    INTERRUPTED.code: "an apply resumes from the journal and does nothing twice; a plan not yet recorded is made "
+                      "again.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--out", "out", type=OutputPath(folder=False), default=None,
@@ -283,9 +296,6 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --out erasure.json
       m365-compliance approve erasure.json --config policy.toml --class dsar_erasure --by "Marte Olsen"
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --apply erasure.json --execute
-
-    Exit codes: 0 planned or applied, 1 error, 2 bad input, 3 over a limit, 4 some actions failed,
-    130 interrupted by Ctrl-C (run it again: an apply resumes from the journal).
     """
     from m365_compliance.dsar.service import apply_erasure, plan_erasure
 
@@ -310,7 +320,9 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
             say(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected [OVER]")
         say(f"Next: m365-compliance approve {target} --config {config_path} --class dsar_erasure --by NAME")
         if plan.over_limits:
-            raise SystemExit(EXIT_OVER_LIMIT)
+            conclude(Verdict(INCOMPLETE, "the erasure plan crosses " + " and ".join(c.limit for c in plan.over_limits)
+                             + ": an apply of it all stops before any change; approve its deletions in parts "
+                               "(approve --action ID) within the limit, or raise the limit under [limits]."))
         return
     result = applied.result
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
@@ -319,11 +331,16 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
         say(f"Case {case_id} closed. Statement: {applied.closed.files[0]}, {applied.closed.files[1]}")
     else:
         say(f"Case {case_id} stays open: {applied.still_open}")
-    if any(o.result == "failed" for o in result.outcomes):
-        raise SystemExit(EXIT_FAILED_ACTIONS)
+    failed = sum(o.result == "failed" for o in result.outcomes)
+    if failed:
+        conclude(Verdict(INCOMPLETE, f"{failed} of {len(result.outcomes)} actions failed (listed above); apply the "
+                                     "erasure plan again to retry them."))
 
 
-@dsar_group.command("note")
+@dsar_group.command("note", short_help="Record what a person did for the case.", exit_notes={
+    OK.code: "recorded.",
+    USAGE.code: "also an unknown case or an empty --text.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--text", required=True, help="What was done, e.g. the correction made and where.")
@@ -336,8 +353,6 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
     Example:
       m365-compliance dsar note dsar-20261125-1a2b3c --config policy.toml \\
           --text "Corrected the phone number in the CV's cover sheet" --by "Kari Nordmann"
-
-    Exit codes: 0 recorded, 1 error, 2 unknown case or empty text.
     """
     from m365_compliance.dsar.service import add_note
 
@@ -349,7 +364,11 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
     say(f"Note recorded on {case_id}.")
 
 
-@dsar_group.command("close")
+@dsar_group.command("close", short_help="Close a case with its statement.", exit_notes={
+    OK.code: "closed.",
+    ERROR.code: "also not ready to close (the line says what is missing).",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--note", default=None, help="A last note (for a correction: what was corrected).")
@@ -365,8 +384,6 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
     \b
     Example:
       m365-compliance dsar close dsar-20261125-1a2b3c --config policy.toml --out statements/
-
-    Exit codes: 0 closed, 1 not ready (the message says what is missing), 2 unknown case.
     """
     from m365_compliance.dsar.service import close_case
 
@@ -378,7 +395,9 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
     say(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
 
 
-@dsar_group.command("list")
+@dsar_group.command("list", short_help="Open cases by due date, due-soon and overdue marked.", exit_notes={
+    OK.code: "listed (overdue cases included).",
+})
 @config_option
 @click.option("--all", "include_closed", is_flag=True, help="Closed cases too.")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of a table.")
@@ -392,8 +411,6 @@ def list_command(config_path: Path, include_closed: bool, as_json: bool, show_su
     Example:
       m365-compliance dsar list --config policy.toml
       m365-compliance dsar list --config policy.toml --all --json
-
-    Exit codes: 0 listed (overdue cases included), 2 bad policy file.
     """
     from m365_compliance.dsar.service import list_states
     from m365_compliance.rules.dates import policy_today
