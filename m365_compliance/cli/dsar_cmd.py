@@ -266,8 +266,8 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
 @dsar_group.command("erase", short_help="Plan the erasure, or apply its approved plan.", exit_notes={
     OK.code: "planned, or applied (or rehearsed).",
     USAGE.code: "also an unknown case, not an erasure request.",
-    INCOMPLETE.code: "the plan crosses a limit (apply would stop before any change), or some actions failed (run "
-                     "it again to retry them).",
+    INCOMPLETE.code: "the plan crosses a limit (the line says what apply will still do), or some actions failed "
+                     "(run it again to retry them).",
     INTERRUPTED.code: "an apply resumes from the journal and does nothing twice; a plan not yet recorded is made "
                       "again.",
 })
@@ -297,6 +297,7 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
       m365-compliance approve erasure.json --config policy.toml --class dsar_erasure --by "Marte Olsen"
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --apply erasure.json --execute
     """
+    from m365_compliance.actions.limit_forecast import describe_forecast, forecast_apply
     from m365_compliance.dsar.service import apply_erasure, plan_erasure
 
     config = load_policy(config_path)
@@ -319,10 +320,9 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
         for check in plan.over_limits:
             say(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected [OVER]")
         say(f"Next: m365-compliance approve {target} --config {config_path} --class dsar_erasure --by NAME")
-        if plan.over_limits:
-            conclude(Verdict(INCOMPLETE, "the erasure plan crosses " + " and ".join(c.limit for c in plan.over_limits)
-                             + ": an apply of it all stops before any change; approve its deletions in parts "
-                               "(approve --action ID) within the limit, or raise the limit under [limits]."))
+        if plan.over_limits:  # what apply will still do, as `plan` says it
+            forecast = forecast_apply(plan, erasure.populations, config.limits, erasure.approved)
+            conclude(Verdict(INCOMPLETE, describe_forecast(forecast)))
         return
     result = applied.result
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"

@@ -109,3 +109,31 @@ def test_no_command_given_is_a_usage_error_line_after_the_help(path: list[str]) 
     result = CliRunner().invoke(cli, path)
     assert result.exit_code == 2 and "Exit codes (the same for every command)" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("error: no command given: choose one of ")
+
+
+def test_an_erasure_plan_over_a_limit_says_what_apply_will_still_do(tmp_path: Path) -> None:
+    import json
+
+    from night import first_night
+
+    night = first_night(tmp_path / "n")
+    night.edit_policy(("max_deletions = 500", "max_deletions = 1"))
+    subject = next(a for a in night.demo.manifest.applicants if not a.hired)
+    with night.served():
+        opened = night.cli("dsar", "open", "--subject", subject.email, "--kind", "erasure", "--name", subject.person,
+                           "--received", "2026-11-20")
+        case = re.search(r"dsar-\d{8}-[0-9a-f]+", opened.output).group(0)  # type: ignore[union-attr]
+        assert night.cli("dsar", "find", case).exit_code == 0
+        shown = night.cli("dsar", "show", case, now=False)
+        for match in re.findall(r"(m-[0-9a-f]+)\s.*pending", shown.output):
+            night.cli("dsar", "confirm", case, "--match", match, "--by", "Marte", now=False)
+        planned = night.cli("dsar", "erase", case, "--out", night.out / "erasure.json")
+    plan = json.loads((night.out / "erasure.json").read_text(encoding="utf-8"))
+    items = sum(1 + len(a["expect"].get("contents", [])) for a in plan["actions"])
+    assert items > 1 and planned.exit_code == INCOMPLETE.code, planned.output
+    deletions = len(plan["actions"])
+    assert _one_line(planned, "incomplete") == (
+        f"incomplete: over max_deletions (1): apply will run nothing yet and leave the {deletions} "
+        f"deletion{'s' if deletions != 1 else ''} ({items} items) awaiting approval; approve deletions of at most "
+        "1 item in all (max_deletions) from this plan, or apply stops before any change (the rest waits for the "
+        "next plan).")
