@@ -77,7 +77,7 @@ def _room(check: LimitCheck, runnable: tuple[Action, ...], populations: Mapping[
 
 def describe_forecast(forecast: ApplyForecast) -> str:
     """One line: the limits crossed and what apply will still do, e.g. "over max_deletions (50): apply will run
-    the 12 label actions and the 3 grant removals and leave the 80 deletions awaiting approval; …"."""
+    the 3 grant removals and the 12 label actions and leave the 80 deletions (95 items) awaiting approval; …"."""
     head = "over " + " and ".join(_limit(c) for c in forecast.over)
     if forecast.stopped:
         crossed = " and ".join(_limit(c) for c in forecast.stops)
@@ -99,7 +99,7 @@ def _limit(check: LimitCheck) -> str:
 
 
 def _listing(actions: Iterable[Action], *, the: bool = False) -> str:
-    """``the 12 label actions, the 3 grant removals and the 80 deletions (95 items)``, in execution order."""
+    """``the 3 grant removals, the 12 label actions and the 80 deletions (95 items)``, in execution order."""
     chosen = list(actions)
     by_word: Counter[str] = Counter()
     order: list[str] = []
