@@ -17,6 +17,7 @@ from m365_compliance.actions.approvals import (
     FILE_NAME,
     Approval,
     check_approval,
+    approved_action_ids,
     read_approval_file,
     record_approval,
 )
@@ -44,6 +45,7 @@ class PlanOutcome:
     out: Path
     evaluation_id: str  # the evaluation the plan was made from (stored by ``check``)
     findings: tuple[Finding, ...]
+    approved: frozenset[str] = frozenset()  # its actions approved already (the same content planned before)
 
     def paths(self) -> dict[str, str]:
         """Action id → the item's path, for a reviewer's terminal only (paths may name applicants)."""
@@ -68,7 +70,8 @@ async def plan_from_config(config: Config, out: Path, *, now: datetime,
     plan = build_plan(checked.findings, checked.snapshot, config, now, labels=labels, checked_at=utc_now())
     with open_store(config) as store:
         plan = record_and_write(Journal(store), plan, out, actor="m365-compliance plan", made_by="plan")
-    return PlanOutcome(plan, checked.snapshot, out, checked.evaluation_id, checked.findings)
+        approved = approved_action_ids(store, plan)
+    return PlanOutcome(plan, checked.snapshot, out, checked.evaluation_id, checked.findings, approved)
 
 
 def record_and_write(journal: Journal, plan: Plan, out: Path, *, actor: str, made_by: Maker) -> Plan:

@@ -16,15 +16,16 @@ import click
 from m365_compliance.cli.machine_format import JSON, OCSF, TEXT, emit, format_option, stdout_held
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
-from m365_compliance.cli.output import fail, say
+from m365_compliance.cli.output import conclude, fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, FINDINGS, OK
 from m365_compliance.private_files import write_private
+from m365_compliance.rules.fail_on import fail_on_verdict
 from m365_compliance.rules.findings import SEVERITIES, Finding, Severity
 from m365_compliance.rules.selection import FindingSelection, SelectionError, parse_controls
 from m365_compliance.rules.tally import ControlTally, tally
 from m365_compliance.terminal_text import safe_json
 
-EXIT_FINDINGS = 4
 STATUS_WORDS = {"fail": "failing", "warn": "warning", "not_evaluated": "not evaluated"}
 
 
@@ -37,7 +38,12 @@ def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(error)) from None
 
 
-@cli.command("check")
+@cli.command("check", exit_notes={
+    OK.code: "evaluated and stored, findings or not (unless --fail-on).",
+    ERROR.code: "no inventory yet, an unreadable --snapshot file, the state store.",
+    FINDINGS.code: "an open finding (failing or not evaluated) at or above --fail-on; the line counts them by "
+                   "control.",
+})
 @config_option
 @click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Evaluate this snapshot file instead of the state store's latest inventory.")
@@ -51,7 +57,8 @@ def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--min-severity", type=click.Choice(SEVERITIES),
               help="Only findings at least this severe in the output and for --fail-on.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
-              help="Exit 4 when a failing or not-evaluated finding is at least this severe (default: never).")
+              help="Exit 4 (findings) when a failing or not-evaluated finding is at least this severe (default: "
+                   "never).")
 @format_option(OCSF)
 @now_option
 @click.option("--show-paths", is_flag=True, help="Show the path of each finding to act on (paths may name "
@@ -73,9 +80,6 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
       m365-compliance check --config policy.toml --controls C1,C3 --min-severity medium
       m365-compliance check --config policy.toml --format ocsf > findings.ocsf.json
       m365-compliance check --config policy.toml --snapshot snapshot.json --now 2027-01-01T00:00:00Z
-
-    Exit codes: 0 evaluated (findings or not, unless --fail-on), 1 an error (no inventory yet, unreadable
-    snapshot file, state store), 2 a bad policy file or option, 4 a finding at or above --fail-on.
     """
     from m365_compliance.inventory.snapshot_json import read_snapshot, write_snapshot
     from m365_compliance.machine.envelope import RunMetadata
@@ -112,8 +116,9 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
     if fmt == TEXT:
         _render(findings, tally(findings, title), selection, title if show_paths else None)
         say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
-    if fail_on and any(f.is_open and f.at_least(fail_on) for f in findings):
-        raise SystemExit(EXIT_FINDINGS)
+    over = fail_on_verdict(findings, fail_on, f"--fail-on {fail_on}")  # the selected findings only
+    if over is not None:
+        conclude(over)
 
 
 def _render(findings: Sequence[Finding], tallies: Sequence[ControlTally], selection: FindingSelection,

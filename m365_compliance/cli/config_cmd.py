@@ -9,6 +9,7 @@ import click
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import load_policy
 from m365_compliance.config import check_config
+from m365_compliance.exit_codes import OK, USAGE
 
 
 @cli.group("config")
@@ -21,7 +22,10 @@ def config_group() -> None:
     """
 
 
-@config_group.command("check")
+@config_group.command("check", exit_notes={
+    OK.code: "the file is valid (warnings included).",
+    USAGE.code: "the file is not valid: `error:` names the key, the value found and what is allowed.",
+})
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
     """Validate the policy file PATH (and exceptions.toml beside it) and summarise what it makes the tool do.
@@ -32,9 +36,6 @@ def check(path: Path) -> None:
     \b
     Example:
       m365-compliance config check policy.toml
-
-    Exit codes: 0 the file is valid (warnings included), 2 it is not (each `error:` names the file,
-    the key, the value found and what is allowed).
     """
     for line in check_config(load_policy(path)):
         click.echo(line)

@@ -11,9 +11,13 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath
 from m365_compliance.cli.output import Progress, configure_logging, fail
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import OK, USAGE
 
 
-@cli.command("demo")
+@cli.command("demo", exit_notes={
+    OK.code: "the demo ran (its open findings are the demo's point, not a failure).",
+    USAGE.code: "also an --out that is a file.",
+})
 @click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("demo-out"),
               show_default=True, help="Folder for the outputs (its state store is started afresh).")
 @click.option("--scale", type=click.IntRange(min=1000), default=None,
@@ -32,9 +36,6 @@ def demo_command(out_dir: Path, scale: int | None, verbose: bool) -> None:
     Example:
       m365-compliance demo --out demo-out
       m365-compliance demo --out demo-big --scale 100000
-
-    Exit codes: 0 the demo ran, 1 error, 2 bad option (e.g. an --out that is a file), 130 interrupted by
-    Ctrl-C (the next demo starts afresh).
     """
     from m365_compliance.demo import run_demo
 

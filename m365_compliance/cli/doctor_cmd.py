@@ -9,14 +9,16 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, verbose_option
-from m365_compliance.cli.output import configure_logging, say
+from m365_compliance.cli.output import conclude, configure_logging, say
 from m365_compliance.doctor import RUN_MODES, DoctorReport, run_doctor
+from m365_compliance.exit_codes import ERROR, OK, Verdict
 from m365_compliance.terminal_text import safe_json
 
-EXIT_MISSING = 1
 
-
-@cli.command("doctor")
+@cli.command("doctor", exit_notes={
+    OK.code: "every check OK (notes included).",
+    ERROR.code: "something is missing or failed: each such check comes with its fix.",
+})
 @config_option
 @click.option("--mode", type=click.Choice(RUN_MODES), default="dry-run", show_default=True,
               help="Check what runs in this mode need (execute: also write access and retention events).")
@@ -34,8 +36,6 @@ def doctor_command(config_path: Path, mode: str, as_json: bool, verbose: bool) -
     Example:
       m365-compliance doctor --config policy.toml
       m365-compliance doctor --config policy.toml --mode execute --json > doctor.json
-
-    Exit codes: 0 every check OK (notes included), 1 something is missing or failed, 2 bad policy file.
     """
     configure_logging(verbose)
     config = load_policy(config_path)
@@ -44,7 +44,10 @@ def doctor_command(config_path: Path, mode: str, as_json: bool, verbose: bool) -
         click.echo(safe_json(report.as_dict(), indent=2))
     else:
         render(report)
-    raise SystemExit(0 if report.ok else EXIT_MISSING)
+    if not report.ok:  # the one line, in text and JSON alike (on stderr: stdout may be the JSON)
+        counts = report.counts
+        conclude(Verdict(ERROR, f"{counts['MISSING']} missing, {counts['FAILED']} failed of {len(report.checks)} "
+                                "checks: apply each fix shown, then run doctor again."))
 
 
 def render(report: DoctorReport) -> None:
@@ -66,6 +69,3 @@ def render(report: DoctorReport) -> None:
         notes = counts["NOTE"]
         say(f"All {counts['OK']} checks OK" + (f", {notes} note{'s' if notes > 1 else ''} to read" if notes
                                                else "") + ".")
-    else:
-        say(f"{counts['MISSING']} missing, {counts['FAILED']} failed: apply each fix above, then run "
-            "doctor again.")

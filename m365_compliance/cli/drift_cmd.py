@@ -15,11 +15,10 @@ import click
 from m365_compliance.cli.machine_format import JSON, emit, format_option
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option
-from m365_compliance.cli.output import fail, say
-from m365_compliance.errors import ComplianceError
+from m365_compliance.cli.output import conclude, fail, say
+from m365_compliance.errors import ComplianceError, StateError
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, OK, USAGE, Verdict
 from m365_compliance.machine.envelope import RunMetadata
-
-EXIT_SINK_FAILED = 3
 STATE_WORDS = {"new": "new", "still_failing": "still failing", "expired": "exception expired",
                "accepted": "accepted", "unverified": "gone, not verified (not evaluated)", "fixed": "fixed"}
 
@@ -37,7 +36,10 @@ def drift_group() -> None:
     """
 
 
-@drift_group.command("show")
+@drift_group.command("show", exit_notes={
+    OK.code: "shown.",
+    ERROR.code: "also no evaluation stored yet (run inventory and check).",
+})
 @config_option
 @now_option
 @click.option("--evaluation", help="Show the drift of this evaluation (default: the latest).")
@@ -52,8 +54,6 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, fmt: st
     Example:
       m365-compliance drift show --config policy.toml
       m365-compliance drift show --config policy.toml --format json > drift.json
-
-    Exit codes: 0 shown, 1 no evaluation stored yet (run inventory and check), 2 a bad policy file.
     """
     from m365_compliance.drift.service import drift_from_config
 
@@ -77,7 +77,11 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, fmt: st
         say(f"  {STATE_WORDS[entry.state]:<18} {f.id}  {f.control} {f.severity:<6} {f.title}{mark}")
 
 
-@drift_group.command("accept")
+@drift_group.command("accept", exit_notes={
+    OK.code: "recorded.",
+    ERROR.code: "the state store failed.",
+    USAGE.code: "also no owner or reason, an expiry in the past or more than a year ahead.",
+})
 @click.argument("finding_id")
 @config_option
 @now_option
@@ -99,11 +103,7 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
     FINDING is the id of a finding open in the latest evaluation (`drift show` lists them); any other
     id is refused with the closest open ones, and nothing is recorded. Exceptions can also be written
     in exceptions.toml beside the policy file, reviewed like it (docs/drift.md).
-
-    Exit codes: 0 recorded, 1 the state store failed, 2 a bad option (an unknown or closed finding, no
-    owner or reason, an expiry in the past or more than a year ahead).
     """
-    from m365_compliance.drift.exceptions import ExceptionError
     from m365_compliance.drift.service import accept_exception
 
     config = load_policy(config_path)
@@ -111,14 +111,15 @@ def drift_accept(finding_id: str, config_path: Path, now: datetime, owner: str, 
     try:
         accepted = accept_exception(config, finding_id, owner=owner, reason=reason, expires=day, now=now,
                                     accepted_by=accepted_by or owner)
-    except ExceptionError as error:
-        fail(error, exit_code=2)
-    except ComplianceError as error:
-        fail(error)
+    except ComplianceError as error:  # the store failing is a run-time error; anything else is the input's
+        fail(error, exit_code=ERROR.code if isinstance(error, StateError) else USAGE.code)
     say(f"Exception for {accepted.finding_id} recorded until {accepted.expires.isoformat()}.")
 
 
-@drift_group.command("revoke")
+@drift_group.command("revoke", exit_notes={
+    OK.code: "revoked.",
+    USAGE.code: "also no exception in force for that finding (the closest recorded ones are named).",
+})
 @click.argument("finding_id")
 @config_option
 def drift_revoke(finding_id: str, config_path: Path) -> None:
@@ -129,9 +130,6 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
       m365-compliance drift revoke C3-4f2a9c1b7d3e --config policy.toml
 
     An exception written in exceptions.toml is ended by removing it from the file.
-
-    Exit codes: 0 revoked, 1 the state store failed, 2 no exception recorded for that finding (the
-    message names the closest ones) or a bad policy file.
     """
     from m365_compliance.drift.exceptions import ExceptionError
     from m365_compliance.drift.service import revoke_exception
@@ -140,13 +138,13 @@ def drift_revoke(finding_id: str, config_path: Path) -> None:
     try:
         revoke_exception(config, finding_id)
     except ExceptionError as error:
-        fail(error, exit_code=2)
+        fail(error, exit_code=USAGE.code)
     except ComplianceError as error:
         fail(error)
     say(f"Exception for {finding_id} revoked.")
 
 
-@drift_group.command("exceptions")
+@drift_group.command("exceptions", exit_notes={OK.code: "listed."})
 @config_option
 @now_option
 @format_option(json_flag=True)
@@ -158,8 +156,6 @@ def drift_exceptions(config_path: Path, now: datetime, fmt: str) -> None:
     Example:
       m365-compliance drift exceptions --config policy.toml
       m365-compliance drift exceptions --config policy.toml --format json
-
-    Exit codes: 0 listed, 2 a bad policy file.
     """
     from m365_compliance.drift.service import list_exceptions
     from m365_compliance.machine.drift_documents import declared_exception_row, exception_row, exceptions_document
@@ -179,7 +175,11 @@ def drift_exceptions(config_path: Path, now: datetime, fmt: str) -> None:
         say(f"{r['finding']}  {r['state']:<8} until {r['expires']}  owner: {r['owner']}  — {r['reason']}{source}")
 
 
-@cli.command("alert")
+@cli.command("alert", exit_notes={
+    OK.code: "delivered, or nothing to say (or no sink configured).",
+    ERROR.code: "also no evaluation stored yet.",
+    INCOMPLETE.code: "a sink failed: the others were told, and what it missed is offered again next run.",
+})
 @config_option
 @now_option
 @click.option("--dry-run", is_flag=True, help="Decide and print what each sink would get; send nothing.")
@@ -193,9 +193,6 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
     Example:
       m365-compliance alert --config policy.toml --dry-run
       m365-compliance alert --config policy.toml --report-url "$RUN_URL"
-
-    Exit codes: 0 delivered (or nothing to say), 1 no evaluation stored, 2 a bad policy file, 3 a sink
-    failed (the others were told; the failed alerts are retried next run).
     """
     from m365_compliance.drift.service import alert_from_config
 
@@ -213,5 +210,7 @@ def alert_command(config_path: Path, now: datetime, dry_run: bool, report_url: s
         result = "would send" if dry_run else "nothing to say" if not alerts else \
             "delivered" if delivery is not None and delivery.ok else f"FAILED ({delivery.error if delivery else '?'})"
         say(f"{sink}: {len(alerts)} alert(s) [{kinds}] — {result}", err=True)  # stdout: the JSON sink
-    if not outcome.ok:
-        raise SystemExit(EXIT_SINK_FAILED)
+    failed = [d.sink for d in outcome.deliveries if not d.ok]
+    if failed:
+        conclude(Verdict(INCOMPLETE, f"{len(failed)} of {len(outcome.offered)} sinks failed ({', '.join(failed)}): "
+                                     "the others were told; what they missed is offered again next run."))

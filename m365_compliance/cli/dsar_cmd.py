@@ -24,7 +24,7 @@ from m365_compliance.cli.options import (
     load_policy,
     now_option,
 )
-from m365_compliance.cli.output import EXIT_OVER_LIMIT, fail_action, say
+from m365_compliance.cli.output import conclude, fail_action, say
 from m365_compliance.dsar.model import Match
 from m365_compliance.errors import (
     ComplianceError,
@@ -38,8 +38,7 @@ from m365_compliance.machine.dsar_documents import (
     list_document,
 )
 from m365_compliance.machine.envelope import RunMetadata
-
-EXIT_FAILED_ACTIONS = 4
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, INTERRUPTED, OK, USAGE, Verdict
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -77,7 +76,10 @@ def dsar_group() -> None:
     """
 
 
-@dsar_group.command("open")
+@dsar_group.command("open", short_help="Register a request, due one month after receipt.", exit_notes={
+    OK.code: "registered.",
+    USAGE.code: "also a bad --subject, --kind or --received.",
+})
 @config_option
 @click.option("--subject", "email", required=True, help="The data subject's e-mail address.")
 @click.option("--kind", type=Choices(["access", "erasure", "correction"]), required=True,
@@ -95,8 +97,6 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
     Example:
       m365-compliance dsar open --config policy.toml --subject kari@example.com --kind erasure \\
           --name "Kari Nordmann" --received 2026-11-20
-
-    Exit codes: 0 registered, 1 error, 2 bad input or policy file.
     """
     from m365_compliance.dsar.service import open_case
 
@@ -113,7 +113,10 @@ def open_command(config_path: Path, email: str, kind: str, name: str | None, rec
     say(f"Next: m365-compliance dsar find {case.case_id} --config {config_path}")
 
 
-@dsar_group.command("find")
+@dsar_group.command("find", short_help="Find every item about the subject.", exit_notes={
+    OK.code: "searched (a case with nothing found and nothing unsearched is closed).",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--show-paths", is_flag=True, help="Also list each match's path (names the subject: terminal only).")
@@ -132,9 +135,6 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
     \b
     Example:
       m365-compliance dsar find dsar-20261125-1a2b3c --config policy.toml --show-paths
-
-    Exit codes: 0 searched, 1 error, 2 unknown case or bad policy file, 130 interrupted by Ctrl-C
-    (search again).
     """
     from m365_compliance.dsar.service import find_case
 
@@ -165,7 +165,10 @@ def find_command(case_id: str, config_path: Path, show_paths: bool, out_dir: Pat
             "[--reject]")
 
 
-@dsar_group.command("show")
+@dsar_group.command("show", short_help="Show a case: its dates, state and matches.", exit_notes={
+    OK.code: "shown.",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--show-paths", is_flag=True, help="Also list each match's path (names the subject: terminal only).")
@@ -177,8 +180,6 @@ def show_command(case_id: str, config_path: Path, show_paths: bool, now: datetim
     \b
     Example:
       m365-compliance dsar show dsar-20261125-1a2b3c --config policy.toml --show-paths
-
-    Exit codes: 0 shown, 2 unknown case or bad policy file.
     """
     from m365_compliance.dsar.service import matches_of
 
@@ -197,7 +198,10 @@ def show_command(case_id: str, config_path: Path, show_paths: bool, now: datetim
         say(f"  note: {note}")
 
 
-@dsar_group.command("confirm")
+@dsar_group.command("confirm", short_help="Confirm (or reject) an uncertain match.", exit_notes={
+    OK.code: "recorded.",
+    USAGE.code: "also an unknown case or match.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--match", "match_id", required=True, help="The match id (m-…), from `dsar find` or `dsar show`.")
@@ -213,8 +217,6 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
     Example:
       m365-compliance dsar confirm dsar-20261125-1a2b3c --config policy.toml --match m-1a2b3c4d --by "Kari Nordmann"
       m365-compliance dsar confirm dsar-20261125-1a2b3c --config policy.toml --match m-5e6f7a8b --reject
-
-    Exit codes: 0 recorded, 1 error, 2 unknown case or match.
     """
     from m365_compliance.dsar.service import decide
 
@@ -229,7 +231,11 @@ def confirm_command(case_id: str, config_path: Path, match_id: str, reject: bool
     say(f"Match {match_id} {'rejected' if reject else 'confirmed'}; case {case.case_id} is {case.status}.")
 
 
-@dsar_group.command("extend")
+@dsar_group.command("extend", short_help="Extend the deadline by one or two months.", exit_notes={
+    OK.code: "extended.",
+    ERROR.code: "also too late (the first month is over).",
+    USAGE.code: "also an unknown case, or more than two months in all.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--months", type=click.IntRange(1, 2), required=True, help="1 or 2 more months (at most 2 in all).")
@@ -247,8 +253,6 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
     Example:
       m365-compliance dsar extend dsar-20261125-1a2b3c --config policy.toml --months 1 \\
           --reason "Many requests at once; the subject was told on 2026-11-30"
-
-    Exit codes: 0 extended, 1 too late, 2 unknown case or more than two months.
     """
     from m365_compliance.dsar.service import extend_case
 
@@ -263,7 +267,12 @@ def extend_command(case_id: str, config_path: Path, months: int, reason: str, by
     say(f"{case.case_id} is now due {case.due} (extended by {case.extension_months} month(s) in all).")
 
 
-@dsar_group.command("export")
+@dsar_group.command("export", short_help="Write the subject's copy of their data (a zip).", exit_notes={
+    OK.code: "written.",
+    ERROR.code: "also matches still to confirm, Graph refused.",
+    USAGE.code: "also an unknown case, or not an access request.",
+    INTERRUPTED.code: "no partial zip is left: export again.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @out_dir_option
@@ -276,9 +285,6 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     \b
     Example:
       m365-compliance dsar export dsar-20261125-1a2b3c --config policy.toml --out exports/
-
-    Exit codes: 0 written, 1 error (matches to confirm, Graph refused), 2 unknown case or not an access request,
-    130 interrupted by Ctrl-C (no partial zip is left: export again).
     """
     from m365_compliance.dsar.service import export, matches_of
 
@@ -297,7 +303,14 @@ def export_command(case_id: str, config_path: Path, out_dir: Path, by: str | Non
     say(f"Send it to the subject, then: m365-compliance dsar close {case_id} --config {config_path}")
 
 
-@dsar_group.command("erase")
+@dsar_group.command("erase", short_help="Plan the erasure, or apply its approved plan.", exit_notes={
+    OK.code: "planned, or applied (or rehearsed).",
+    USAGE.code: "also an unknown case, not an erasure request.",
+    INCOMPLETE.code: "the plan crosses a limit (the line says what apply will still do), or some actions failed "
+                     "(run it again to retry them).",
+    INTERRUPTED.code: "an apply resumes from the journal and does nothing twice; a plan not yet recorded is made "
+                      "again.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--out", "out", type=OutputPath(folder=False), default=None,
@@ -324,10 +337,8 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --out erasure.json
       m365-compliance approve erasure.json --config policy.toml --class dsar_erasure --by "Marte Olsen"
       m365-compliance dsar erase dsar-20261125-1a2b3c --config policy.toml --apply erasure.json --execute
-
-    Exit codes: 0 planned or applied, 1 error, 2 bad input, 3 over a limit, 4 some actions failed,
-    130 interrupted by Ctrl-C (run it again: an apply resumes from the journal).
     """
+    from m365_compliance.actions.limit_forecast import describe_forecast, forecast_apply
     from m365_compliance.dsar.service import apply_erasure, matches_of, plan_erasure
 
     config = load_policy(config_path)
@@ -348,14 +359,17 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
         if plan_path is None:
             emit(case_document("erase", case, metadata, erasure=erasure_plan_fields(erasure, target)))
             if erasure.plan.over_limits:
-                raise SystemExit(EXIT_OVER_LIMIT)
+                forecast = forecast_apply(erasure.plan, erasure.populations, config.limits, erasure.approved)
+                conclude(Verdict(INCOMPLETE, describe_forecast(forecast)))
             return
         emit(case_document("erase", case, metadata,
                            applied=erasure_apply_fields(applied.result, execute, applied.still_open),
                            closed=closed_fields(applied.closed.statement, applied.closed.files)
                            if applied.closed else None))
-        if any(o.result == "failed" for o in applied.result.outcomes):
-            raise SystemExit(EXIT_FAILED_ACTIONS)
+        failed = sum(o.result == "failed" for o in applied.result.outcomes)
+        if failed:
+            conclude(Verdict(INCOMPLETE, f"{failed} of {len(applied.result.outcomes)} actions failed; apply the "
+                                         "erasure plan again to retry them."))
         return
     if plan_path is None:
         plan = erasure.plan
@@ -366,8 +380,9 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
         for check in plan.over_limits:
             say(f"  limit {check.limit} = {check.allowed:g}: {check.selected} selected [OVER]")
         say(f"Next: m365-compliance approve {target} --config {config_path} --class dsar_erasure --by NAME")
-        if plan.over_limits:
-            raise SystemExit(EXIT_OVER_LIMIT)
+        if plan.over_limits:  # what apply will still do, as `plan` says it
+            forecast = forecast_apply(plan, erasure.populations, config.limits, erasure.approved)
+            conclude(Verdict(INCOMPLETE, describe_forecast(forecast)))
         return
     result = applied.result
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "nothing left to do"
@@ -376,11 +391,16 @@ def erase_command(case_id: str, config_path: Path, out: Path | None, plan_path: 
         say(f"Case {case_id} closed. Statement: {applied.closed.files[0]}, {applied.closed.files[1]}")
     else:
         say(f"Case {case_id} stays open: {applied.still_open}")
-    if any(o.result == "failed" for o in result.outcomes):
-        raise SystemExit(EXIT_FAILED_ACTIONS)
+    failed = sum(o.result == "failed" for o in result.outcomes)
+    if failed:
+        conclude(Verdict(INCOMPLETE, f"{failed} of {len(result.outcomes)} actions failed (listed above); apply the "
+                                     "erasure plan again to retry them."))
 
 
-@dsar_group.command("note")
+@dsar_group.command("note", short_help="Record what a person did for the case.", exit_notes={
+    OK.code: "recorded.",
+    USAGE.code: "also an unknown case or an empty --text.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--text", required=True, help="What was done, e.g. the correction made and where.")
@@ -394,8 +414,6 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
     Example:
       m365-compliance dsar note dsar-20261125-1a2b3c --config policy.toml \\
           --text "Corrected the phone number in the CV's cover sheet" --by "Kari Nordmann"
-
-    Exit codes: 0 recorded, 1 error, 2 unknown case or empty text.
     """
     from m365_compliance.dsar.service import add_note, matches_of
 
@@ -411,7 +429,11 @@ def note_command(case_id: str, config_path: Path, text: str, by: str | None, now
     say(f"Note recorded on {case_id}.")
 
 
-@dsar_group.command("close")
+@dsar_group.command("close", short_help="Close a case with its statement.", exit_notes={
+    OK.code: "closed.",
+    ERROR.code: "also not ready to close (the line says what is missing).",
+    USAGE.code: "also an unknown case.",
+})
 @click.argument("case_id", metavar="CASE")
 @config_option
 @click.option("--note", default=None, help="A last note (for a correction: what was corrected).")
@@ -428,8 +450,6 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
     \b
     Example:
       m365-compliance dsar close dsar-20261125-1a2b3c --config policy.toml --out statements/
-
-    Exit codes: 0 closed, 1 not ready (the message says what is missing), 2 unknown case.
     """
     from m365_compliance.dsar.service import close_case, matches_of
 
@@ -446,7 +466,9 @@ def close_command(case_id: str, config_path: Path, note: str | None, out_dir: Pa
     say(f"Closed {case_id} ({closed.statement['outcome']}). Statement: {closed.files[0]}, {closed.files[1]}")
 
 
-@dsar_group.command("list")
+@dsar_group.command("list", short_help="Open cases by due date, due-soon and overdue marked.", exit_notes={
+    OK.code: "listed (overdue cases included).",
+})
 @config_option
 @click.option("--all", "include_closed", is_flag=True, help="Closed cases too.")
 @format_option(json_flag=True)
@@ -460,8 +482,6 @@ def list_command(config_path: Path, include_closed: bool, fmt: str, show_subject
     Example:
       m365-compliance dsar list --config policy.toml
       m365-compliance dsar list --config policy.toml --all --format json
-
-    Exit codes: 0 listed (overdue cases included), 2 bad policy file.
     """
     from m365_compliance.dsar.service import list_states
     from m365_compliance.rules.dates import policy_today

@@ -10,14 +10,16 @@ import click
 
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy, now_option, verbose_option
-from m365_compliance.cli.output import Progress, configure_logging, fail, say
+from m365_compliance.cli.output import Progress, conclude, configure_logging, fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import INCOMPLETE, OK, Verdict
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
 
-EXIT_GAPS = 3
 
-
-@cli.command("inventory")
+@cli.command("inventory", exit_notes={
+    OK.code: "complete: every scope was read.",
+    INCOMPLETE.code: "complete with gaps (listed): what could not be read is not evaluated.",
+})
 @config_option
 @click.option("--full", is_flag=True, help="Ignore stored delta links and enumerate every library again.")
 @now_option
@@ -34,9 +36,6 @@ def inventory_command(config_path: Path, full: bool, now: datetime, verbose: boo
       m365-compliance inventory --config policy.toml --full
 
     With --now, the run is recorded as of that instant (a rehearsal); the tenant is read as it is.
-
-    Exit codes: 0 complete, 1 error, 2 bad policy file, 3 complete with gaps (see the list printed),
-    130 interrupted by Ctrl-C (the next run resumes each library from its last checkpoint).
     """
     configure_logging(verbose)
     config = load_policy(config_path)
@@ -48,7 +47,12 @@ def inventory_command(config_path: Path, full: bool, now: datetime, verbose: boo
         fail(error)
     progress.close()
     render(outcome)
-    raise SystemExit(EXIT_GAPS if outcome.result.gaps else 0)
+    gaps = outcome.result.gaps
+    if gaps:
+        scopes = ", ".join(sorted({g.scope for g in gaps}))
+        conclude(Verdict(INCOMPLETE, f"{len(gaps)} gap{'s' if len(gaps) != 1 else ''} in {scopes} (listed above): "
+                                     "what could not be read is not evaluated; the next inventory reads it "
+                                     "again."))
 
 
 def render(outcome: InventoryOutcome) -> None:

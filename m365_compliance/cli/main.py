@@ -15,18 +15,16 @@ from typing import Any
 import click
 
 from m365_compliance import __version__
+from m365_compliance.cli.exit_help import ExplainedGroup
 from m365_compliance.cli.output import fail, interrupted
 from m365_compliance.errors import ComplianceError
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 log = logging.getLogger(__name__)
 
 
-class RootGroup(click.Group):
-    """The command group whose :meth:`invoke` wraps every subcommand (their option parsing included)."""
+class RootGroup(ExplainedGroup):
+    """The command group whose :meth:`invoke` wraps every subcommand (their option parsing included); its
+    commands' help texts end with the exit-code table (:mod:`.exit_help`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from m365_compliance.private_files import os_error, path_value_error
@@ -61,8 +59,8 @@ def cli() -> None:
       m365-compliance config check policy.toml
       m365-compliance inventory --config policy.toml
 
-    Exit codes: 0 success, 1 a run-time error (the message says what to do), 2 bad usage or config,
-    130 interrupted by Ctrl-C (the message says what the next run resumes).
+    Every command ends with one exit code from the table below; any code but 0 comes with one line on
+    stderr saying why.
     """
 
 

@@ -25,10 +25,8 @@ from m365_compliance.errors import (
     LimitExceeded,
     PlanError,
 )
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, INTERRUPTED, OK, USAGE, ExitCode, Verdict, by_code
 from m365_compliance.terminal_text import safe_json, safe_line
-
-EXIT_OVER_LIMIT = 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
 
 #: What running the command again does after Ctrl-C, where it differs from starting the step over.
 _RESUMES = {
@@ -115,34 +113,58 @@ class Progress:
             click.echo("", err=True)
 
 
-def fail(error: ComplianceError, exit_code: int = 1) -> None:
-    """Print a library error as one line plus its hint, and exit (no traceback). A file's several errors
-    (:class:`~m365_compliance.errors.ConfigErrors`) are one line each, then each different hint once."""
+def conclude(verdict: Verdict, *, hint: str | None = None) -> NoReturn:
+    """End the command with ``verdict``: a non-zero one prints its one line (and a hint) on stderr first."""
+    if verdict.exit is not OK:
+        say(verdict.line, err=True)
+        if hint:
+            say(f"hint: {hint}", err=True)
+    raise SystemExit(verdict.code)
+
+
+def fail(error: ComplianceError, exit_code: int = ERROR.code) -> NoReturn:
+    """Print a library error as one line plus its hint, and exit with ``exit_code`` (no traceback). A file's
+    several errors (:class:`~m365_compliance.errors.ConfigErrors`) are one line each, then each different hint
+    once."""
     problems = error.problems if isinstance(error, ConfigError) else (error,)
+    if len(problems) == 1:
+        conclude(Verdict(by_code(exit_code), error.message), hint=error.hint)
     for problem in problems:
-        say(f"error: {problem.message}", err=True)
+        say(Verdict(by_code(exit_code), problem.message).line, err=True)
     for hint in dict.fromkeys(p.hint for p in problems if p.hint):
         say(f"hint: {hint}", err=True)
     raise SystemExit(exit_code)
 
 
-def interrupted(command: str | None) -> NoReturn:
-    """Ctrl-C, for every command alike: one line saying so and what the next run resumes, exit 130.
+def what_resumes(command: str | None) -> str:
+    """What running ``command`` (a root-level name) again does after Ctrl-C: said on exit and in its help."""
+    return _RESUMES.get(command or "", _STARTS_OVER)
+
+
+def interruption(command: str | None) -> Verdict:
+    """The verdict of Ctrl-C, for every command alike: what was stopped and what the next run resumes.
 
     SQLite rolls back the open transaction and private_files replaces a file whole, so what was kept is an
     inventory's committed pages and an apply's journal: exactly what the next run resumes from."""
+    return Verdict(INTERRUPTED, f"Ctrl-C before {command or 'the command'} finished; {what_resumes(command)}")
+
+
+def interrupted(command: str | None) -> NoReturn:
+    """Ctrl-C: one line saying so and what the next run resumes, exit 130."""
     if interactive():
         click.echo("", err=True)  # end the progress line (and the terminal's ^C)
-    say(f"error: interrupted (Ctrl-C) before {command or 'the command'} finished; "
-        f"{_RESUMES.get(command or '', _STARTS_OVER)}", err=True)
-    say("hint: Run the same command again when you are ready.", err=True)
-    raise SystemExit(EXIT_INTERRUPTED)
+    conclude(interruption(command), hint="Run the same command again when you are ready.")
 
 
-def fail_action(error: ComplianceError) -> None:
-    """:func:`fail` for plan, approve, apply and data-subject steps: 3 when a blast-radius limit stopped
-    the run, 2 for a bad plan, approval or input, else 1."""
+def exit_for(error: ComplianceError) -> ExitCode:
+    """The table's row for a refused plan, approval or data-subject step: incomplete when a blast-radius limit
+    stopped the run before any change, usage for a bad plan, approval, ``--now`` or input, else error."""
     if isinstance(error, LimitExceeded):
-        fail(error, EXIT_OVER_LIMIT)
+        return INCOMPLETE
     usage = isinstance(error, PlanError | ApprovalError) or (isinstance(error, DsarError) and error.usage)
-    fail(error, 2 if usage else 1)
+    return USAGE if usage else ERROR
+
+
+def fail_action(error: ComplianceError) -> NoReturn:
+    """:func:`fail` for plan, approve, apply, run and data-subject steps, with the code :func:`exit_for` says."""
+    fail(error, exit_for(error).code)

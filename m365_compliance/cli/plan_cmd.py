@@ -24,7 +24,7 @@ from m365_compliance.cli.options import (
     verbose_option,
 )
 from m365_compliance.cli.output import (
-    EXIT_OVER_LIMIT,
+    conclude,
     configure_logging,
     fail_action,
     say,
@@ -32,17 +32,22 @@ from m365_compliance.cli.output import (
 from m365_compliance.errors import (
     ComplianceError,
 )
+from m365_compliance.exit_codes import INCOMPLETE, INTERRUPTED, OK, USAGE, Verdict
 
 if TYPE_CHECKING:
     from m365_compliance.actions.service import PlanOutcome
 
-EXIT_FAILED_ACTIONS = 4
 #: What a deletion left in place because a label (or one that could not be read) or the law keeps it.
 KEPT_CODES = ("record_label", "retention_label", "label_unknown", "statutory_hold")
 KEPT_SHOWN = 20
 
 
-@cli.command("plan")
+@cli.command("plan", exit_notes={
+    OK.code: "the plan was written and recorded.",
+    USAGE.code: "also an --out that cannot be written.",
+    INCOMPLETE.code: "the plan was written, but crosses a limit: the line says what apply will still do.",
+    INTERRUPTED.code: "no plan was recorded: plan again.",
+})
 @config_option
 @click.option("--out", type=OutputPath(folder=False), default=Path("plan.json"), show_default=True,
               help="Where to write the plan.")
@@ -65,11 +70,8 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool, 
       m365-compliance plan --config policy.toml --out plans/plan.json
       m365-compliance plan --config policy.toml --format json > plan-summary.json
       m365-compliance plan --config policy.toml --now 2027-01-01T00:00:00Z --show-paths
-
-    Exit codes: 0 plan written, 1 error, 2 bad policy file or --out, 3 plan written but over a limit
-    (apply would stop unless fewer deletions are approved or the limit is raised), 130 interrupted by
-    Ctrl-C (no plan recorded: plan again).
     """
+    from m365_compliance.actions.limit_forecast import describe_forecast, forecast_apply
     from m365_compliance.actions.service import plan_from_config
 
     config = load_policy(config_path)
@@ -88,9 +90,8 @@ def plan_command(config_path: Path, out: Path, now: datetime, show_paths: bool, 
     else:
         _render_plan(outcome, out, show_paths)
     if plan.over_limits:
-        say("The plan crosses a limit: apply will stop before any change unless fewer deletions are approved.",
-            err=True)
-        raise SystemExit(EXIT_OVER_LIMIT)
+        forecast = forecast_apply(plan, outcome.snapshot.populations(), config.limits, outcome.approved)
+        conclude(Verdict(INCOMPLETE, describe_forecast(forecast)))
 
 
 def _render_plan(outcome: PlanOutcome, out: Path, show_paths: bool) -> None:
@@ -117,7 +118,10 @@ def _render_plan(outcome: PlanOutcome, out: Path, show_paths: bool) -> None:
             say(f"  {action.action_id} {action.kind:<22} {paths.get(action.action_id, action.target)}")
 
 
-@cli.command("approve")
+@cli.command("approve", exit_notes={
+    OK.code: "recorded (or recorded before).",
+    USAGE.code: "also a plan or an approval that does not fit (another plan id, an unknown action or class).",
+})
 @click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
 @click.option("--by", "by", required=True, help="Who approves (recorded in the journal).")
@@ -139,8 +143,6 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
 
     An approval that would approve nothing is refused (exit 2) with the valid choices: an unknown
     class or action id (with the closest ones), or a class no action of the plan has.
-
-    Exit codes: 0 recorded (or recorded before), 1 error, 2 bad policy file, plan or approval.
     """
     from m365_compliance.actions.service import approve_plan
 
@@ -154,7 +156,12 @@ def approve_command(plan_path: Path, config_path: Path, by: str, action_ids: tup
     say(f"{state} approval of {len(covered)} action(s) in plan {plan.id}.")
 
 
-@cli.command("apply")
+@cli.command("apply", exit_notes={
+    OK.code: "applied, or the dry run is complete (actions awaiting approval included).",
+    USAGE.code: "also a plan or an approval that does not fit (not recorded, edited, another policy version).",
+    INCOMPLETE.code: "a limit stopped the apply before any change, or some actions failed (run it again to "
+                     "retry them).",
+})
 @click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
 @click.option("--execute", is_flag=True, help="Make the changes. Without it, a dry run: reads only, nothing changes.")
@@ -179,10 +186,6 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
       m365-compliance apply plan.json --config policy.toml             # dry run
       m365-compliance apply plan.json --config policy.toml --format json
       m365-compliance apply plan.json --config policy.toml --execute
-
-    Exit codes: 0 applied (or dry run complete), 1 error, 2 bad policy file, plan or approval,
-    3 stopped by a limit before any change, 4 some actions failed (run again to retry them),
-    130 interrupted by Ctrl-C (run it again: it resumes from the journal and does nothing twice).
     """
     from m365_compliance.actions.service import apply_from_config
 
@@ -202,8 +205,10 @@ def apply_command(plan_path: Path, config_path: Path, execute: bool, approvals_f
         emit(apply_document(result, plan_path, execute, RunMetadata.of(config, now)))
     else:
         _render_apply(result, plan_path, execute)
-    if any(o.result == "failed" for o in result.outcomes):
-        raise SystemExit(EXIT_FAILED_ACTIONS)
+    failed = sum(o.result == "failed" for o in result.outcomes)
+    if failed:
+        conclude(Verdict(INCOMPLETE, f"{failed} of {len(result.outcomes)} actions failed (listed above); "
+                                     "apply the plan again to retry them."))
 
 
 def _render_apply(result: ApplyResult, plan_path: Path, execute: bool) -> None:
@@ -232,7 +237,7 @@ def journal_group() -> None:
     """
 
 
-@journal_group.command("export")
+@journal_group.command("export", exit_notes={USAGE.code: "also an OUT that cannot be written."})
 @config_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--plan", "plan_id", default=None, help="Only this plan's entries.")
@@ -246,9 +251,6 @@ def journal_export_command(config_path: Path, fmt: str, plan_id: str | None, out
     Example:
       m365-compliance journal export --config policy.toml --format csv journal.csv
       m365-compliance journal export --config policy.toml --format json --plan plan-0123456789abcdef plan.json
-
-    Exit codes: 0 written, 1 error, 2 bad policy file, OUT (e.g. a path through a file) or a --plan
-    this state store never recorded (the message names the closest ones).
     """
     from m365_compliance.actions.service import export_journal
 

@@ -14,6 +14,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
 from m365_compliance.cli.output import fail, say
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, OK
 from m365_compliance.report import FORMATS
 from m365_compliance.report.model import CONTROLS, Selection
 
@@ -38,7 +39,10 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     return chosen
 
 
-@cli.command("report")
+@cli.command("report", exit_notes={
+    OK.code: "written.",
+    ERROR.code: "also nothing to report yet (no evaluation stored: run inventory and check).",
+})
 @config_option
 @click.option("--out", "out_dir", type=OutputPath(folder=True), default=Path("report"),
               show_default=True, help="The folder to write report.html, report.xlsx and report.md into.")
@@ -73,9 +77,6 @@ def report_command(config_path: Path, out_dir: Path, lang: str | None, formats: 
       m365-compliance report --config policy.toml --lang en --format html,md
       m365-compliance report --config policy.toml --include-names --format xlsx
       m365-compliance report --config policy.toml --controls C1,C3 --min-severity high
-
-    Exit codes: 0 written, 1 nothing to report (no evaluation stored) or a state store error, 2 a bad
-    policy file or option.
     """
     from m365_compliance.report.service import write_report
 

@@ -17,16 +17,32 @@ from m365_compliance.cli.options import (
     now_option,
     verbose_option,
 )
-from m365_compliance.cli.output import Progress, configure_logging, fail, say
+from m365_compliance.cli.output import (
+    Progress,
+    conclude,
+    configure_logging,
+    exit_for,
+    interrupted,
+    interruption,
+    say,
+)
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, FINDINGS, INCOMPLETE, OK, USAGE, Verdict
 from m365_compliance.pipeline.nightly import NightlyOutcome, run_nightly
-from m365_compliance.private_files import write_private
+from m365_compliance.private_files import private_dir, write_private
 from m365_compliance.terminal_text import safe_json
 
 SUMMARY_FILE = "run-summary.json"
 
 
-@cli.command("run")
+@cli.command("run", exit_notes={
+    OK.code: "every stage ran and no open finding reaches [run] fail_on.",
+    ERROR.code: "a stage failed (the line names it; the other stages still ran where they could).",
+    USAGE.code: "also --mode execute with a --now later than the clock (a rehearsal executes nothing).",
+    INCOMPLETE.code: "inventory gaps, an apply that a limit stopped or whose actions failed, an alert sink that "
+                     "failed.",
+    FINDINGS.code: "an open finding at or above [run] fail_on (the line counts them by control).",
+})
 @config_option
 @click.option("--mode", type=click.Choice(["dry-run", "execute"]),
               help="Apply approved actions for real (execute) or rehearse them (dry-run). Default: [run] mode "
@@ -51,10 +67,8 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
       m365-compliance run --config policy.toml --format json > run.json
       m365-compliance run --config policy.toml --mode execute --out nightly
 
-    Exit codes: 0 all stages ran and no open finding reaches [run] fail_on; 1 a stage failed (the
-    message says which and what to do); 2 a bad policy file or option; 3 incomplete (inventory gaps,
-    an alert sink that failed); 4 an open finding at or above [run] fail_on; 130 interrupted by Ctrl-C
-    (the next run resumes: the inventory from its checkpoints, an apply from its journal).
+    The last line on stderr is the verdict (`ok:`, `error:`, `incomplete:`, `findings:`) and why;
+    run-summary.json records it too (exitCode, verdict, reason), also when the run stopped early.
     """
     configure_logging(verbose)
     config = load_policy(config_path)
@@ -64,14 +78,20 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
         try:
             outcome = asyncio.run(run_nightly(config, out_dir=out_dir, mode=chosen,  # type: ignore[arg-type]
                                               now=now, full=full, progress=progress, report_url=report_url))
-        except ComplianceError as error:  # before any stage: the store is another writer's, or another tenant's
+        except ComplianceError as error:  # before any stage: the store is another's, or --now lies ahead of execute
             progress.close()
-            fail(error)
+            early = Verdict(exit_for(error), error.message)
+            _write_summary(out_dir, {**early.as_dict(), "mode": chosen, "stages": []})
+            conclude(early, hint=error.hint)
+        except KeyboardInterrupt:
+            progress.close()
+            _write_summary(out_dir, {**interruption("run").as_dict(), "mode": chosen, "stages": []})
+            interrupted("run")
         written = take(held)
     progress.close()
     render(outcome)
-    write_private(out_dir / SUMMARY_FILE, safe_json(outcome.summary(), indent=2, default=str) + "\n")
-    exit_code = outcome.exit_code(config.run.fail_on)
+    verdict = outcome.verdict()
+    _write_summary(out_dir, outcome.summary())
     if fmt == JSON:
         from m365_compliance.machine.envelope import RunMetadata
         from m365_compliance.machine.run_document import alert_records, run_document
@@ -80,8 +100,16 @@ def run_command(config_path: Path, mode: str | None, full: bool, out_dir: Path, 
         for line in other:
             say(line, err=True)
         emit(run_document(outcome, RunMetadata.of(config, now, evaluation_id=outcome.evaluation_id,
-                                                  snapshot_run_id=outcome.snapshot_run_id), exit_code, alerts))
-    raise SystemExit(exit_code)
+                                                  snapshot_run_id=outcome.snapshot_run_id), verdict.code, alerts))
+    if verdict.exit is OK:
+        say(verdict.line, err=True)  # the run's last line says how it ended, whatever the code
+    conclude(verdict)
+
+
+def _write_summary(out_dir: Path, summary: dict[str, object]) -> None:
+    """run-summary.json, 0600 like the rest of the run's evidence."""
+    private_dir(out_dir)
+    write_private(out_dir / SUMMARY_FILE, safe_json(summary, indent=2, default=str) + "\n")
 
 
 def render(outcome: NightlyOutcome) -> None:

@@ -11,6 +11,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, INTERRUPTED, OK, USAGE
 
 
 @cli.group("sandbox")
@@ -24,7 +25,12 @@ def sandbox_group() -> None:
     """
 
 
-@sandbox_group.command("serve")
+@sandbox_group.command("serve", exit_notes={
+    OK.code: "stopped with Ctrl-C, the way to stop it.",
+    ERROR.code: "also the port cannot be listened on.",
+    USAGE.code: "also a tenant file that is not valid.",
+    INTERRUPTED.code: "only before it listens (building a large tenant): once it serves, Ctrl-C stops it with 0.",
+})
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--tenant", "tenant_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -62,7 +68,7 @@ def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | 
                                  require_token=require_token)
         server = SandboxServer(tenant, options, port=port)
     except OSError as error:
-        raise click.ClickException(f"Cannot listen on 127.0.0.1:{port}: {error.strerror}. Try another --port.")
+        fail(ComplianceError(f"Cannot listen on 127.0.0.1:{port}: {error.strerror}.", hint="Try another --port."))
     except ComplianceError as error:
         fail(error, exit_code=2)
     if config_out is not None:
@@ -78,7 +84,7 @@ def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | 
         pass
 
 
-@sandbox_group.command("export")
+@sandbox_group.command("export", exit_notes={OK.code: "the tenant file was written."})
 @click.option("--demo", is_flag=True, required=True, help="Export the generated 321 demo tenant.")
 @click.option("--scale", type=click.IntRange(min=1000), help="Grow it to about this many items first.")
 @click.option("--seed", type=int, default=321, show_default=True)

@@ -11,6 +11,7 @@ from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import config_option, load_policy
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import ERROR, OK
 
 
 @cli.group("state")
@@ -25,7 +26,10 @@ def state_group() -> None:
     """
 
 
-@state_group.command("restore")
+@state_group.command("restore", exit_notes={
+    OK.code: "restored, or nothing saved yet (a first night).",
+    ERROR.code: "it could not be fetched or is damaged: do not run and save over it.",
+})
 @config_option
 def state_restore(config_path: Path) -> None:
     """Fetch the saved state store into [state] path, after checking it; none saved yet means a first
@@ -34,14 +38,14 @@ def state_restore(config_path: Path) -> None:
     \b
     Example:
       m365-compliance state restore --config policy.toml
-
-    Exit codes: 0 restored (or nothing saved yet), 1 it could not be fetched or is damaged — do not run
-    and save over it; 2 a bad policy file.
     """
     _transfer(config_path, "restore")
 
 
-@state_group.command("save")
+@state_group.command("save", exit_notes={
+    OK.code: "saved.",
+    ERROR.code: "refused (no restore receipt, the remote file changed since) or failed.",
+})
 @config_option
 def state_save(config_path: Path) -> None:
     """Upload a consistent copy of the state store, only if this run restored it and nobody saved since.
@@ -49,9 +53,6 @@ def state_save(config_path: Path) -> None:
     \b
     Example:
       m365-compliance state save --config policy.toml
-
-    Exit codes: 0 saved, 1 refused (no restore receipt, the remote file changed since) or failed; 2 a
-    bad policy file.
     """
     _transfer(config_path, "save")
 

@@ -20,7 +20,8 @@ deletion needs approval (class ``dsar_erasure``) and counts against the blast-ra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from m365_compliance.actions.labels import LabelReading
@@ -61,6 +62,9 @@ class ErasurePlan:
     plan: Plan
     kept: tuple[Kept, ...]
     gone: tuple[str, ...]  # matched item ids no longer in the snapshot: nothing left to delete
+    #: Items below each scope's folder, and the plan's actions approved already: what apply's limits count.
+    populations: Mapping[str, int] = field(default_factory=dict)
+    approved: frozenset[str] = frozenset()
 
 
 def erasure_targets(matches: list[Match], snapshot: Snapshot) -> list[DriveItem]:

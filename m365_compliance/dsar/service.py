@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from m365_compliance.actions.approvals import approved_action_ids
 from m365_compliance.actions.executor import ApplyResult
 from m365_compliance.actions.service import record_and_write
 from m365_compliance.config.kinds import MAIL, Invalid
@@ -204,8 +205,9 @@ async def plan_erasure(config: Config, case_id: str, *, out: Path, by: str, now:
             async with _graph(config, gateway, needed=True) as graph:
                 labels = await read_labels(graph, targets)
         erasure = build_erasure_plan(case, matches, snapshot, config, now, labels=labels, checked_at=utc_now())
-        erasure = replace(erasure, plan=record_and_write(repo.journal, erasure.plan, out, actor=by,
-                                                         made_by="dsar_erasure"))
+        plan = record_and_write(repo.journal, erasure.plan, out, actor=by, made_by="dsar_erasure")
+        erasure = replace(erasure, plan=plan, populations=snapshot.populations(),
+                          approved=approved_action_ids(store, plan))
         kept = [{"drive": k.drive_id, "item": k.item_id, "code": k.code, "reason": k.reason, "items": k.items,
                  "keepUntil": k.keep_until.isoformat() if k.keep_until else None} for k in erasure.kept]
         case = replace(case, plan_ids=(*[p for p in case.plan_ids if p != erasure.plan.id], erasure.plan.id))

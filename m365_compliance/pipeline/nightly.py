@@ -6,8 +6,10 @@ the alerts still run over what the state store holds, saying what was not evalua
 only approved actions (auto-approval is the policy file's), within its limits, and only with
 ``mode="execute"``; otherwise it is a dry run of the same plan.
 
-Exit code (:attr:`NightlyOutcome.exit_code`): 1 a stage failed; 4 an open finding at or above
-``[run] fail_on``; 3 the run was incomplete (inventory gaps, a sink that failed); else 0.
+The verdict (:meth:`NightlyOutcome.verdict`, from the one exit-code table): 1 a stage failed; 4 an open
+finding at or above ``[run] fail_on``; 3 the run was incomplete (inventory gaps, an apply a limit stopped or
+whose actions failed, a sink that failed); else 0. Its reason names the stages or findings that decided it,
+so a run that exits 4 while every stage is ``ok`` says which findings did.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from typing import Any, Literal
 
 from m365_compliance.config.schema import Config
 from m365_compliance.clock import refuse_future_execution
-from m365_compliance.errors import ComplianceError
+from m365_compliance.errors import ComplianceError, LimitExceeded
+from m365_compliance.exit_codes import ERROR, INCOMPLETE, OK, Verdict
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.run import ProgressFn
 from m365_compliance.inventory.service import InventoryOutcome, inventory_from_config
 from m365_compliance.private_files import private_dir
+from m365_compliance.rules.fail_on import NEVER, fail_on_verdict
 from m365_compliance.rules.findings import Finding
 from m365_compliance.state.lock import StoreLock
 
@@ -32,7 +36,6 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["dry-run", "execute"]
 StageStatus = Literal["ok", "incomplete", "failed", "skipped"]
-EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 3, 4
 PLAN_FILE = "plan.json"
 
 
@@ -46,10 +49,12 @@ class Stage:
 
 @dataclass
 class NightlyOutcome:
-    """What each stage did; ``findings`` are the run's evaluation (empty when check did not run)."""
+    """What each stage did; ``findings`` are the run's evaluation (empty when check did not run); ``fail_on``
+    is ``[run] fail_on`` of the policy file the run used."""
 
     mode: Mode
     out_dir: Path
+    fail_on: str = NEVER
     stages: list[Stage] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
     evaluation_id: str | None = None
@@ -61,19 +66,34 @@ class NightlyOutcome:
     def stage(self, name: str) -> Stage | None:
         return next((s for s in self.stages if s.name == name), None)
 
-    def exit_code(self, fail_on: str) -> int:
-        if any(s.status == "failed" for s in self.stages):
-            return EXIT_ERROR
-        if fail_on != "never" and any(f.is_open and f.at_least(fail_on) for f in self.findings):  # type: ignore[arg-type]
-            return EXIT_FINDINGS
-        if any(s.status == "incomplete" for s in self.stages):
-            return EXIT_INCOMPLETE
-        return EXIT_OK
+    def verdict(self) -> Verdict:
+        """How the run ends: the exit code from the table and the one line that says why."""
+        failed = [s for s in self.stages if s.status == "failed"]
+        unfinished = "; ".join(f"{s.name}: {_clause(s.detail)}" for s in self.stages if s.status == "incomplete")
+        also = f" Also incomplete: {unfinished}." if unfinished else ""
+        if len(failed) == 1:
+            return Verdict(ERROR, f"the {failed[0].name} stage failed: {_clause(failed[0].detail)}.{also}")
+        if failed:
+            return Verdict(ERROR, f"the {' and '.join(s.name for s in failed)} stages failed: "
+                                  + "; ".join(f"{s.name}: {_clause(s.detail)}" for s in failed) + "." + also)
+        over = fail_on_verdict(self.findings, self.fail_on, f'[run] fail_on = "{self.fail_on}"')
+        if over is not None:
+            return Verdict(over.exit, over.reason + also)
+        if unfinished:
+            return Verdict(INCOMPLETE, f"{unfinished}.")
+        threshold = "" if self.fail_on == NEVER else f"; no open finding at or above {self.fail_on}"
+        return Verdict(OK, f"every stage ran{threshold}.")
 
     def summary(self) -> dict[str, Any]:
-        return {"mode": self.mode, "evaluation": self.evaluation_id,
+        """run-summary.json: the verdict (``exitCode``, ``verdict``, ``reason``) first, then each stage."""
+        return {**self.verdict().as_dict(), "mode": self.mode, "evaluation": self.evaluation_id,
                 "stages": [{"stage": s.name, "status": s.status, "detail": s.detail} for s in self.stages],
                 "files": {k: v.name for k, v in self.files.items()}, **self.figures}
+
+
+def _clause(text: str) -> str:
+    """A stage's detail as part of a sentence (its own full stop dropped)."""
+    return text.rstrip(". ")
 
 
 async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetime, full: bool = False,
@@ -94,7 +114,7 @@ async def run_nightly(config: Config, *, out_dir: Path, mode: Mode, now: datetim
 
 async def _stages(config: Config, out_dir: Path, mode: Mode, now: datetime, full: bool, gateway: GraphGateway,
                   progress: ProgressFn | None, report_url: str | None) -> NightlyOutcome:
-    outcome = NightlyOutcome(mode, out_dir)
+    outcome = NightlyOutcome(mode, out_dir, config.run.fail_on)
     inventoried = await _inventory(config, gateway, now, full, progress, outcome)
     if inventoried:
         plan_path = await _plan(config, out_dir, now, gateway, outcome)
@@ -153,13 +173,18 @@ async def _apply(config: Config, plan_path: Path, mode: Mode, now: datetime, gat
     try:
         result = await apply_from_config(config, plan_path, execute=mode == "execute", now=now,
                                          actor="m365-compliance run", gateway=gateway)
-    except ComplianceError as error:  # over a limit, another policy version: nothing was written
+    except LimitExceeded as stop:  # held back by a limit before any change: incomplete, as `apply` says
+        outcome.stages.append(Stage("apply", "incomplete", stop.message, stop.hint))
+        return
+    except ComplianceError as error:  # another policy version, a plan not recorded: nothing was written
         outcome.stages.append(Stage("apply", "failed", error.message, error.hint))
         return
     counts = result.counts()
     outcome.figures["apply"] = {"mode": result.mode, **counts}
     detail = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"
-    outcome.stages.append(Stage("apply", "ok", f"{result.mode}: {detail}"))
+    failed = counts.get("failed", 0)
+    outcome.stages.append(Stage("apply", "incomplete" if failed else "ok", f"{result.mode}: {detail}",
+                                "the failed actions are tried again by the next apply" if failed else None))
 
 
 def _report(config: Config, out_dir: Path, now: datetime, outcome: NightlyOutcome) -> None:

@@ -74,7 +74,7 @@ def test_a_plan_over_the_policys_limits_exits_3_before_any_write(tmp_path):
         result = night.cli("apply", night.plan_path, "--execute")
         writes = server.app.meter.snapshot()["writes"]
     assert result.exit_code == 3, result.output
-    assert result.output.startswith("error: The run would delete ") and "hint:" in result.output
+    assert result.output.startswith("incomplete: The run would delete ") and "hint:" in result.output
     assert writes == 0 and all(night.alive(a.item_id) for a in _deletions(night, "customers"))
 
 

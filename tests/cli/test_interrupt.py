@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from m365_compliance.cli.main import _register_commands, cli
-from m365_compliance.cli.output import EXIT_INTERRUPTED
 from m365_compliance.config.demo import write_demo_config
+from m365_compliance.exit_codes import INTERRUPTED
 from m365_compliance.sandbox.demo import build_demo_tenant
 from m365_compliance.sandbox.http.app import SandboxOptions
 from m365_compliance.sandbox.http.faults import FaultPlan
@@ -55,10 +55,10 @@ def test_ctrl_c_in_inventory_exits_130_with_one_line_and_the_next_run_completes(
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        assert process.returncode == EXIT_INTERRUPTED, (out, err)
+        assert process.returncode == INTERRUPTED.code, (out, err)
         assert "Traceback" not in err and "Traceback" not in out
-        errors = [line for line in err.splitlines() if line.startswith("error: ")]
-        assert errors == ["error: interrupted (Ctrl-C) before inventory finished; the next run resumes each library "
+        errors = [line for line in err.splitlines() if line.startswith(("error: ", "interrupted: "))]
+        assert errors == ["interrupted: Ctrl-C before inventory finished; the next run resumes each library "
                           "from its last checkpoint"], err
         assert "hint: Run the same command again" in err
         with sqlite3.connect(tmp_path / "state.sqlite") as db:  # nothing half-written
@@ -69,11 +69,16 @@ def test_ctrl_c_in_inventory_exits_130_with_one_line_and_the_next_run_completes(
     assert "Inventory " in again.output
 
 
-def test_every_long_command_documents_exit_130() -> None:
-    for path in (["inventory"], ["run"], ["plan"], ["apply"], ["demo"], ["dsar", "find"], ["dsar", "export"],
-                 ["dsar", "erase"]):
-        shown = CliRunner().invoke(cli, [*path, "--help"]).output
-        assert "130 interrupted by Ctrl-C" in " ".join(shown.split()), path
+def test_every_long_command_documents_exit_130_and_what_the_next_run_resumes() -> None:
+    for path, resumes in ((["inventory"], "resumes each library from its last checkpoint"),
+                          (["run"], "an apply from its journal"), (["plan"], "no plan was recorded"),
+                          (["apply"], "resumes from the journal and does nothing twice"),
+                          (["demo"], "the next demo starts afresh"), (["dsar", "find"], "does the unfinished step"),
+                          (["dsar", "export"], "no partial zip is left"),
+                          (["dsar", "erase"], "an apply resumes from the journal")):
+        shown = " ".join(CliRunner().invoke(cli, [*path, "--help"]).output.split())
+        row = shown[shown.index("130 interrupted Stopped by Ctrl-C"):]
+        assert resumes in row, (path, row)
 
 
 LONG_COMMANDS = [
@@ -101,10 +106,10 @@ def test_ctrl_c_anywhere_in_a_long_command_is_the_same_one_line_exit_130(
 
     monkeypatch.setattr(asyncio, "run", ctrl_c)
     result = CliRunner().invoke(cli, [*args, "--config", str(tmp_path / "policy.toml")])
-    assert result.exit_code == EXIT_INTERRUPTED, result.output
+    assert result.exit_code == INTERRUPTED.code, result.output
     assert "Traceback" not in result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("error: ")]
-    assert line.startswith(f"error: interrupted (Ctrl-C) before {name} finished; ") and resumes in line, line
+    [line] = [line for line in result.output.splitlines() if line.startswith(("error: ", "interrupted: "))]
+    assert line.startswith(f"interrupted: Ctrl-C before {name} finished; ") and resumes in line, line
 
 
 def test_ctrl_c_in_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,5 +120,23 @@ def test_ctrl_c_in_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(demo, "run_demo", ctrl_c)
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo-out")])
-    assert result.exit_code == EXIT_INTERRUPTED, result.output
-    assert "error: interrupted (Ctrl-C) before demo finished; the next demo starts afresh" in result.output
+    assert result.exit_code == INTERRUPTED.code, result.output
+    assert "interrupted: Ctrl-C before demo finished; the next demo starts afresh" in result.output
+
+
+def test_ctrl_c_in_run_still_writes_its_verdict_to_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    write_demo_config(tmp_path / "policy.toml", graph_url="http://127.0.0.1:9/v1.0", state_path="state.sqlite")
+
+    def ctrl_c(work, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+        work.close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(asyncio, "run", ctrl_c)
+    result = CliRunner().invoke(cli, ["run", "--config", str(tmp_path / "policy.toml"), "--out",
+                                      str(tmp_path / "run-out")])
+    summary = json.loads((tmp_path / "run-out" / "run-summary.json").read_text(encoding="utf-8"))
+    assert result.exit_code == summary["exitCode"] == INTERRUPTED.code
+    assert summary["verdict"] == "interrupted" and summary["stages"] == []
+    assert f"interrupted: {summary['reason']}" in result.stderr.splitlines()

@@ -213,7 +213,9 @@ def test_cli_table_exit_codes_and_json_shape(tmp_path, server, tenant):
     tenant.access.denied_sites.add(site_id(tenant, "rekruttering"))
     bad = CliRunner().invoke(cli, ["doctor", "--config", str(path), "--json"])
     assert bad.exit_code == 1
-    body = json.loads(bad.output)
+    assert bad.stderr.splitlines() == [f"error: 1 missing, 0 failed of {len(json.loads(bad.stdout)['checks'])} checks: "
+                                       "apply each fix shown, then run doctor again."], bad.stderr
+    body = json.loads(bad.stdout)  # stdout is the JSON alone: the verdict line is on stderr
     assert set(body) == {"ok", "policyVersion", "authMethod", "mode", "roles", "inventoryMode", "counts", "checks"}
     assert body["ok"] is False and body["counts"]["MISSING"] == 1 and body["mode"] == "dry-run"
     assert all(set(c) == {"area", "subject", "status", "detail", "fix"} for c in body["checks"])

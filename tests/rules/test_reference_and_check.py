@@ -99,3 +99,21 @@ def test_check_without_an_inventory_says_what_to_do(tmp_path):
     result = check(policy)
     assert result.exit_code == 1
     assert "inventory" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("threshold", ["high", "low"])
+def test_fail_on_says_in_one_line_which_findings_made_it_exit_4(demo, tmp_path, threshold):
+    outcome, _applicants = demo
+    out = tmp_path / "findings.json"
+    result = check(outcome.policy_path, "--fail-on", threshold, "--json-out", str(out))
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    order = ("low", "medium", "high")
+    over = [f for f in findings if f["status"] in ("fail", "not_evaluated")
+            and order.index(f["severity"]) >= order.index(threshold)]
+    by_control = ", ".join(f"{c} {sum(f['control'] == c for f in over)}" for c in sorted({f["control"] for f in over}))
+    failing = sum(f["status"] == "fail" for f in over)
+    kinds = "failing" if failing == len(over) else f"{failing} failing, {len(over) - failing} not evaluated"
+    assert result.exit_code == 4 and over
+    assert result.stderr.splitlines() == [f"findings: {len(over)} open findings at or above {threshold} ({kinds}; "
+                                          f"--fail-on {threshold}): {by_control}."], result.stderr
+    assert "findings:" not in result.stdout  # the table stays on stdout, the verdict on stderr
