@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pseudonym import TEST_PSEUDONYM_KEY
+from pseudonym import pin_pseudonym_key
 
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.sandbox.model import AppAccess
@@ -30,8 +30,7 @@ def server(tenant: Tenant) -> Iterator[SandboxServer]:
 def store(tmp_path) -> Iterator[StateStore]:
     """A new state store whose pseudonym key is ``TEST_PSEUDONYM_KEY``, so tests can name permissions as plans do."""
     with StateStore(tmp_path / "state.sqlite") as opened:
-        opened.db.execute("UPDATE meta SET value=? WHERE key='pseudonym_key'", (TEST_PSEUDONYM_KEY.hex(),))
-        yield opened
+        yield pin_pseudonym_key(opened)
 
 
 @pytest.fixture

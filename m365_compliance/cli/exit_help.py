@@ -40,15 +40,21 @@ def exit_code_rows(notes: Mapping[int, str], *, group: bool = False) -> list[tup
 
 
 class _ExitTable:
-    """Adds the exit-code section after a command's epilog."""
+    """Adds the exit-code section after a command's epilog (first among the bases: it takes ``exit_notes``
+    from the keyword arguments before click's own class sees them)."""
 
     exit_notes: Mapping[int, str]
     is_group = False
 
-    def _take_notes(self, kwargs: dict[str, Any]) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         notes = dict(kwargs.pop("exit_notes", None) or {})
         exit_code_rows(notes)  # a code outside the table fails when the command is defined, not when shown
         self.exit_notes = notes
+        super().__init__(*args, **kwargs)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)  # type: ignore[misc]
+        self._write_table(ctx, formatter)
 
     def _write_table(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         notes = dict(self.exit_notes)
@@ -62,14 +68,6 @@ class _ExitTable:
 class ExplainedCommand(_ExitTable, click.Command):
     """A command whose help ends with the exit-code table."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._take_notes(kwargs)
-        super().__init__(*args, **kwargs)
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_epilog(ctx, formatter)
-        self._write_table(ctx, formatter)
-
 
 class ExplainedGroup(_ExitTable, click.Group):
     """A command group whose help ends with the exit-code table, and whose commands and groups do too."""
@@ -77,14 +75,6 @@ class ExplainedGroup(_ExitTable, click.Group):
     command_class = ExplainedCommand
     is_group = True
     group_class: type[click.Group] | type[type] | None = None  # set below: the class is not defined yet
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._take_notes(kwargs)
-        super().__init__(*args, **kwargs)
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_epilog(ctx, formatter)
-        self._write_table(ctx, formatter)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """No command given: the help, then the one line of a usage error (click's own ends at the help)."""

@@ -17,18 +17,17 @@ from m365_compliance.errors import ComplianceError
 from m365_compliance.exit_codes import ERROR, OK
 from m365_compliance.report import FORMATS
 from m365_compliance.report.model import CONTROLS, Selection
+from m365_compliance.rules.selection import SelectionError, parse_controls
 
 
 def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
     """``C1,C3`` (any case, spaces allowed) as controls in the report's order; every control when not given."""
     if value is None:
         return CONTROLS
-    chosen = [c.strip().upper() for c in value.split(",") if c.strip()]
-    wrong = [c for c in chosen if c not in CONTROLS]
-    if wrong or not chosen:
-        raise click.BadParameter(f"{', '.join(wrong) or 'nothing'} is not a control; choose from "
-                                 f"{', '.join(CONTROLS)} (comma-separated, e.g. C1,C3)")
-    return tuple(c for c in CONTROLS if c in chosen)
+    try:
+        return parse_controls(value, CONTROLS)
+    except SelectionError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:

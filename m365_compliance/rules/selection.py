@@ -30,15 +30,16 @@ class SelectionError(ValueError):
     """A control or severity that does not exist; the message lists the valid ones."""
 
 
-def parse_controls(text: str) -> tuple[str, ...]:
-    """``"c1, C3"`` → ``("C1", "C3")``; an unknown or empty list raises :class:`SelectionError`."""
-    known = known_controls()
-    chosen = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
-    wrong = [c for c in chosen if c not in known]
+def parse_controls(text: str, known: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """``"c1, C3"`` → ``("C1", "C3")``, in the order of ``known`` (default: the controls the rules evaluate;
+    the report also has C7–C9); an unknown or empty list raises :class:`SelectionError`."""
+    known = known or known_controls()
+    chosen = set(part.strip().upper() for part in text.split(",") if part.strip())
+    wrong = sorted(chosen - set(known))
     if wrong or not chosen:
         what = f"unknown control {', '.join(wrong)}" if wrong else "no control given"
         raise SelectionError(f"{what}; choose from {', '.join(known)} (comma-separated, e.g. C1,C3)")
-    return chosen
+    return tuple(c for c in known if c in chosen)
 
 
 @dataclass(frozen=True)

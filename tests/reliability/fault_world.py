@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.credentials import TokenCredential
+from pseudonym import pin_store_at
 
 from m365_compliance.actions.plan_json import read_plan
 from m365_compliance.actions.plan_model import action_to_dict
@@ -69,6 +70,7 @@ async def night(server: SandboxServer, config: Config, out: Path, *, mode: Mode 
                 credential: TokenCredential | None = None) -> Night:
     clock = WaitClock()
     now = server.tenant.now
+    pin_store_at(config.state.path)  # one key for every night's store: their findings compare by id
     async with GraphGateway(gateway_settings(config), credential=credential, clock=clock,
                             sleep=clock.sleep) as gateway:
         outcome = await run_nightly(config, out_dir=out, mode=mode, now=now, full=full, gateway=gateway)

@@ -158,5 +158,5 @@ def test_cli_selects_controls_and_severity(demo_state, tmp_path):
 def test_cli_rejects_an_unknown_control_with_the_choices(demo_state, tmp_path):
     result = _run("--config", demo_state.config.source, "--out", tmp_path, "--controls", "C1,C12")
     assert result.exit_code == 2
-    assert "C12 is not a control; choose from C1, C2, C3, C4, C5, C6, C7, C8, C9" in result.output
+    assert "unknown control C12; choose from C1, C2, C3, C4, C5, C6, C7, C8, C9" in result.output
     assert _run("--config", demo_state.config.source, "--min-severity", "urgent").exit_code == 2
