@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 from crash_world import CLI, KillSwitch, _inventoried, _rerun
