@@ -39,6 +39,7 @@ def drift_group() -> None:
 @drift_group.command("show", exit_notes={
     OK.code: "shown.",
     ERROR.code: "also no evaluation stored yet (run inventory and check).",
+    USAGE.code: "also an --evaluation the store does not hold (the closest are named).",
 })
 @config_option
 @now_option
@@ -55,13 +56,14 @@ def drift_show(config_path: Path, now: datetime, evaluation: str | None, fmt: st
       m365-compliance drift show --config policy.toml
       m365-compliance drift show --config policy.toml --format json > drift.json
     """
+    from m365_compliance.drift.history import UnknownEvaluation
     from m365_compliance.drift.service import drift_from_config
 
     config = load_policy(config_path)
     try:
         drift = drift_from_config(config, now, evaluation_id=evaluation)
     except ComplianceError as error:
-        fail(error)
+        fail(error, USAGE.code if isinstance(error, UnknownEvaluation) else ERROR.code)
     if fmt == JSON:
         from m365_compliance.machine.drift_documents import drift_document
 

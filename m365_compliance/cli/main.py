@@ -13,11 +13,13 @@ import logging
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from m365_compliance import __version__
 from m365_compliance.cli.exit_help import ExplainedGroup
 from m365_compliance.cli.output import fail, interrupted
 from m365_compliance.errors import ComplianceError
+from m365_compliance.exit_codes import USAGE
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,12 @@ class RootGroup(ExplainedGroup):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a bad option, value or argument: one line and a hint, like any refusal
+            if isinstance(error, NoArgsIsHelpError):
+                raise
+            where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+            fail(ComplianceError(error.format_message(), hint=f"See `{where} --help` for the options and what "
+                                 "each takes."), USAGE.code)
         except KeyboardInterrupt:
             interrupted(ctx.invoked_subcommand)
         except ComplianceError as error:  # a command that let one through (a full or read-only store anywhere)

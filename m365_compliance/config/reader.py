@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
+from datetime import date, time
 from typing import Any, Final, TypeVar
 
 from m365_compliance.config.kinds import Invalid, Kind
@@ -31,8 +32,9 @@ _SHOWN_MAX = 80
 
 
 def show(value: object) -> str:
-    """A value as the error message quotes it: Python literal syntax, cut short when long."""
-    text = repr(value)
+    """A value as the error message quotes it: Python literal syntax (a TOML date or date-time as written in
+    the file), cut short when long."""
+    text = value.isoformat() if isinstance(value, date | time) else repr(value)
     return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX - 1] + "…"
 
 

@@ -22,6 +22,10 @@ from m365_compliance.state.store import StateStore
 from m365_compliance.suggest import did_you_mean
 
 
+class UnknownEvaluation(StateError):
+    """``--evaluation`` names none the store holds: the input's fault (exit 2), not the store's."""
+
+
 def load_drift(store: StateStore, *, today: date, tz: ZoneInfo, evaluation_id: str | None = None,
                declared: Sequence[DeclaredException] = ()) -> Drift:
     """The drift of ``evaluation_id`` (default: the latest evaluation) against the evaluation before it, with the
@@ -36,7 +40,7 @@ def load_drift(store: StateStore, *, today: date, tz: ZoneInfo, evaluation_id: s
     if evaluation_id is None:
         evaluation_id = ids[-1]
     elif evaluation_id not in ids:
-        raise StateError(f"No evaluation {evaluation_id} in the state store{did_you_mean(evaluation_id, ids)}.",
+        raise UnknownEvaluation(f"No evaluation {evaluation_id} in the state store{did_you_mean(evaluation_id, ids)}.",
                          hint=f"The latest is {ids[-1]}; leave out --evaluation to see it.")
     index = ids.index(evaluation_id)
     previous = evaluations[index - 1] if index > 0 else None

@@ -137,3 +137,15 @@ def test_an_erasure_plan_over_a_limit_says_what_apply_will_still_do(tmp_path: Pa
         f"deletion{'s' if deletions != 1 else ''} ({items} items) awaiting approval; approve deletions of at most "
         "1 item in all (max_deletions) from this plan, or apply stops before any change (the rest waits for the "
         "next plan).")
+
+
+@pytest.mark.parametrize("args", [("check", "--controls", "C9"), ("check", "--bogus"), ("report", "--lang", "de"),
+                                  ("drift", "accept", "C1-0", "--owner", "x", "--reason", "y",
+                                   "--expires", "31.01.2027")])
+def test_a_bad_option_or_value_is_one_error_line_and_a_hint(args) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == USAGE.code
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert [line.split(":")[0] for line in lines] == ["error", "hint"], result.output  # no "Usage:", no "Try"
+    command = " ".join(a for a in args[:2] if not a.startswith("-")) if args[0] == "drift" else args[0]
+    assert f" {command} --help`" in lines[1], lines[1]  # the help of the command that refused

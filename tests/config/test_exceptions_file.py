@@ -87,3 +87,11 @@ def test_the_same_finding_twice_is_an_error_and_collected_with_the_policy_files(
         _load(tmp_path, twice + "\n" + twice, policy)
     assert [p.key for p in caught.value.problems] == ["limits.max_deletions", "exception[1]"]
     assert "accepts C3-0123456789ab again (`exception[0]` does already)" in caught.value.problems[1].message
+
+
+def test_a_date_time_is_quoted_as_written_in_the_file() -> None:
+    from datetime import UTC, datetime
+
+    from m365_compliance.config.reader import show
+
+    assert show(datetime(2026, 11, 25, 10, 0, tzinfo=UTC)) == "2026-11-25T10:00:00+00:00"

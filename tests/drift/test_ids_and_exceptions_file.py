@@ -75,7 +75,7 @@ def test_an_unknown_evaluation_is_refused_with_the_closest(world):
     world.night()
     latest = drift_from_config(world.config, world.now).evaluation_id
     result = _invoke("drift", "show", "--config", str(world.config.source), "--evaluation", latest[:-1] + "x")
-    assert result.exit_code == 1 and f"did you mean `{latest}`" in result.output
+    assert result.exit_code == 2 and f"did you mean `{latest}`" in result.output  # the input's fault: usage
 
 
 def test_an_exception_in_the_file_accepts_its_finding_and_is_kept_with_the_evaluation(world):
