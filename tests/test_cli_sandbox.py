@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from m365_compliance.cli.main import _register_commands, cli
 from m365_compliance.config.load import load_config
 
-CLI = "from m365_compliance.cli.main import main; main()"
+CLI = "from m365_compliance.cli import main; main()"
 
 
 def test_serve_prints_its_url_and_answers_graph(tmp_path):

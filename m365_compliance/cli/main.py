@@ -86,8 +86,3 @@ def _register_commands() -> None:
     from m365_compliance.cli import run_cmd  # noqa: F401
     from m365_compliance.cli import sandbox_cmd  # noqa: F401
     from m365_compliance.cli import state_cmd  # noqa: F401
-
-
-def main() -> None:
-    _register_commands()
-    cli(prog_name="m365-compliance")

@@ -130,8 +130,9 @@ def test_controls_and_min_severity_narrow_the_output_not_the_evaluation(tenant, 
 def test_a_bad_selection_is_one_line_listing_the_valid_values(tenant, night, option, value, listed):
     result = tenant.cli("check", "--now", tenant.now, option, value)
     assert result.exit_code == 2 and result.stdout == ""
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and listed in errors[0] and option in errors[0]
+    assert "Usage:" not in result.output  # one line and a hint, like every other refusal
 
 
 def test_check_text_reads_as_titles_and_counts(tenant, night):

@@ -20,7 +20,7 @@ from m365_compliance.sandbox.http.faults import FaultPlan
 from m365_compliance.sandbox.server import SandboxServer
 from m365_compliance.state.store import StateStore
 
-CLI = "from m365_compliance.cli.main import main; main()"
+CLI = "from m365_compliance.cli import main; main()"
 
 
 def _staged_pages(path) -> int:
