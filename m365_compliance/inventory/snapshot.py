@@ -169,8 +169,13 @@ class ScopeSnapshot:
         inherits lists exactly its parent's grants."""
         if item.is_root or item.is_permission_root_hint:
             return True
-        own, parents = self.permissions.get(item.id), self.permissions.get(item.parent_id or "")
-        return own is not None and parents is not None and {p.id for p in own} != {p.id for p in parents}
+        own, parents = self._permission_ids.get(item.id), self._permission_ids.get(item.parent_id or "")
+        return own is not None and parents is not None and own != parents
+
+    @cached_property
+    def _permission_ids(self) -> dict[str, frozenset[str]]:
+        """The ids of each read permission list, made once: ownership and grant sources compare them often."""
+        return {item_id: frozenset(p.id for p in perms) for item_id, perms in self.permissions.items()}
 
     def own_permissions_holder(self, item: DriveItem) -> DriveItem | None:
         """The nearest item (itself first) that holds permissions of its own: where an inherited grant is defined."""
@@ -185,7 +190,7 @@ class ScopeSnapshot:
         source, seen = root, {root.id}
         while not self.owns_permissions(source) and source.parent_id in self.permissions:
             parent = self.items.get(source.parent_id)
-            if parent is None or parent.id in seen or all(p.id != permission_id for p in self.permissions[parent.id]):
+            if parent is None or parent.id in seen or permission_id not in self._permission_ids[parent.id]:
                 break
             source = parent
             seen.add(parent.id)

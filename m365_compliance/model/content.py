@@ -8,6 +8,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from m365_compliance.model.directory import ANYONE, AUDIENCE_UNKNOWN, ORGANIZATION, Principal
@@ -150,6 +151,7 @@ class Permission:
         return self.expires is not None and self.expires <= now
 
 
+@lru_cache(maxsize=65536)  # every item of a per-item crawl lists its inherited grants again: same id, same ref
 def permission_ref(graph_id: str, key: bytes) -> str:
     """How a permission is named outside the state store (findings, plans, journal): its Graph id, unless
     that id carries an address or a login name. SharePoint's ids for people are the base64 of their claim
