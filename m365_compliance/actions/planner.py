@@ -44,7 +44,7 @@ from m365_compliance.actions.plan_model import (
 )
 from m365_compliance.actions.protection import Protected, Protections
 from m365_compliance.config.schema import Config
-from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
+from m365_compliance.inventory.snapshot import MGDC_SOURCE, ScopeSnapshot, Snapshot
 from m365_compliance.model import MAIL_ID_PREFIX, DriveItem, PrincipalKind
 from m365_compliance.rules.agreement_register import read_register
 from m365_compliance.rules.dates import local_date
@@ -369,6 +369,9 @@ def picture_problem(scope: ScopeSnapshot, config: Config, checked_at: datetime) 
         since = scope.stale.since.isoformat() if scope.stale.since else "never"
         return f"The newest inventory could not read this scope (picture from {since}: {scope.stale.reason}); " \
                "nothing is planned from a stale picture."
+    if scope.source == MGDC_SOURCE:
+        return "The scope's picture comes from an MGDC delivery: at least 48 hours old, and naming items by their " \
+               "SharePoint ids, not Graph's; run `inventory` (a Graph crawl) before planning actions on this scope."
     if scope.picture_at is None or checked_at - scope.picture_at > config.limits.max_snapshot_age:
         when = scope.picture_at.isoformat() if scope.picture_at else "an unknown time"
         return f"The scope's picture was taken at {when}, longer ago than limits.max_snapshot_age allows; run the " \

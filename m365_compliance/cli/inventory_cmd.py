@@ -22,9 +22,14 @@ from m365_compliance.inventory.service import InventoryOutcome, inventory_from_c
 })
 @config_option
 @click.option("--full", is_flag=True, help="Ignore stored delta links and enumerate every library again.")
+@click.option("--source", type=click.Choice(["graph", "mgdc"]), default="graph", show_default=True,
+              help="Crawl the libraries through Graph, or picture them from a Microsoft Graph Data Connect delivery.")
+@click.option("--path", "mgdc_path", metavar="DIR_OR_URL",
+              help="With --source mgdc: the delivery (a folder, or abfss://…); default: [mgdc] path.")
 @now_option
 @verbose_option
-def inventory_command(config_path: Path, full: bool, now: datetime, verbose: bool) -> None:
+def inventory_command(config_path: Path, full: bool, source: str, mgdc_path: str | None, now: datetime,
+                      verbose: bool) -> None:
     """Inventory the recruitment and customer scopes, the directory and the register.
 
     The first run enumerates each library; later runs read only the changes since the delta link
@@ -34,14 +39,26 @@ def inventory_command(config_path: Path, full: bool, now: datetime, verbose: boo
     Example:
       m365-compliance inventory --config policy.toml
       m365-compliance inventory --config policy.toml --full
+      m365-compliance inventory --config policy.toml --source mgdc --path ./mgdc-2026-12-03
 
     With --now, the run is recorded as of that instant (a rehearsal); the tenant is read as it is.
+
+    With --source mgdc the items and grants come from the SharePoint datasets of a Microsoft Graph Data
+    Connect delivery (docs/mgdc.md); Graph still names the sites, the folder units' columns, the groups,
+    the users and the register. A delivery older than [mgdc] max_age is a gap, not a picture.
     """
     configure_logging(verbose)
     config = load_policy(config_path)
+    if source == "graph" and mgdc_path is not None:
+        raise click.UsageError("--path names an MGDC delivery: give it with --source mgdc.")
+    delivery = (mgdc_path or config.mgdc.path) if source == "mgdc" else None
+    if source == "mgdc" and delivery is None:
+        raise click.UsageError("--source mgdc needs the delivery: give --path DIR_OR_URL or set [mgdc] path.")
+    if source == "mgdc" and full:
+        raise click.UsageError("--full re-crawls through Graph; an MGDC delivery is always read whole.")
     progress = Progress("inventory")
     try:
-        outcome = asyncio.run(inventory_from_config(config, full=full, progress=progress, now=now))
+        outcome = asyncio.run(inventory_from_config(config, full=full, progress=progress, now=now, mgdc=delivery))
     except ComplianceError as error:
         progress.close()
         fail(error)

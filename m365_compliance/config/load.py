@@ -63,6 +63,7 @@ from m365_compliance.config.schema import (
     GraphConfig,
     InventoryConfig,
     InventoryMode,
+    MgdcConfig,
     Language,
     Limits,
     PolicyInfo,
@@ -191,15 +192,16 @@ def _config(top: Table, file: Path) -> Config:
     run = section(lambda: _run(top.table("run", required=False)))
     dsar = section(lambda: _dsar(top.table("dsar", required=False)))
     graph = section(lambda: _graph(top.table("graph", required=False)))
+    mgdc = section(lambda: _mgdc(top.table("mgdc", required=False), base_dir))
     section(top.close)
     exceptions = read_exceptions(Path(top.source).parent / EXCEPTIONS_FILE, problems)  # named as the policy is
     problems.raise_any()
     assert (policy and tenant and auth and recruitment and customers and roles and register and retention and limits
-            and remediation and alerts and state and inventory and run and dsar and graph)  # no problem: all built
+            and remediation and alerts and state and inventory and run and dsar and graph and mgdc)  # no problem: all built
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
                   limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar,
-                  graph=graph, exceptions=exceptions)
+                  graph=graph, mgdc=mgdc, exceptions=exceptions)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -461,6 +463,15 @@ def _graph(t: Table) -> GraphConfig:
     graph = GraphConfig(**t.given(request_deadline_seconds=number(minimum=1, maximum=_MAX_DEADLINE)))
     t.close()
     return graph
+
+
+def _mgdc(t: Table, base_dir: Path) -> MgdcConfig:
+    path = t.get("path", TEXT, None)
+    mgdc = MgdcConfig(**t.given(max_age=duration(timedelta(hours=1), timedelta(days=21))))
+    t.close()
+    if path is not None and "://" not in path:  # a local folder: relative to the policy file, like other paths
+        path = str((base_dir / path).resolve())
+    return dataclasses.replace(mgdc, path=path)
 
 
 def _dsar(t: Table) -> DsarConfig:

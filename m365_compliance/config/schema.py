@@ -311,6 +311,15 @@ class InventoryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MgdcConfig:
+    """``[mgdc]``: where Microsoft Graph Data Connect delivers the SharePoint datasets (a folder, or an ``abfss://``
+    URL), and how old a delivery may be before it is a gap rather than a picture (MGDC lands 48 hours late)."""
+
+    path: str | None = None
+    max_age: timedelta = timedelta(days=3)
+
+
+@dataclass(frozen=True, slots=True)
 class RunConfig:
     """``[run]``: the nightly ``run`` fails (exit 4) when an open finding is at least ``fail_on`` severe
     ("never": only errors fail it); ``mode`` is its default when no ``--mode`` is given."""
@@ -381,6 +390,7 @@ class Config:
     run: RunConfig = RunConfig()
     dsar: DsarConfig = DsarConfig()
     graph: GraphConfig = GraphConfig()
+    mgdc: MgdcConfig = MgdcConfig()
     #: The accepted exceptions of ``exceptions.toml`` beside the policy file (none when it is not there).
     exceptions: tuple[DeclaredException, ...] = ()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from m365_compliance.inventory.crawl import CrawlResult, LibraryCrawler
 from m365_compliance.inventory.directory import DirectoryReader
 from m365_compliance.inventory.folder_units import find_folder, refresh_unit_fields
 from m365_compliance.inventory.register import read_register_file, read_register_list
+from m365_compliance.model import Principal
 from m365_compliance.state.inventory_repo import Gap, InventoryRepository
 from m365_compliance.state.store import StateStore
 
@@ -96,7 +97,6 @@ async def run_inventory(gateway: GraphGateway, store: StateStore, spec: Inventor
     repo = InventoryRepository(store)
     run_id = store.start_run("inventory", spec.policy_version, policy_at=now)  # ``now``: the run's clock
     result = InventoryResult(run_id)
-    directory = DirectoryReader(gateway)
     status = "failed"
     try:
         for scope in spec.scopes:
@@ -104,25 +104,35 @@ async def run_inventory(gateway: GraphGateway, store: StateStore, spec: Inventor
             result.gaps.extend(gaps)
             if crawl is not None:
                 result.crawls.append(crawl)
-        for role, references in spec.roles.items():
-            await directory.resolve_role(role, references)
-        await directory.expand_all(repo.grantees())
-        await directory.read_users()
-        repo.replace_directory(directory.principals.values(), directory.members)
-        _store_roles(store, directory.resolved_roles)
-        result.gaps.extend(directory.gaps)
-        if spec.register is not None:
-            rows, gaps = await _read_register(gateway, spec.register)
-            if not gaps:
-                repo.replace_register(rows)
-            result.gaps.extend(gaps)
-        for gap in result.gaps:
-            repo.add_gap(run_id, gap)
-        status = "complete" if not result.gaps else "complete-with-gaps"
+        status = await read_directory_and_register(gateway, store, spec, result)
     finally:
         result.seconds = time.monotonic() - started
         store.finish_run(run_id, status, result.summary())
     return result
+
+
+async def read_directory_and_register(gateway: GraphGateway, store: StateStore, spec: InventorySpec,
+                                      result: InventoryResult, grantees: Iterable[Principal] | None = None) -> str:
+    """What every inventory source reads from Graph after the libraries: roles, the groups granted anywhere
+    (``grantees``; default: those of the stored permissions), the users, the register; then every gap of the run
+    recorded. Returns the run's status."""
+    repo = InventoryRepository(store)
+    directory = DirectoryReader(gateway)
+    for role, references in spec.roles.items():
+        await directory.resolve_role(role, references)
+    await directory.expand_all(repo.grantees() if grantees is None else grantees)
+    await directory.read_users()
+    repo.replace_directory(directory.principals.values(), directory.members)
+    _store_roles(store, directory.resolved_roles)
+    result.gaps.extend(directory.gaps)
+    if spec.register is not None:
+        rows, gaps = await _read_register(gateway, spec.register)
+        if not gaps:
+            repo.replace_register(rows)
+        result.gaps.extend(gaps)
+    for gap in result.gaps:
+        repo.add_gap(result.run_id, gap)
+    return "complete" if not result.gaps else "complete-with-gaps"
 
 
 def labelled_delta_hint(site_url: str) -> str:

@@ -13,6 +13,7 @@ from m365_compliance.inventory.run import InventoryResult, ProgressFn, run_inven
 from m365_compliance.inventory.spec import inventory_spec
 from m365_compliance.state.inventory_repo import InventoryRepository
 from m365_compliance.state.lock import StoreLock
+from m365_compliance.state.store import utc_now
 from m365_compliance.state.tenancy import open_store
 
 
@@ -24,16 +25,25 @@ class InventoryOutcome:
 
 
 async def inventory_from_config(config: Config, *, full: bool = False, progress: ProgressFn | None = None,
-                                gateway: GraphGateway | None = None, now: datetime | None = None) -> InventoryOutcome:
+                                gateway: GraphGateway | None = None, now: datetime | None = None,
+                                mgdc: str | None = None) -> InventoryOutcome:
     """One inventory run as the policy file describes it; ``gateway`` may be given (tests, demo). ``now``: the
-    run's clock (``--now``), recorded beside the wall time it ran at. Holds the store's writer lock: a second
+    run's clock (``--now``), recorded beside the wall time it ran at. ``mgdc``: the folder or URL of an MGDC
+    delivery to picture the libraries from instead of crawling them. Holds the store's writer lock: a second
     writer is refused at once."""
     with StoreLock(config.state.path, "inventory"), open_store(config) as store:
         owned = gateway is None
         graph = gateway or GraphGateway(gateway_settings(config))
         try:
-            result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress,
-                                         now=now)
+            if mgdc is not None:
+                from m365_compliance.mgdc.delivery import Delivery
+                from m365_compliance.mgdc.ingest import run_mgdc_inventory
+
+                result = await run_mgdc_inventory(graph, store, inventory_spec(config), Delivery(mgdc),
+                                                  max_age=config.mgdc.max_age, now=now or utc_now())
+            else:
+                result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress,
+                                             now=now)
         finally:
             if owned:
                 await graph.aclose()

@@ -28,6 +28,9 @@ from m365_compliance.model import (
 )
 from m365_compliance.state.inventory_repo import Gap
 
+#: The crawl mode of a library pictured from a Microsoft Graph Data Connect delivery (``inventory --source mgdc``).
+MGDC_SOURCE = "mgdc"
+
 #: Kinds a permission may name by address only (a SharePoint claim, an invitation): resolved by the directory.
 MAIL_ONLY_KINDS = (PrincipalKind.USER, PrincipalKind.GUEST, PrincipalKind.INVITATION)
 
@@ -84,12 +87,14 @@ class ScopeSnapshot:
     stale: Staleness | None = None  # set when the newest inventory could not refresh this scope
     #: Items whose parent chain does not reach the library root: not counted, not evaluated (a gap).
     orphans: frozenset[str] = frozenset()
+    #: How the picture was taken: a Graph crawl mode, or "mgdc" (a Data Connect delivery: nothing is acted on).
+    source: str = "graph"
 
     @staticmethod
     def build(scope: str, site_url: str, library: Library, base_folder_id: str | None, unit_depth: int,
               items: Mapping[str, DriveItem], permissions: Mapping[str, tuple[Permission, ...]],
               unreadable: frozenset[str] = frozenset(), *, picture_at: datetime | None = None,
-              stale: Staleness | None = None) -> ScopeSnapshot:
+              stale: Staleness | None = None, source: str = "graph") -> ScopeSnapshot:
         children: dict[str, list[str]] = {}
         for item in items.values():
             if item.parent_id is not None:
@@ -98,7 +103,7 @@ class ScopeSnapshot:
         reached = _reachable([i.id for i in items.values() if i.is_root or i.parent_id is None], frozen)
         orphans = frozenset(i for i in items if i not in reached)
         return ScopeSnapshot(scope, site_url, library, base_folder_id, unit_depth, dict(items), dict(permissions),
-                             unreadable, frozen, picture_at, stale, orphans)
+                             unreadable, frozen, picture_at, stale, orphans, source)
 
     # ------------------------------------------------------------------ tree
     def children(self, item_id: str) -> tuple[str, ...]:

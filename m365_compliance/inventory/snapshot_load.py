@@ -48,7 +48,7 @@ def load_snapshot(store: StateStore, spec: InventorySpec, run_id: str | None = N
         scopes[scope_spec.scope] = ScopeSnapshot.build(
             scope_spec.scope, row["site_url"], library, find_folder(repo, drive_id, scope_spec.folder),
             scope_spec.unit_depth, items, permissions, frozenset(repo.unread_permission_roots(drive_id, mode)),
-            picture_at=picture_at, stale=_staleness(run, row, gaps, picture_at))
+            picture_at=picture_at, stale=_staleness(run, row, gaps, picture_at), source=mode)
     roles_row = store.db.execute("SELECT value FROM meta WHERE key='roles'").fetchone()
     roles = {k: tuple(v) for k, v in json.loads(roles_row["value"]).items()} if roles_row else {}
     return Snapshot(
@@ -66,7 +66,7 @@ def load_snapshot(store: StateStore, spec: InventorySpec, run_id: str | None = N
 
 
 #: Gaps that mean the newest run did not read the scope as a whole (not one item or one column).
-SCOPE_OPERATIONS = ("resolve site and library", "delta", "find folder")
+SCOPE_OPERATIONS = ("resolve site and library", "delta", "find folder", "mgdc dataset")
 
 
 def _staleness(run: sqlite3.Row, library: sqlite3.Row, gaps: tuple[Gap, ...],

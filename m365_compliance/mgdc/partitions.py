@@ -1,0 +1,86 @@
+"""A distributed evaluation straight from an MGDC delivery: the driver asks Graph the little it must, the
+workers read the libraries.
+
+Past a few million items even storing the picture is the bottleneck one machine hits, so here no item is
+stored: the driver resolves the configured sites and libraries, lists the folder units with their columns,
+reads the directory (the groups granted anywhere, found in one column of the Permissions dataset) and the
+register into the state store as an inventory run, and returns one :class:`MgdcScopeLoader` per library. The
+engine's workers each build one library's picture from the delivery and evaluate it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from m365_compliance.graph.errors import GraphError
+from m365_compliance.graph.gateway import GraphGateway
+from m365_compliance.inventory.run import InventoryResult, InventorySpec, read_directory_and_register
+from m365_compliance.mgdc.delivery import Delivery, MgdcDeliveryError, iter_batches
+from m365_compliance.mgdc.freshness import DATASET_OPERATION
+from m365_compliance.mgdc.ingest import library_address, list_units, site_groups_of
+from m365_compliance.mgdc.loader import MgdcScopeLoader
+from m365_compliance.mgdc.rows import read_dataset
+from m365_compliance.model import Principal, PrincipalKind
+from m365_compliance.state.inventory_repo import Gap
+from m365_compliance.state.store import StateStore
+
+
+async def prepare_mgdc_run(gateway: GraphGateway, store: StateStore, spec: InventorySpec, delivery: str, *,
+                           now: datetime, max_age: timedelta) -> tuple[InventoryResult, dict[str, MgdcScopeLoader]]:
+    """An inventory run that stores the directory and register only, and a loader per library it could locate."""
+    started = time.monotonic()
+    run_id = store.start_run("inventory", spec.policy_version, policy_at=now)
+    result = InventoryResult(run_id)
+    loaders: dict[str, MgdcScopeLoader] = {}
+    status = "failed"
+    try:
+        groups = site_groups_of(Delivery(delivery), result)
+        for scope in spec.scopes:
+            try:
+                site = await gateway.resolve_site(scope.site_url)
+                library = await gateway.library_by_name(site.id, scope.library)
+            except GraphError as exc:
+                result.gaps.append(Gap(scope.scope, scope.site_url, "resolve site and library", str(exc), exc.status,
+                                       exc.hint))
+                continue
+            address = library_address(site.id, scope.site_url, library)
+            if address is None:
+                result.gaps.append(Gap(scope.scope, library.web_url, DATASET_OPERATION,
+                                       "Graph named the site by an id without its site-collection GUID."))
+                continue
+            units, gaps = await list_units(gateway, scope, library)
+            result.gaps.extend(gaps)
+            loaders[scope.scope] = MgdcScopeLoader(
+                scope.scope, scope.site_url, library, site.id, address, scope.folder, scope.unit_depth, delivery,
+                units, groups.get(address.site_guid, {}), now, max_age)
+        try:
+            granted = list(granted_groups(Delivery(delivery)))
+        except MgdcDeliveryError as exc:
+            result.gaps.append(Gap("directory", "mgdc permissions", DATASET_OPERATION, str(exc), None, exc.hint))
+            granted = []
+        status = await read_directory_and_register(gateway, store, spec, result, grantees=granted)
+    finally:
+        result.seconds = time.monotonic() - started
+        store.finish_run(run_id, status, result.summary())
+    return result, loaders
+
+
+def granted_groups(delivery: Delivery) -> Iterator[Principal]:
+    """The Entra groups granted anywhere (``SharedWith`` entries of type SecurityGroup with an object id), read
+    from that one column where the files are Parquet: their members are what the directory must expand."""
+    files = delivery.dataset_files("permissions")
+    if files and all(p.lower().endswith(".parquet") for p in files):
+        rows: Iterator[dict] = (row for path in files for batch in iter_batches(delivery, path, columns=("SharedWith",))
+                                for row in batch)
+    else:
+        rows = iter(read_dataset(delivery, "permissions", lambda r: True).rows)
+    seen: set[str] = set()
+    for row in rows:
+        for entry in row.get("SharedWith") or ():
+            kind = str(entry.get("TypeV2") or entry.get("Type") or "").replace(" ", "").lower()
+            object_id = str(entry.get("AadObjectId") or entry.get("AADObjectId") or "").lower()
+            if kind == "securitygroup" and object_id and object_id not in seen:
+                seen.add(object_id)
+                yield Principal(PrincipalKind.GROUP, object_id, str(entry.get("Name") or ""))

@@ -1,0 +1,149 @@
+"""Rows of one MGDC dataset as one picture: tolerant parsing, keys by documented casing, deltas merged.
+
+What the datasets' pages document and what this code does about it (microsoftgraph/dataconnect-solutions,
+Datasets/data-connect-dataset-sharepoint*.md):
+- Files are JSON lines; the published samples also put two objects on one line and indent lines, so each line is
+  decoded object by object. A line that is not JSON is counted and reported: the picture is then incomplete.
+- Key casing varies (the Permissions example writes ``AADObjectId``): keys are matched without regard to case.
+- ``Operation`` is ``Full`` in a full pull, ``Created``/``Updated``/``Deleted`` in a delta. The newest full snapshot
+  is the base; later deltas are applied in ``SnapshotDate`` order by the dataset's key (Files: SiteId + ItemId, the
+  one key the docs state; Permissions: SiteId + ScopeId + RoleDefinition + LinkId, as Microsoft's own pipelines
+  merge them; Sites: Id; Groups: SiteId + GroupId). Deltas with no full snapshot before them are not a picture.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from m365_compliance.mgdc.delivery import Delivery, iter_batches
+
+Row = dict[str, Any]
+
+#: Every documented top-level and nested name this code reads, so other casings map onto them.
+KNOWN_NAMES = ("SiteId", "WebId", "ListId", "ItemId", "ScopeId", "SiteUrl", "DirName", "FileName", "SizeInBytes",
+               "TimeCreated", "TimeLastModified", "Author", "ModifiedBy", "MajorVersion", "SnapshotDate", "Operation",
+               "ItemType", "ItemURL", "UniqueId", "ListItemId", "RoleDefinition", "LinkId", "LinkScope", "SharedWith",
+               "ShareExpirationTime", "Type", "TypeV2", "Name", "Email", "AadObjectId", "UPN", "UserLoginName",
+               "GroupId", "DisplayName", "Members", "LoginName", "Id", "Url", "RootWeb", "GroupLinkId")
+_CANONICAL = {name.lower(): name for name in KNOWN_NAMES}
+
+#: How the rows of each dataset are told apart when deltas are merged.
+MERGE_KEYS: dict[str, Callable[[Row], tuple[Any, ...]]] = {
+    "files": lambda r: (r.get("SiteId"), r.get("ItemId")),
+    "permissions": lambda r: (r.get("SiteId"), r.get("ScopeId"), r.get("RoleDefinition"), r.get("LinkId") or ""),
+    "sites": lambda r: (r.get("Id"),),
+    "groups": lambda r: (r.get("SiteId"), r.get("GroupId")),
+}
+
+
+def canonical(row: Mapping[str, Any]) -> Row:
+    """The row with documented names for known keys, nested objects and arrays of objects included."""
+    out: Row = {}
+    for key, value in row.items():
+        if isinstance(value, Mapping):
+            value = canonical(value)
+        elif isinstance(value, list):
+            value = [canonical(v) if isinstance(v, Mapping) else v for v in value]
+        out[_CANONICAL.get(key.lower(), key)] = value
+    return out
+
+
+@dataclass
+class DatasetRows:
+    """One dataset's rows after merging, with what could not be read."""
+
+    rows: list[Row] = field(default_factory=list)
+    snapshot: datetime | None = None  # the newest SnapshotDate the picture includes
+    malformed: list[str] = field(default_factory=list)  # "file:line" of lines that are not JSON objects
+    deltas_without_base: int = 0
+
+
+def read_dataset(delivery: Delivery, dataset: str, keep: Callable[[Row], bool],
+                 pushdown: dict[str, str] | None = None) -> DatasetRows:
+    """The rows of ``dataset`` that ``keep`` accepts, as one merged picture. ``pushdown`` filters Parquet files
+    before rows are built (an equality on top-level columns); ``keep`` still decides for every row."""
+    result = DatasetRows()
+    kept: list[Row] = []
+    for path in delivery.dataset_files(dataset):
+        for row in _file_rows(delivery, path, pushdown, result.malformed):
+            if keep(row):
+                kept.append(row)
+    result.rows, result.snapshot, result.deltas_without_base = merge(kept, MERGE_KEYS[dataset])
+    return result
+
+
+def merge(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]]) -> tuple[list[Row], datetime | None, int]:
+    """The newest full snapshot with the deltas after it applied; its date; the delta rows that had no base."""
+    rows = list(rows)
+    full_dates = [d for d in (snapshot_date(r) for r in rows if _operation(r) == "full") if d is not None]
+    if not full_dates:
+        return [], None, sum(1 for r in rows if _operation(r) != "full")
+    base = max(full_dates)
+    picture = {key(r): r for r in rows if _operation(r) == "full" and snapshot_date(r) == base}
+    deltas = sorted((r for r in rows if _operation(r) != "full" and (snapshot_date(r) or base) > base),
+                    key=lambda r: snapshot_date(r) or base)
+    newest = base
+    for row in deltas:
+        newest = max(newest, snapshot_date(row) or base)
+        if _operation(row) == "deleted":
+            picture.pop(key(row), None)
+        else:
+            picture[key(row)] = row
+    return list(picture.values()), newest, 0
+
+
+def snapshot_date(row: Row) -> datetime | None:
+    return parse_time(row.get("SnapshotDate"))
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO datetime as MGDC writes it (``2024-05-03T00:00:00Z``, milliseconds or not); None when absent or
+    unreadable (the published samples hold one malformed hour)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        from datetime import timezone
+
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _operation(row: Row) -> str:
+    return str(row.get("Operation") or "Full").lower()
+
+
+def _file_rows(delivery: Delivery, path: str, pushdown: dict[str, str] | None,
+               malformed: list[str]) -> Iterator[Row]:
+    if path.lower().endswith(".parquet"):
+        for batch in iter_batches(delivery, path, pushdown):
+            for row in batch:
+                yield canonical(row)
+        return
+    decoder = json.JSONDecoder()
+    with delivery.open(path) as handle:
+        for number, raw in enumerate(handle, 1):
+            line = raw.decode("utf-8", errors="replace").strip()
+            position = 0
+            while position < len(line):
+                try:
+                    value, end = decoder.raw_decode(line, position)
+                except json.JSONDecodeError:
+                    malformed.append(f"{path.rsplit('/', 1)[-1]}:{number}")
+                    break
+                if isinstance(value, Mapping):
+                    yield canonical(value)
+                else:
+                    malformed.append(f"{path.rsplit('/', 1)[-1]}:{number}")
+                position = end
+                while position < len(line) and line[position] in " \t\r":
+                    position += 1
