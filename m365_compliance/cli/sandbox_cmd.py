@@ -1,14 +1,15 @@
-"""``m365-compliance sandbox``: serve the sandbox tenant, or export it as a tenant file."""
+"""``m365-compliance sandbox``: serve the sandbox tenant, or export it as a tenant file or as MGDC datasets."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from m365_compliance.cli.main import cli
-from m365_compliance.cli.options import OutputPath
+from m365_compliance.cli.options import Choices, OutputPath
 from m365_compliance.cli.output import fail
 from m365_compliance.errors import ComplianceError
 from m365_compliance.exit_codes import ERROR, INTERRUPTED, OK, USAGE
@@ -22,6 +23,7 @@ def sandbox_group() -> None:
     Example:
       m365-compliance sandbox serve --demo --port 8765 --write-config sandbox-policy.toml
       m365-compliance sandbox export --demo tenant.json
+      m365-compliance sandbox export --demo --mgdc mgdc-out --mgdc-format parquet
     """
 
 
@@ -84,22 +86,52 @@ def serve_command(port: int, tenant_file: Path | None, demo: bool, scale: int | 
         pass
 
 
-@sandbox_group.command("export", exit_notes={OK.code: "the tenant file was written."})
+@sandbox_group.command("export", exit_notes={
+    OK.code: "the tenant file, or with --mgdc the four dataset folders, was written.",
+    USAGE.code: "also neither or both of OUT and --mgdc, or an --mgdc option without --mgdc.",
+    INTERRUPTED.code: "no half-written file is kept; with --mgdc the datasets not yet written are left empty "
+                      "(an earlier export's files are removed first): run the command again.",
+})
 @click.option("--demo", is_flag=True, required=True, help="Export the generated 321 demo tenant.")
 @click.option("--scale", type=click.IntRange(min=1000), help="Grow it to about this many items first.")
 @click.option("--seed", type=int, default=321, show_default=True)
-@click.argument("out", type=OutputPath(folder=False))
-def export_command(demo: bool, scale: int | None, seed: int, out: Path) -> None:
-    """Write the demo tenant as a tenant file, a starting point for modelling your own tenant.
+@click.option("--mgdc", "mgdc_dir", type=OutputPath(folder=True),
+              help="Write the tenant as Microsoft Graph Data Connect SharePoint datasets (Sites, Permissions, "
+                   "Files, Groups) into this folder, one subfolder per dataset, instead of a tenant file.")
+@click.option("--snapshot-date", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="With --mgdc: the day the snapshot is of (SnapshotDate). Default: today (UTC).")
+@click.option("--mgdc-format", type=Choices(["jsonl", "parquet"]), default=None,
+              help="With --mgdc: JSON lines as MGDC delivers them (part-NNNNN.json, the default) or Parquet.")
+@click.argument("out", type=OutputPath(folder=False), required=False)
+def export_command(demo: bool, scale: int | None, seed: int, mgdc_dir: Path | None, snapshot_date: datetime | None,
+                   mgdc_format: str | None, out: Path | None) -> None:
+    """Write the demo tenant as a tenant file, a starting point for modelling your own tenant, or with
+    --mgdc as the MGDC SharePoint datasets an MGDC reader is tested with (docs/sandbox.md, "MGDC datasets").
 
     \b
     Example:
       m365-compliance sandbox export --demo tenant.json
+      m365-compliance sandbox export --demo --scale 100000 --mgdc mgdc-out --snapshot-date 2026-11-25
     """
     from m365_compliance.sandbox.demo import build_demo_tenant
+
+    if (out is None) == (mgdc_dir is None):
+        both = ", not both" if out is not None else ""
+        raise click.UsageError(f"Give OUT (a tenant file) or --mgdc DIR (the MGDC datasets){both}.")
+    if mgdc_dir is None and (snapshot_date is not None or mgdc_format is not None):
+        raise click.UsageError("--snapshot-date and --mgdc-format are for --mgdc DIR.")
+    tenant = build_demo_tenant(items=scale, seed=seed).tenant
+    if mgdc_dir is not None:
+        from m365_compliance.sandbox.mgdc_export import write_mgdc
+
+        day = snapshot_date.date() if snapshot_date is not None else datetime.now(UTC).date()
+        written = write_mgdc(tenant, mgdc_dir, snapshot_date=day, fmt=mgdc_format or "jsonl")
+        counts = ", ".join(f"{d.name} {d.rows}" for d in written.datasets)
+        click.echo(f"MGDC datasets of {day.isoformat()} written: {mgdc_dir} ({counts} rows)")
+        return
     from m365_compliance.sandbox.tenant_file import dump_tenant_file
 
-    tenant = build_demo_tenant(items=scale, seed=seed).tenant
+    assert out is not None
     out.write_text(json.dumps(dump_tenant_file(tenant), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(f"Tenant file written: {out}")
 

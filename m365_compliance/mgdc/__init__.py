@@ -1,0 +1,1 @@
+"""Microsoft Graph Data Connect (MGDC) SharePoint datasets: their documented fields, shared by writer and reader."""
