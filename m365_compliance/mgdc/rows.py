@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from m365_compliance.mgdc.delivery import Delivery, iter_batches
@@ -103,19 +103,16 @@ def snapshot_date(row: Row) -> datetime | None:
 def parse_time(value: Any) -> datetime | None:
     """An ISO datetime as MGDC writes it (``2024-05-03T00:00:00Z``, milliseconds or not); None when absent or
     unreadable (the published samples hold one malformed hour)."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not value:
+    if isinstance(value, datetime):  # a Parquet timestamp
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
         return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        from datetime import timezone
-
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 def _operation(row: Row) -> str:

@@ -111,3 +111,15 @@ def test_an_empty_folder_is_no_delivery(graph_night: Night, tmp_path: Path) -> N
     result, items, gaps = ingest(graph_night, "empty", tmp_path)
     assert result.exit_code == INCOMPLETE.code and items == 0 and "mgdc dataset" in gaps
     assert "holds no folder for the BasicDataSet_v0.SharePointFiles_v1 dataset" in result.output
+
+
+def test_a_parquet_delivery_reads_as_the_json_one(graph_night: Night, delivery: Path, tmp_path: Path) -> None:
+    parquet = tmp_path / "parquet"
+    write_mgdc(graph_night.demo.tenant, parquet, snapshot_date=graph_night.demo.tenant.clock.date(), fmt="parquet")
+    for dataset in ("files", "permissions"):
+        as_json = read_dataset(Delivery(str(delivery)), dataset, lambda r: True)
+        as_parquet = read_dataset(Delivery(str(parquet)), dataset, lambda r: True)
+        assert as_parquet.snapshot == as_json.snapshot and len(as_parquet.rows) == len(as_json.rows)
+    result, items, gaps = ingest(graph_night, "parquet", parquet)
+    _, json_items, _ = ingest(graph_night, "json", delivery)
+    assert items == json_items > 200 and "mgdc dataset" not in gaps
