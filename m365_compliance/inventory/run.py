@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -93,14 +93,29 @@ ProgressFn = Callable[[str, int], None]
 
 async def run_inventory(gateway: GraphGateway, store: StateStore, spec: InventorySpec, *, full: bool = False,
                         progress: ProgressFn | None = None, now: datetime | None = None) -> InventoryResult:
-    started = time.monotonic()
     repo = InventoryRepository(store)
-    run_id = store.start_run("inventory", spec.policy_version, policy_at=now)  # ``now``: the run's clock
+
+    async def crawl(scope: ScopeSpec, run_id: str, _result: InventoryResult) -> tuple[CrawlResult | None, list[Gap]]:
+        return await _inventory_scope(gateway, repo, scope, run_id, spec.mode, full, progress)
+
+    return await run_scopes(gateway, store, spec, crawl, now=now)
+
+
+#: How one inventory source reads one scope: its crawl (None when it could not) and its gaps.
+ScopeReader = Callable[[ScopeSpec, str, "InventoryResult"], Awaitable[tuple[CrawlResult | None, list[Gap]]]]
+
+
+async def run_scopes(gateway: GraphGateway, store: StateStore, spec: InventorySpec, read_scope: ScopeReader, *,
+                     now: datetime | None) -> InventoryResult:
+    """One inventory run with any source of the libraries: each scope read by ``read_scope``, then the directory
+    and the register; the run recorded whatever happens (``now``: the run's clock)."""
+    started = time.monotonic()
+    run_id = store.start_run("inventory", spec.policy_version, policy_at=now)
     result = InventoryResult(run_id)
     status = "failed"
     try:
         for scope in spec.scopes:
-            crawl, gaps = await _inventory_scope(gateway, repo, scope, run_id, spec.mode, full, progress)
+            crawl, gaps = await read_scope(scope, run_id, result)
             result.gaps.extend(gaps)
             if crawl is not None:
                 result.crawls.append(crawl)

@@ -10,7 +10,6 @@ Nothing is ever committed from a delivery the run could not read whole.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlparse
@@ -19,7 +18,7 @@ from m365_compliance.graph.errors import GraphError
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.crawl import CrawlResult
 from m365_compliance.inventory.snapshot import MGDC_SOURCE
-from m365_compliance.inventory.run import InventoryResult, InventorySpec, ScopeSpec, read_directory_and_register
+from m365_compliance.inventory.run import InventoryResult, InventorySpec, ScopeSpec, run_scopes
 from m365_compliance.mgdc.delivery import Delivery, MgdcDeliveryError
 from m365_compliance.mgdc.freshness import DATASET_OPERATION, delivery_problem
 from m365_compliance.mgdc.picture import LibraryAddress, LibraryPicture, build_picture, place_units
@@ -33,23 +32,15 @@ STAGE_CHUNK = 5000
 
 async def run_mgdc_inventory(gateway: GraphGateway, store: StateStore, spec: InventorySpec, delivery: Delivery, *,
                              max_age: timedelta, now: datetime) -> InventoryResult:
-    started = time.monotonic()
     repo = InventoryRepository(store)
-    run_id = store.start_run("inventory", spec.policy_version, policy_at=now)
-    result = InventoryResult(run_id)
-    status = "failed"
-    try:
-        site_groups = site_groups_of(delivery, result)
-        for scope in spec.scopes:
-            crawl, gaps = await _picture_scope(gateway, repo, scope, run_id, delivery, site_groups, max_age, now)
-            result.gaps.extend(gaps)
-            if crawl is not None:
-                result.crawls.append(crawl)
-        status = await read_directory_and_register(gateway, store, spec, result)
-    finally:
-        result.seconds = time.monotonic() - started
-        store.finish_run(run_id, status, result.summary())
-    return result
+    groups: dict[str, dict[str, dict[str, str]]] = {}
+
+    async def picture(scope: ScopeSpec, run_id: str, result: InventoryResult) -> tuple[CrawlResult | None, list[Gap]]:
+        if "by site" not in groups:
+            groups["by site"] = site_groups_of(delivery, result)
+        return await _picture_scope(gateway, repo, scope, run_id, delivery, groups["by site"], max_age, now)
+
+    return await run_scopes(gateway, store, spec, picture, now=now)
 
 
 def site_groups_of(delivery: Delivery, result: InventoryResult) -> dict[str, dict[str, str]]:
