@@ -18,6 +18,7 @@ from typing import Any, cast, get_args
 from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS, GRAPH_HOSTS, is_graph_url
 from m365_compliance.config.kinds import (
     API_URL,
+    ENGINE_MASTER,
     ENV_NAME,
     FILE_NAME,
     FLAG,
@@ -58,6 +59,7 @@ from m365_compliance.config.schema import (
     DateSource,
     DsarConfig,
     EmailSink,
+    EngineConfig,
     FolderMatch,
     GithubSink,
     GraphConfig,
@@ -191,15 +193,16 @@ def _config(top: Table, file: Path) -> Config:
     run = section(lambda: _run(top.table("run", required=False)))
     dsar = section(lambda: _dsar(top.table("dsar", required=False)))
     graph = section(lambda: _graph(top.table("graph", required=False)))
+    engine = section(lambda: _engine(top.table("engine", required=False)))
     section(top.close)
     exceptions = read_exceptions(Path(top.source).parent / EXCEPTIONS_FILE, problems)  # named as the policy is
     problems.raise_any()
     assert (policy and tenant and auth and recruitment and customers and roles and register and retention and limits
-            and remediation and alerts and state and inventory and run and dsar and graph)  # no problem: all built
+            and remediation and alerts and state and inventory and run and dsar and graph and engine)  # all built
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
                   limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar,
-                  graph=graph, exceptions=exceptions)
+                  graph=graph, engine=engine, exceptions=exceptions)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -461,6 +464,12 @@ def _graph(t: Table) -> GraphConfig:
     graph = GraphConfig(**t.given(request_deadline_seconds=number(minimum=1, maximum=_MAX_DEADLINE)))
     t.close()
     return graph
+
+
+def _engine(t: Table) -> EngineConfig:
+    engine = EngineConfig(**t.given(master=ENGINE_MASTER))
+    t.close()
+    return engine
 
 
 def _dsar(t: Table) -> DsarConfig:
