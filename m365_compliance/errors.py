@@ -13,7 +13,8 @@ ComplianceError
 ├── PlanError            a plan file that cannot be applied (unreadable, edited, other policy version)
 ├── ApprovalError        an approval that does not fit the plan (other plan id, unknown action or class)
 ├── LimitExceeded        a plan over a blast-radius limit: the run stopped before its first write
-└── DsarError            a data-subject request step that cannot be taken (unknown case, wrong state, bad input)
+├── DsarError            a data-subject request step that cannot be taken (unknown case, wrong state, bad input)
+└── EngineError          the distributed engine cannot evaluate (Dask missing, scheduler unreachable, a worker lost)
 """
 
 from __future__ import annotations
@@ -165,3 +166,12 @@ class DsarError(ComplianceError):
     def __init__(self, message: str, *, hint: str | None = None, usage: bool = False) -> None:
         super().__init__(message, hint=hint)
         self.usage = usage
+
+
+class EngineError(ComplianceError):
+    """The engine ``[engine] master`` names cannot evaluate the rules: Dask is not installed, the scheduler does
+    not answer, a worker runs another m365-compliance or was lost. Nothing was stored: the evaluation is whole
+    or not at all."""
+
+    default_hint = ("Check `[engine] master` in the policy file (docs/scale.md), or evaluate in this process with "
+                    "`--engine embedded`.")

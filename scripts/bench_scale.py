@@ -92,12 +92,14 @@ def measure(mode: str, work: Path) -> dict[str, Any]:
         scopes = {name: loader.load() for name, loader in saved["loaders"].items()}
         findings = evaluate(context.with_scopes(scopes), config, saved["now"])
     else:
-        from m365_compliance.engine.engines import engine_for
+        from m365_compliance.engine.dask_engine import dask_engine
+        from m365_compliance.engine.master import parse_master
 
-        with engine_for(mode) as engine:
+        with dask_engine(parse_master(mode)) as engine:  # type: ignore[arg-type]
             partitions = [Partition(name, loader) for name, loader in saved["loaders"].items()]
             findings = list(evaluate_partitions(context, partitions, config, saved["now"], engine).findings)
-            worker_rss = engine.worker_peak_rss_mb()
+            peaks = engine.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            worker_rss = list(peaks.values())
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = json.dumps([f.as_dict() for f in findings], sort_keys=True, default=str)

@@ -7,6 +7,7 @@ state store keep everything; ``--format ocsf`` writes OCSF Detection Findings wi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from m365_compliance.cli.machine_format import JSON, OCSF, TEXT, emit, format_op
 from m365_compliance.cli.main import cli
 from m365_compliance.cli.options import OutputPath, config_option, load_policy, now_option
 from m365_compliance.cli.output import conclude, fail, say
+from m365_compliance.engine.master import Master, master_forms, parse_master
 from m365_compliance.errors import ComplianceError
 from m365_compliance.exit_codes import ERROR, FINDINGS, OK
 from m365_compliance.private_files import write_private
@@ -27,6 +29,15 @@ from m365_compliance.rules.tally import ControlTally, tally
 from m365_compliance.terminal_text import safe_json
 
 STATUS_WORDS = {"fail": "failing", "warn": "warning", "not_evaluated": "not evaluated"}
+
+
+def _engine(ctx: click.Context, param: click.Parameter, value: str | None) -> Master | None:
+    if value is None:
+        return None
+    try:
+        return parse_master(value)
+    except ValueError as error:
+        raise click.BadParameter(f"expected {master_forms()}; {error}") from None
 
 
 def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
@@ -40,7 +51,8 @@ def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 @cli.command("check", exit_notes={
     OK.code: "evaluated and stored, findings or not (unless --fail-on).",
-    ERROR.code: "no inventory yet, an unreadable --snapshot file, the state store.",
+    ERROR.code: "no inventory yet, an unreadable --snapshot file, the state store, the engine (Dask not installed, "
+                "the scheduler unreachable).",
     FINDINGS.code: "an open finding (failing or not evaluated) at or above --fail-on; the line counts them by "
                    "control.",
 })
@@ -63,16 +75,20 @@ def _controls(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @now_option
 @click.option("--show-paths", is_flag=True, help="Show the path of each finding to act on (paths may name "
                                                  "applicants).")
+@click.option("--engine", "engine", callback=_engine, metavar="MASTER",
+              help="Evaluate on this engine for this run instead of [engine] master: embedded, local[N] (N Dask "
+                   "worker processes here) or a Dask scheduler address tcp://host:port (docs/scale.md).")
 def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: Path | None, json_out: Path | None,
                   controls: tuple[str, ...] | None, min_severity: Severity | None, fail_on: Severity | None,
-                  fmt: str, now: datetime, show_paths: bool) -> None:
+                  fmt: str, now: datetime, show_paths: bool, engine: Master | None) -> None:
     """Evaluate controls C1–C6 over the latest inventory, offline: per control, counts and the titles of
     the findings to act on; every finding is stored in the state store (and written with --json-out).
 
     --controls and --min-severity narrow what is printed, written and counted for --fail-on; the
     evaluation stored is always whole, so drift never reads a left-out finding as fixed. --format json
     prints the findings document (docs/schemas/findings.schema.json) on stdout; --format ocsf prints a
-    JSON array of OCSF Detection Findings (ids only) for a SIEM (docs/machine-output.md).
+    JSON array of OCSF Detection Findings (ids only) for a SIEM (docs/machine-output.md). --engine
+    spreads the evaluation over Dask workers, one library each; the findings are the same.
 
     \b
     Example:
@@ -80,6 +96,7 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
       m365-compliance check --config policy.toml --controls C1,C3 --min-severity medium
       m365-compliance check --config policy.toml --format ocsf > findings.ocsf.json
       m365-compliance check --config policy.toml --snapshot snapshot.json --now 2027-01-01T00:00:00Z
+      m365-compliance check --config policy.toml --engine 'local[4]'
     """
     from m365_compliance.inventory.snapshot_json import read_snapshot, write_snapshot
     from m365_compliance.machine.envelope import RunMetadata
@@ -89,6 +106,8 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
     from m365_compliance.rules.titles import finding_title
 
     config = load_policy(config_path)
+    if engine is not None:
+        config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, master=engine))
     selection = FindingSelection(controls, min_severity)
     with stdout_held(fmt):
         try:
@@ -100,7 +119,7 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
             fail(error)
     findings = selection.apply(outcome.findings)
     metadata = RunMetadata.of(config, now, evaluation_id=outcome.evaluation_id,
-                              snapshot_run_id=outcome.snapshot.run_id)
+                              snapshot_run_id=outcome.snapshot_run_id)
 
     def title(finding: Finding) -> str:
         return finding_title(finding, config.policy.language)
@@ -115,7 +134,7 @@ def check_command(config_path: Path, snapshot_file: Path | None, snapshot_out: P
         emit(detection_findings(findings, metadata, title))
     if fmt == TEXT:
         _render(findings, tally(findings, title), selection, title if show_paths else None)
-        say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot.run_id} stored.")
+        say(f"Evaluation {outcome.evaluation_id} of inventory run {outcome.snapshot_run_id} stored.")
     over = fail_on_verdict(findings, fail_on, f"--fail-on {fail_on}")  # the selected findings only
     if over is not None:
         conclude(over)

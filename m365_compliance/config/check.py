@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from m365_compliance.config.clouds import is_graph_url
+from m365_compliance.config.clouds import is_graph_url, is_loopback_url
 from m365_compliance.config.schema import (
     AlertSink,
     Config,
@@ -21,6 +21,8 @@ from m365_compliance.config.schema import (
     StatutoryClass,
     TeamsSink,
 )
+from m365_compliance.engine.master import Embedded, LocalWorkers, Master
+from m365_compliance.engine.opening import dask_installed
 
 POLICY_APPLICANT_MONTHS = 12  # P6: "inntil 12 måneder"
 _LANGUAGES = {"nb": "Norwegian bokmål", "en": "English"}
@@ -104,6 +106,7 @@ def summary_lines(config: Config) -> list[str]:
         + "; tenant-wide search "
         + (f"on (region {config.dsar.search_region})" if config.dsar.tenant_search else "off")
         + f"; due soon {config.dsar.due_soon_days} days before the deadline",
+        f"engine: {_engine_text(config.engine.master)}",
     ]
     if config.exceptions:
         by_rule = sum(1 for d in config.exceptions if d.rule_id is not None)
@@ -155,7 +158,26 @@ def config_warnings(config: Config, environ: Mapping[str, str]) -> list[str]:
                      "without a person approving it")
     if not config.alerts.sinks:
         found.append("no [[alerts.sinks]]: findings and drift reach nobody until someone reads a report")
+    return found + _engine_warnings(config.engine.master)
+
+
+def _engine_warnings(master: Master) -> list[str]:
+    found = []
+    if master.needs_dask and not dask_installed():
+        found.append(f"engine.master {master.text!r} needs Dask, which is not installed here: "
+                     "pip install 'm365-compliance[scale]'")
+    if master.text.startswith("tcp://") and not is_loopback_url(master.text):
+        found.append(f"engine.master {master.text} is reached without TLS: the directory, the register rows and the "
+                     "state store's pseudonym key cross the network in the clear (use tls://)")
     return found
+
+
+def _engine_text(master: Master) -> str:
+    if isinstance(master, Embedded):
+        return "embedded: the rules run in this process"
+    if isinstance(master, LocalWorkers):
+        return f"a Dask LocalCluster of {master.workers} worker processes, one library each, started by each run"
+    return f"the Dask cluster at {master.text}, one library per task"
 
 
 def exception_warnings(config: Config, today: date) -> list[str]:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from m365_compliance.config.clouds import GRAPH_VERSIONS, is_loopback_url
+from m365_compliance.engine.master import Master, master_forms, parse_master
 from m365_compliance.private_files import path_problem
 from m365_compliance.suggest import close_matches
 
@@ -70,6 +71,16 @@ def _matching(pattern: re.Pattern[str], value: object) -> str:
 
 TEXT: Kind[str] = Kind("a non-empty string", _nonempty)
 ANY_TEXT: Kind[str] = Kind("a string", _text)
+
+
+def _master(value: object) -> Master:
+    try:
+        return parse_master(_nonempty(value))
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+ENGINE_MASTER: Kind[Master] = Kind(master_forms(), _master)
 
 
 def _flag(value: object) -> bool:

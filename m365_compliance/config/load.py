@@ -18,6 +18,7 @@ from typing import Any, cast, get_args
 from m365_compliance.config.clouds import CLOUD_NAMES, CLOUDS, GRAPH_HOSTS, is_graph_url
 from m365_compliance.config.kinds import (
     API_URL,
+    ENGINE_MASTER,
     ENV_NAME,
     FILE_NAME,
     FLAG,
@@ -58,6 +59,7 @@ from m365_compliance.config.schema import (
     DateSource,
     DsarConfig,
     EmailSink,
+    EngineConfig,
     FolderMatch,
     GithubSink,
     GraphConfig,
@@ -193,15 +195,17 @@ def _config(top: Table, file: Path) -> Config:
     dsar = section(lambda: _dsar(top.table("dsar", required=False)))
     graph = section(lambda: _graph(top.table("graph", required=False)))
     mgdc = section(lambda: _mgdc(top.table("mgdc", required=False), base_dir))
+    engine = section(lambda: _engine(top.table("engine", required=False)))
     section(top.close)
     exceptions = read_exceptions(Path(top.source).parent / EXCEPTIONS_FILE, problems)  # named as the policy is
     problems.raise_any()
     assert (policy and tenant and auth and recruitment and customers and roles and register and retention and limits
-            and remediation and alerts and state and inventory and run and dsar and graph and mgdc)  # no problem: all built
+            and remediation and alerts and state and inventory and run and dsar and graph and mgdc
+            and engine)  # no problem: all built
     return Config(source=file, policy=policy, tenant=tenant, auth=auth, recruitment=recruitment,
                   customers=customers, roles=roles, register=register, retention=retention, state=state,
                   limits=limits, remediation=remediation, alerts=alerts, inventory=inventory, run=run, dsar=dsar,
-                  graph=graph, mgdc=mgdc, exceptions=exceptions)
+                  graph=graph, mgdc=mgdc, engine=engine, exceptions=exceptions)
 
 
 def _policy(t: Table) -> PolicyInfo:
@@ -472,6 +476,12 @@ def _mgdc(t: Table, base_dir: Path) -> MgdcConfig:
     if path is not None and "://" not in path:  # a local folder: relative to the policy file, like other paths
         path = str((base_dir / path).resolve())
     return dataclasses.replace(mgdc, path=path)
+
+
+def _engine(t: Table) -> EngineConfig:
+    engine = EngineConfig(**t.given(master=ENGINE_MASTER))
+    t.close()
+    return engine
 
 
 def _dsar(t: Table) -> DsarConfig:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from m365_compliance.config.clouds import Cloud, is_loopback_url
 from m365_compliance.config.kinds import MonthDay
+from m365_compliance.engine.master import EMBEDDED, Master
 from m365_compliance.graph.settings import AuthMethod, GatewaySettings, user_agent
 from m365_compliance.rules.findings import Finding, Severity
 
@@ -320,6 +321,14 @@ class MgdcConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """``[engine]``: where the rules are evaluated — this process, a local Dask cluster, or one at an address
+    (:mod:`m365_compliance.engine.master`; docs/scale.md)."""
+
+    master: Master = EMBEDDED
+
+
+@dataclass(frozen=True, slots=True)
 class RunConfig:
     """``[run]``: the nightly ``run`` fails (exit 4) when an open finding is at least ``fail_on`` severe
     ("never": only errors fail it); ``mode`` is its default when no ``--mode`` is given."""
@@ -391,6 +400,7 @@ class Config:
     dsar: DsarConfig = DsarConfig()
     graph: GraphConfig = GraphConfig()
     mgdc: MgdcConfig = MgdcConfig()
+    engine: EngineConfig = EngineConfig()
     #: The accepted exceptions of ``exceptions.toml`` beside the policy file (none when it is not there).
     exceptions: tuple[DeclaredException, ...] = ()
 

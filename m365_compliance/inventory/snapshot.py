@@ -10,7 +10,7 @@ audiences, each entry saying how the principal got access.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import datetime
 from typing import Any
@@ -235,6 +235,11 @@ class Snapshot:
     register_rows: tuple[Mapping[str, Any], ...]
     gaps: tuple[Gap, ...]
     pseudonym_key: bytes = b""  # the state store's secret: names revealing permission ids (model.permission_ref)
+
+    def with_scopes(self, scopes: Mapping[str, ScopeSnapshot]) -> Snapshot:
+        """This snapshot with ``scopes`` in place of its own: the whole picture built from its shared context, or
+        the picture one worker of the distributed engine judges (the context and its one scope)."""
+        return replace(self, scopes=dict(scopes))
 
     def effective_access(self, scope: ScopeSnapshot, item: DriveItem) -> list[Access]:
         """Every principal that reaches ``item`` and how; [] when access could not be read (see gaps)."""

@@ -14,13 +14,13 @@ access rules, which report it at the item, with its path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from m365_compliance.config.schema import Config
-from m365_compliance.inventory.snapshot import Snapshot
+from m365_compliance.inventory.snapshot import ScopeSnapshot, Snapshot
 from m365_compliance.rules.allowed import ROLE_CONTROLS
-from m365_compliance.rules.findings import Finding
+from m365_compliance.rules.findings import Finding, stable_id
 from m365_compliance.rules.registry import rule
 from m365_compliance.state.inventory_repo import Gap
 
@@ -34,6 +34,10 @@ ACCESS_CONTROL = {"recruitment": "C1", "customers": "C3"}
 DEGRADED_ONLY = ("sharing delta",)
 
 
+#: Every control: what a gap nobody mapped yet is assumed to touch.
+CONTROLS = ("C1", "C2", "C3", "C4", "C5", "C6")
+
+
 def controls_of(gap: Gap, snapshot: Snapshot) -> tuple[str, ...]:
     """The controls whose evaluation the gap leaves incomplete."""
     if gap.scope in ACCESS_CONTROL and gap.operation in ("permissions", *DEGRADED_ONLY):
@@ -42,23 +46,37 @@ def controls_of(gap: Gap, snapshot: Snapshot) -> tuple[str, ...]:
         return ("C2",) if gap.scope == "recruitment" else SCOPE_CONTROLS[gap.scope]
     if gap.scope in SCOPE_CONTROLS:
         return SCOPE_CONTROLS[gap.scope]
+    if (group := group_of(gap)) is not None:
+        return group_controls(group, snapshot.roles, [n for n, s in snapshot.scopes.items() if group in grantee_ids(s)])
     if gap.scope == "directory":
         kind, _, name = gap.target.partition(" ")
         if kind == "role":
             return ROLE_CONTROLS.get(name, ("C1", "C3"))
-        if kind == "group":
-            return _group_controls(name, snapshot)
         if kind == "users":
             return ("C4",)
-    return ("C1", "C2", "C3", "C4", "C5", "C6")  # a gap nobody mapped yet: assume it touches everything
+    return CONTROLS  # a gap nobody mapped yet: assume it touches everything
 
 
-def _group_controls(group_id: str, snapshot: Snapshot) -> tuple[str, ...]:
-    """A group's controls: of the roles it belongs to, else of the scopes where it is granted."""
-    found = {c for role, groups in snapshot.roles.items() if group_id in groups for c in ROLE_CONTROLS.get(role, ())}
-    for name, scope in snapshot.scopes.items():
-        if any(g.id == group_id for perms in scope.permissions.values() for p in perms for g in p.grantees):
-            found.add(ACCESS_CONTROL.get(name, "C1"))
+def group_of(gap: Gap) -> str | None:
+    """The group whose members could not be read, for a directory gap about one ("group <id>"); else None.
+
+    Its controls are those of the scopes where the group is granted, so its findings are the one part of the
+    rules judged with every scope in view: the distributed engine, where each worker holds one scope, gathers
+    them from what each scope grants (m365_compliance/engine/gather.py)."""
+    kind, _, name = gap.target.partition(" ")
+    return name if gap.scope == "directory" and kind == "group" else None
+
+
+def grantee_ids(scope: ScopeSnapshot) -> frozenset[str]:
+    """The id of every principal granted anywhere in the scope (by any permission list read)."""
+    return frozenset(g.id for perms in scope.permissions.values() for p in perms for g in p.grantees)
+
+
+def group_controls(group_id: str, roles: Mapping[str, tuple[str, ...]], granted_in: Iterable[str]) -> tuple[str, ...]:
+    """A group's controls: those of the roles it belongs to and of the scopes (``granted_in``) where it is
+    granted; C1 and C3 when it is in neither."""
+    found = {c for role, groups in roles.items() if group_id in groups for c in ROLE_CONTROLS.get(role, ())}
+    found.update(ACCESS_CONTROL.get(name, "C1") for name in granted_in)
     return tuple(sorted(found)) or ("C1", "C3")
 
 
@@ -66,6 +84,29 @@ def _reported_by_a_rule(gap: Gap, snapshot: Snapshot) -> bool:
     """An unreadable root: the access rule reports it at the item (see module docstring)."""
     scope = snapshot.scopes.get(gap.scope)
     return gap.operation == "permissions" and scope is not None and gap.target.rsplit("/", 1)[-1] in scope.unreadable
+
+
+def _subject(gap: Gap, control: str) -> tuple[str, ...]:
+    return (control, gap.scope, gap.operation, gap.target)
+
+
+def gap_finding_id(gap: Gap, control: str) -> str:
+    """The id of the finding that says ``control`` is not evaluated because of ``gap``."""
+    return stable_id(not_evaluated.id, _subject(gap, control))
+
+
+def gap_findings(gap: Gap, controls: Iterable[str]) -> Iterator[Finding]:
+    """One finding per control the gap leaves incomplete; a permissions read that only fell back to a slower
+    mode lost nothing and is information (low)."""
+    degraded = gap.operation in DEGRADED_ONLY
+    for control in controls:
+        yield not_evaluated.finding(
+            _subject(gap, control),
+            f"{control} {'was evaluated from permissions read item by item' if degraded else 'is not evaluated'} "
+            f"for {gap.scope}: {gap.operation} of {gap.target} — {gap.message}",
+            status="info" if degraded else "not_evaluated", severity="low" if degraded else None,
+            control=control, scope=gap.scope,
+            evidence={"operation": gap.operation, "target": gap.target, "status": gap.status, "hint": gap.hint})
 
 
 @rule(id="coverage.not-evaluated", control="C1-C6", severity="high",
@@ -76,17 +117,8 @@ def not_evaluated(snapshot: Snapshot, config: Config, now: datetime) -> Iterator
     """One finding per gap in the snapshot and per control that depended on what could not be read; a
     permissions read that only fell back to a slower mode lost nothing and is information (low)."""
     for gap in snapshot.gaps:
-        if _reported_by_a_rule(gap, snapshot):
-            continue
-        degraded = gap.operation in DEGRADED_ONLY
-        for control in controls_of(gap, snapshot):
-            yield not_evaluated.finding(
-                (control, gap.scope, gap.operation, gap.target),
-                f"{control} {'was evaluated from permissions read item by item' if degraded else 'is not evaluated'} "
-                f"for {gap.scope}: {gap.operation} of {gap.target} — {gap.message}",
-                status="info" if degraded else "not_evaluated", severity="low" if degraded else None,
-                control=control, scope=gap.scope,
-                evidence={"operation": gap.operation, "target": gap.target, "status": gap.status, "hint": gap.hint})
+        if not _reported_by_a_rule(gap, snapshot):
+            yield from gap_findings(gap, controls_of(gap, snapshot))
     for name, scope in snapshot.scopes.items():
         if not scope.orphans:
             continue

@@ -5,6 +5,12 @@ what it checks in its docstring's first paragraph; docs/rules.md is generated fr
 (``python -m m365_compliance.rules.reference``). ``evaluate`` runs every rule and returns the
 findings sorted, so evaluating the same snapshot twice — or an old snapshot offline — gives the same
 list (DESIGN principle 3).
+
+The distributed engine runs ``evaluate`` on the shared context with one scope at a time and gathers the
+results (m365_compliance/engine/gather.py). That equals ``evaluate`` on the whole snapshot as long as a
+rule's findings about a scope read only that scope and the shared context, and its findings about no
+scope read at most one scope and say nothing without it; a judgement that needs two scopes at once is
+gathered explicitly there (a directory group's gap is the one today).
 """
 
 from __future__ import annotations
@@ -95,11 +101,20 @@ def evaluate(snapshot: Snapshot, config: Config, now: datetime) -> list[Finding]
     found: dict[str, Finding] = {}
     for r in load_rules().values():
         for f in r.function(snapshot, config, now):
-            earlier = found.setdefault(f.id, f)
-            if earlier != f:
-                raise ValueError(f"rule {r.id} gave two different findings with id {f.id}")
-    return sorted((as_of_picture(f, snapshot) for f in found.values()),
-                  key=lambda f: (f.control, f.rule_id, f.scope or "", f.path or "", f.id))
+            keep_once(found, f, f"rule {r.id}")
+    return in_order(as_of_picture(f, snapshot) for f in found.values())
+
+
+def keep_once(found: dict[str, Finding], finding: Finding, source: str) -> None:
+    """Add ``finding`` to ``found`` (by id): an identical one collapses, a different one with its id raises."""
+    earlier = found.setdefault(finding.id, finding)
+    if earlier != finding:
+        raise ValueError(f"{source} gave two different findings with id {finding.id}")
+
+
+def in_order(findings: Iterable[Finding]) -> list[Finding]:
+    """The order ``evaluate`` returns findings in: by control, rule, scope, path, then id (unique)."""
+    return sorted(findings, key=lambda f: (f.control, f.rule_id, f.scope or "", f.path or "", f.id))
 
 
 #: Rules about the newest run itself (what it could not read), never about a scope's older picture.

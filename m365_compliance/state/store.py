@@ -170,6 +170,39 @@ class StateStore:
         elif int(row["value"]) < SCHEMA_VERSION:
             self._upgrade()
 
+    @classmethod
+    def read_only(cls, path: Path | str) -> StateStore:
+        """The store at ``path`` opened for reading only (SQLite ``mode=ro``): never created, migrated or written,
+        so a worker of the distributed engine reading one library cannot change what the driver journals. A store
+        of another schema version is refused (only a writer may migrate it)."""
+        real = Path(os.path.realpath(path))
+        if not real.is_file():
+            raise StateError(f"There is no state store at {real} on this machine.",
+                             hint="Workers read the state store by the path the command uses: run them where that "
+                                  "path reaches the same file (a shared disk), or use [engine] master = \"embedded\".")
+        store = cls.__new__(cls)
+        store.path = real
+        try:
+            store.db = sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30,
+                                       factory=_Connection)
+        except sqlite3.Error as exc:
+            raise StateError(f"Cannot open the state store at {real} for reading: {exc}",
+                             hint="Check that this user may read the file and its folder.") from exc
+        store.db.store_path = real  # type: ignore[attr-defined]
+        store.db.row_factory = sqlite3.Row
+        try:
+            row = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except (sqlite3.Error, StateError) as exc:
+            store.close()
+            raise StateError(f"The state store at {real} cannot be read: {exc}", hint=_DAMAGED_HINT) from exc
+        if row is None or int(row["value"]) != SCHEMA_VERSION:
+            store.close()
+            raise StateError(f"The state store at {real} has schema {row['value'] if row else 'none'}, this "
+                             f"m365-compliance reads schema {SCHEMA_VERSION}.",
+                             hint="Install the same m365-compliance version everywhere the store is read, and open "
+                                  "the store once with a command that writes (it migrates an older one).")
+        return store
+
     @property
     def pseudonym_key(self) -> bytes:
         """This store's secret for the ids of people known only by address (``mail-…``): a keyed digest, so

@@ -29,7 +29,8 @@ def test_summary_of_the_demo_config_has_a_line_per_section_and_no_warnings() -> 
     lines = check_config(parse_config(demo_config_text(SANDBOX), "/policies/policy.toml"), {})
     prefixes = ["policy:", "tenant:", "auth:", "recruitment (C1, C2):", "customers (C3, C4, C5):", "roles:",
                 "register:", "retention (C2):", "statutory 'primary' (C6):", "statutory 'secondary' (C6):",
-                "limits:", "remediation:", "alerts:", "state:", "inventory:", "data-subject requests (C7):"]
+                "limits:", "remediation:", "alerts:", "state:", "inventory:", "data-subject requests (C7):",
+                "engine:"]
     assert [next(p for p in prefixes if line.startswith(p)) for line in lines] == prefixes
     text = "\n".join(lines)
     assert "version 2022-07-04" in text and "(sandbox on loopback)" in text

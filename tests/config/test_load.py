@@ -634,7 +634,7 @@ def test_docs_show_the_demo_config_verbatim() -> None:
     assert demo_config_text(SANDBOX) in docs
     for section in ("[policy]", "[tenant]", "[auth]", "[recruitment]", "[customers]", "[roles]", "[register]",
                     "[register.columns]", "[retention]", "[[retention.statutory]]", "[limits]", "[remediation]",
-                    "[[alerts.sinks]]", "[state]", "[inventory]", "[dsar]"):
+                    "[[alerts.sinks]]", "[state]", "[inventory]", "[dsar]", "[engine]"):
         assert f"## `{section}`" in docs
 
 
