@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import pickle
 import resource
@@ -104,7 +105,7 @@ def measure(mode: str, work: Path) -> dict[str, Any]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = json.dumps([f.as_dict() for f in findings], sort_keys=True, default=str)
     return {"mode": mode, "seconds": seconds, "peak_rss_mb": max(worker_rss) if worker_rss else own,
-            "findings": len(findings), "digest": hash(digest)}
+            "findings": len(findings), "digest": hashlib.sha256(digest.encode()).hexdigest()}
 
 
 def main() -> None:
