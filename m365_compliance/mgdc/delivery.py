@@ -80,19 +80,20 @@ class Delivery:
 
 
 def iter_batches(delivery: Delivery, path: str, columns_equal: dict[str, str] | None = None,
-                 batch_rows: int = 50_000, columns: tuple[str, ...] | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Rows of one Parquet file in batches, keeping only those whose columns equal ``columns_equal`` (pushed down
-    to Arrow, so a worker reading one library of a 10M-row file never builds the other libraries' rows)."""
+                 batch_rows: int = 50_000, columns: tuple[str, ...] | None = None) -> Iterator[Any]:
+    """Arrow record batches of one Parquet file: only ``columns`` (all when None), only rows whose columns equal
+    ``columns_equal`` (without regard to case). Both are applied in Arrow, so a worker reading one library of a
+    10M-row file never builds the other libraries' rows. Column names match without regard to case."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     with delivery.open(path) as handle:
         parquet = pq.ParquetFile(handle)
-        names = set(parquet.schema_arrow.names)
-        wanted = None if columns is None else [c for c in columns if c in names]
+        actual = {name.lower(): name for name in parquet.schema_arrow.names}
+        wanted = None if columns is None else [actual[c.lower()] for c in columns if c.lower() in actual]
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
             for column, value in (columns_equal or {}).items():
-                if column in names:
-                    batch = batch.filter(pc.equal(batch.column(column), value))
+                if column.lower() in actual:
+                    batch = batch.filter(pc.equal(pc.utf8_lower(batch.column(actual[column.lower()])), value.lower()))
             if batch.num_rows:
-                yield batch.to_pylist()
+                yield batch

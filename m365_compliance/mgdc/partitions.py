@@ -73,7 +73,7 @@ def granted_groups(delivery: Delivery) -> Iterator[Principal]:
     files = delivery.dataset_files("permissions")
     if files and all(p.lower().endswith(".parquet") for p in files):
         rows: Iterator[dict] = (row for path in files for batch in iter_batches(delivery, path, columns=("SharedWith",))
-                                for row in batch)
+                                for row in batch.to_pylist())
     else:
         rows = iter(read_dataset(delivery, "permissions", lambda r: True).rows)
     seen: set[str] = set()

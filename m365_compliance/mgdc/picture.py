@@ -41,6 +41,11 @@ class LibraryAddress:
             return None
         return _below(str(row.get("DirName") or "").strip("/"), self.folder)
 
+    def is_web(self, row: Row) -> bool:
+        """Whether a Permissions row is of the web the library lies in (not a subsite's, not another site's)."""
+        return str(row.get("SiteId") or "").lower() == self.site_guid and \
+            str(row.get("ItemURL") or "").strip("/").lower() == self.site_path.lower()
+
     def item_path(self, row: Row) -> str | None:
         """A Permissions row's item below the library ("" = the library itself), or None."""
         if str(row.get("SiteId") or "").lower() != self.site_guid:
@@ -113,7 +118,7 @@ def build_picture(drive_id: str, address: LibraryAddress, files: Iterable[Row], 
     for row in permission_rows:
         by_scope[str(row.get("ScopeId") or "").lower()].append(row)
         kind = str(row.get("ItemType") or "").lower()
-        if kind in ("web", "site"):
+        if kind in ("web", "site") and address.is_web(row):
             web_rows.append(row)
         path = address.item_path(row)
         if path is None:
