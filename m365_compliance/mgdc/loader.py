@@ -51,6 +51,7 @@ class MgdcScopeLoader:
         problem = delivery_problem(files, permissions, self.max_age, self.now or datetime.now(timezone.utc))
         picture = build_picture(self.library.id, self.address, [] if problem else files.rows,
                                 [] if problem else permissions.rows, self.site_groups, self.graph_site_id)
+        del files, permissions  # the rows: the picture holds what the rules need, and the rules need the memory
         place_units(picture, self.units, self.folder, self.unit_depth)
         return ScopeSnapshot.build(
             self.scope, self.site_url, self.library, picture.by_path.get(self.folder.strip("/")), self.unit_depth,

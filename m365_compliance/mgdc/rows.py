@@ -49,6 +49,11 @@ READ_COLUMNS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+#: Columns whose values repeat across many rows: held once each (a million rows hold a few hundred folders).
+REPEATED = ("SiteId", "WebId", "ListId", "ScopeId", "DirName", "SnapshotDate", "Operation", "ItemType",
+            "RoleDefinition", "LinkScope")
+
+
 def canonical(row: Mapping[str, Any]) -> Row:
     """The row with documented names for known keys, nested objects and arrays of objects included."""
     out: Row = {}
@@ -77,9 +82,14 @@ def read_dataset(delivery: Delivery, dataset: str, keep: Callable[[Row], bool],
     before rows are built (an equality on top-level columns); ``keep`` still decides for every row."""
     result = DatasetRows()
     kept: list[Row] = []
+    shared: dict[Any, Any] = {}  # one object for each repeated value: a site's GUID, a folder's path, the date
     for path in delivery.dataset_files(dataset):
         for row in _file_rows(delivery, path, dataset, pushdown, result.malformed):
             if keep(row):
+                for name in REPEATED:
+                    value = row.get(name)
+                    if value is not None:
+                        row[name] = shared.setdefault(value, value)
                 kept.append(row)
     result.rows, result.snapshot, result.deltas_without_base = merge(kept, MERGE_KEYS[dataset])
     return result
