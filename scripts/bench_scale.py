@@ -65,7 +65,8 @@ def prepare(size: int, work: Path) -> dict[str, Any]:
             async with GraphGateway(gateway_settings(config)) as gateway:
                 with open_store(config) as store:
                     return await prepare_mgdc_run(gateway, store, inventory_spec(config), str(work / "delivery"),
-                                                  now=tenant.clock, max_age=config.mgdc.max_age)
+                                                  now=tenant.clock, max_age=config.mgdc.max_age,
+                                                  tenant_id=config.tenant.tenant_id)
 
         started = time.perf_counter()
         result, loaders = asyncio.run(driver())

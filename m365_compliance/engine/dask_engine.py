@@ -83,7 +83,7 @@ def dask_engine(master: LocalWorkers | Scheduler) -> Iterator[DaskEngine]:
         return
     try:
         client = Client(master.address)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, TypeError, ValueError) as exc:  # TypeError: tls:// without Dask's TLS settings
         raise EngineError(f"Cannot reach the Dask scheduler at {master.address}: {exc}",
                           hint="Start the scheduler (`dask scheduler`) and its workers, check the address in "
                                "`[engine] master` and that this machine may connect to it (tls:// needs Dask's TLS "

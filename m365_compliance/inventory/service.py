@@ -40,7 +40,8 @@ async def inventory_from_config(config: Config, *, full: bool = False, progress:
                 from m365_compliance.mgdc.ingest import run_mgdc_inventory
 
                 result = await run_mgdc_inventory(graph, store, inventory_spec(config), Delivery(mgdc),
-                                                  max_age=config.mgdc.max_age, now=now or utc_now())
+                                                  max_age=config.mgdc.max_age, now=now or utc_now(),
+                                                  tenant_id=config.tenant.tenant_id)
             else:
                 result = await run_inventory(graph, store, inventory_spec(config), full=full, progress=progress,
                                              now=now)

@@ -23,6 +23,9 @@ DATASET_IDS = {
     "groups": "BasicDataSet_v0.SharePointGroups_v1",
 }
 DATA_SUFFIXES = (".json", ".jsonl", ".parquet")
+#: Where a delivery may be read from: a local folder, the Azure storage MGDC writes to (ADLS Gen2 or Blob, through
+#: adlfs), and memory (tests). Anything else (http://, ftp://, …) is refused before a request is made.
+STORAGE_SCHEMES = ("file", "local", "abfs", "abfss", "az", "memory")
 
 
 class MgdcDeliveryError(InventoryError):
@@ -41,6 +44,12 @@ class Delivery:
     def filesystem(self) -> tuple[Any, str]:
         import fsspec
 
+        scheme = self.root.split("://", 1)[0].lower() if "://" in self.root else "file"
+        if scheme not in STORAGE_SCHEMES:
+            raise MgdcDeliveryError(f"The MGDC delivery {self.root} is not in storage this tool reads "
+                                    f"('{scheme}://'): MGDC delivers to Azure storage.",
+                                    hint="Give a local folder or an abfss:// (or az://) URL of the storage account "
+                                         "the MGDC pipeline writes to.")
         try:
             return fsspec.core.url_to_fs(self.root)
         except (ImportError, ValueError) as exc:

@@ -39,14 +39,17 @@ def permissions_of(row: Row, site_groups: Mapping[str, str], graph_site_id: str)
     """The permissions one row grants. ``site_groups`` maps a SharePoint group's name to its id on the site
     (from the Groups dataset); ``graph_site_id`` prefixes site-group ids as the Graph crawl writes them."""
     role = role_of(row)
-    recipients = [recipient(e, site_groups, graph_site_id) for e in row.get("SharedWith") or []
-                  if isinstance(e, Mapping)]
-    if row.get("LinkId"):
+    recipients = [recipient(e, site_groups, graph_site_id) for e in row.get("SharedWith") or []]
+    base = f"{row.get('ScopeId')}|{role}"
+    if row.get("LinkId") or row.get("LinkScope"):
         scope = LINK_SCOPES.get(str(row.get("LinkScope") or "").replace(" ", "").lower(), LinkScope.UNKNOWN)
-        return [Permission(f"mgdc-link-{str(row['LinkId']).lower()}", (role,), tuple(recipients), link_scope=scope,
+        link = str(row.get("LinkId") or "").strip("{}").lower() or \
+            hashlib.sha256(f"{base}|{row.get('LinkScope')}".encode()).hexdigest()[:24]
+        return [Permission(f"mgdc-link-{link}", (role,), tuple(recipients), link_scope=scope,
                            link_type="view" if role == "read" else "edit",
                            expires=parse_time(row.get("ShareExpirationTime")))]
-    base = f"{row.get('ScopeId')}|{role}"
+    if not recipients:  # a role granted to nobody the row names: someone has it, and nobody can say who
+        recipients = [unresolved({"row": "no recipients", "role": role})]
     return [Permission(_direct_id(base, p), (role,), (p,)) for p in recipients]
 
 
@@ -54,7 +57,7 @@ def recipient(entry: Mapping[str, Any], site_groups: Mapping[str, str], graph_si
     """One ``SharedWith`` entry as the principal the Graph crawl would name."""
     kind = str(entry.get("TypeV2") or entry.get("Type") or "").replace(" ", "").lower()
     name = str(entry.get("Name") or "")
-    object_id = str(entry.get("AadObjectId") or "").lower()
+    object_id = str(entry.get("AadObjectId") or "").strip("{}").lower()
     email = str(entry.get("Email") or entry.get("UPN") or "").lower()
     if kind == "sharepointgroup":
         group_id = site_groups.get(name.lower())

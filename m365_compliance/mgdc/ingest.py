@@ -31,24 +31,38 @@ STAGE_CHUNK = 5000
 
 
 async def run_mgdc_inventory(gateway: GraphGateway, store: StateStore, spec: InventorySpec, delivery: Delivery, *,
-                             max_age: timedelta, now: datetime) -> InventoryResult:
+                             max_age: timedelta, now: datetime, tenant_id: str | None) -> InventoryResult:
     repo = InventoryRepository(store)
     groups: dict[str, dict[str, dict[str, str]]] = {}
 
     async def picture(scope: ScopeSpec, run_id: str, result: InventoryResult) -> tuple[CrawlResult | None, list[Gap]]:
         if "by site" not in groups:
-            groups["by site"] = site_groups_of(delivery, result)
-        return await _picture_scope(gateway, repo, scope, run_id, delivery, groups["by site"], max_age, now)
+            groups["by site"] = site_groups_of(delivery, result, now=now, max_age=max_age)
+        return await _picture_scope(gateway, repo, scope, run_id, delivery, groups["by site"], max_age, now,
+                                    tenant_id)
 
     return await run_scopes(gateway, store, spec, picture, now=now)
 
 
-def site_groups_of(delivery: Delivery, result: InventoryResult) -> dict[str, dict[str, str]]:
-    """SharePoint groups by site GUID, name → id: the Permissions rows name them by name only."""
+def site_groups_of(delivery: Delivery, result: InventoryResult, *, now: datetime | None = None,
+                   max_age: timedelta | None = None) -> dict[str, dict[str, str]]:
+    """SharePoint groups by site GUID, name → id: the Permissions rows name them by name only. A Groups dataset
+    that cannot be read, or is older than ``max_age``, is a gap: site groups are then named by name."""
     try:
         groups = read_dataset(delivery, "groups", lambda r: True)
     except MgdcDeliveryError as exc:
         result.gaps.append(Gap("directory", "mgdc groups", DATASET_OPERATION, str(exc), None, exc.hint))
+        return {}
+    why = None
+    if groups.malformed:
+        why = f"{len(groups.malformed)} row(s) cannot be read ({', '.join(groups.malformed[:3])})"
+    elif groups.deltas_without_base:
+        why = "delta rows without a full snapshot"
+    elif groups.snapshot is not None and now is not None and max_age is not None and now - groups.snapshot > max_age:
+        why = f"the Groups dataset is of {groups.snapshot.date().isoformat()}, older than [mgdc] max_age"
+    if why is not None:
+        result.gaps.append(Gap("directory", "mgdc groups", DATASET_OPERATION, f"SharePoint groups not read: {why}.",
+                               None, "Deliver the Groups dataset with the others (a full pull), then run again."))
         return {}
     found: dict[str, dict[str, str]] = {}
     for row in groups.rows:
@@ -60,7 +74,7 @@ def site_groups_of(delivery: Delivery, result: InventoryResult) -> dict[str, dic
 
 async def _picture_scope(gateway: GraphGateway, repo: InventoryRepository, scope: ScopeSpec, run_id: str,
                          delivery: Delivery, site_groups: Mapping[str, Mapping[str, str]], max_age: timedelta,
-                         now: datetime) -> tuple[CrawlResult | None, list[Gap]]:
+                         now: datetime, tenant_id: str | None) -> tuple[CrawlResult | None, list[Gap]]:
     try:
         site = await gateway.resolve_site(scope.site_url)
         library = await gateway.library_by_name(site.id, scope.library)
@@ -71,14 +85,14 @@ async def _picture_scope(gateway: GraphGateway, repo: InventoryRepository, scope
         return None, [_dataset_gap(scope, library, "Graph named the site by an id without its site-collection GUID, "
                                                    "so its MGDC rows cannot be told apart.")]
     try:
-        files = read_dataset(delivery, "files", lambda r: address.file_path(r) is not None,
+        files = read_dataset(delivery, "files", lambda r: str(r.get("SiteId") or "").lower() == address.site_guid,
                              pushdown={"SiteId": address.site_guid})
         permissions = read_dataset(delivery, "permissions",
                                    lambda r: str(r.get("SiteId") or "").lower() == address.site_guid,
                                    pushdown={"SiteId": address.site_guid})
     except MgdcDeliveryError as exc:
         return None, [_dataset_gap(scope, library, str(exc), exc.hint)]
-    problem = delivery_problem(files, permissions, max_age, now)
+    problem = delivery_problem(files, permissions, max_age, now, address=address, tenant_id=tenant_id)
     if problem is not None:
         return None, [_dataset_gap(scope, library, problem)]
     picture = build_picture(library.id, address, files.rows, permissions.rows,
@@ -105,7 +119,8 @@ def library_address(graph_site_id: str, site_url: str, library: Library) -> Libr
     return LibraryAddress(parts[1].lower(), site_path, folder)
 
 
-async def list_units(gateway: GraphGateway, scope: ScopeSpec, library: Library) -> tuple[dict[str, DriveItem], list[Gap]]:
+async def list_units(gateway: GraphGateway, scope: ScopeSpec,
+                     library: Library) -> tuple[dict[str, DriveItem], list[Gap]]:
     """The folders from the library root down to the folder units, by path, as Graph lists them (the units with
     their columns): MGDC has no folder rows, so empty folders and the units' columns and dates exist only there."""
     found: dict[str, DriveItem] = {}

@@ -37,23 +37,26 @@ class MgdcScopeLoader:
     site_groups: Mapping[str, str] = field(default_factory=dict)
     now: datetime | None = None  # the policy time the delivery's age is judged at
     max_age: timedelta = timedelta(days=3)
+    tenant_id: str | None = None  # the policy's tenant: rows of another are refused
 
     def load(self) -> ScopeSnapshot:
         """The scope as the delivery pictures it; a delivery the ingest would refuse (too old, unreadable lines,
         deltas without a base, no rows) gives a stale scope saying why: every finding on it is "not evaluated"."""
         delivery, site = Delivery(self.delivery), self.address.site_guid
-        files = read_dataset(delivery, "files", lambda r: self.address.file_path(r) is not None,
+        files = read_dataset(delivery, "files", lambda r: str(r.get("SiteId") or "").lower() == site,
                              pushdown={"SiteId": site})
         permissions = read_dataset(delivery, "permissions", lambda r: str(r.get("SiteId") or "").lower() == site,
                                    pushdown={"SiteId": site})
         dates = [d for d in (files.snapshot, permissions.snapshot) if d is not None]
         taken = min(dates) if dates else None
-        problem = delivery_problem(files, permissions, self.max_age, self.now or datetime.now(timezone.utc))
+        problem = delivery_problem(files, permissions, self.max_age, self.now or datetime.now(timezone.utc),
+                                   address=self.address, tenant_id=self.tenant_id)
         picture = build_picture(self.library.id, self.address, [] if problem else files.rows,
                                 [] if problem else permissions.rows, self.site_groups, self.graph_site_id)
         del files, permissions  # the rows: the picture holds what the rules need, and the rules need the memory
         place_units(picture, self.units, self.folder, self.unit_depth)
         return ScopeSnapshot.build(
-            self.scope, self.site_url, self.library, picture.by_path.get(self.folder.strip("/")), self.unit_depth,
+            self.scope, self.site_url, self.library, picture.by_path.get(self.folder.strip("/").lower()),
+            self.unit_depth,
             picture.items, picture.permissions, frozenset(picture.unreadable), picture_at=taken,
             stale=Staleness(taken, f"{DATASET_OPERATION}: {problem}") if problem else None, source=MGDC_SOURCE)

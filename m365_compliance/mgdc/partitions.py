@@ -28,7 +28,8 @@ from m365_compliance.state.store import StateStore
 
 
 async def prepare_mgdc_run(gateway: GraphGateway, store: StateStore, spec: InventorySpec, delivery: str, *,
-                           now: datetime, max_age: timedelta) -> tuple[InventoryResult, dict[str, MgdcScopeLoader]]:
+                           now: datetime, max_age: timedelta,
+                           tenant_id: str | None) -> tuple[InventoryResult, dict[str, MgdcScopeLoader]]:
     """An inventory run that stores the directory and register only, and a loader per library it could locate."""
     started = time.monotonic()
     run_id = store.start_run("inventory", spec.policy_version, policy_at=now)
@@ -36,7 +37,7 @@ async def prepare_mgdc_run(gateway: GraphGateway, store: StateStore, spec: Inven
     loaders: dict[str, MgdcScopeLoader] = {}
     status = "failed"
     try:
-        groups = site_groups_of(Delivery(delivery), result)
+        groups = site_groups_of(Delivery(delivery), result, now=now, max_age=max_age)
         for scope in spec.scopes:
             try:
                 site = await gateway.resolve_site(scope.site_url)
@@ -54,7 +55,7 @@ async def prepare_mgdc_run(gateway: GraphGateway, store: StateStore, spec: Inven
             result.gaps.extend(gaps)
             loaders[scope.scope] = MgdcScopeLoader(
                 scope.scope, scope.site_url, library, site.id, address, scope.folder, scope.unit_depth, delivery,
-                units, groups.get(address.site_guid, {}), now, max_age)
+                units, groups.get(address.site_guid, {}), now, max_age, tenant_id)
         try:
             granted = list(granted_groups(Delivery(delivery)))
         except MgdcDeliveryError as exc:
@@ -78,7 +79,8 @@ def granted_groups(delivery: Delivery) -> Iterator[Principal]:
         rows = iter(read_dataset(delivery, "permissions", lambda r: True).rows)
     seen: set[str] = set()
     for row in rows:
-        for entry in row.get("SharedWith") or ():
+        shared = row.get("SharedWith")
+        for entry in (e for e in (shared if isinstance(shared, list) else ()) if isinstance(e, dict)):
             kind = str(entry.get("TypeV2") or entry.get("Type") or "").replace(" ", "").lower()
             object_id = str(entry.get("AadObjectId") or entry.get("AADObjectId") or "").lower()
             if kind == "securitygroup" and object_id and object_id not in seen:

@@ -64,6 +64,7 @@ class LibraryPicture:
     items: dict[str, DriveItem] = field(default_factory=dict)
     permissions: dict[str, tuple[Permission, ...]] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)  # roots whose scope has no rows
+    #: Paths are keyed in lower case: SharePoint's are not case-sensitive, and rows may spell one folder two ways.
     by_path: dict[str, str] = field(default_factory=dict)  # folder path below the library -> item id
     own_rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))  # folder/file path -> rows
     folder_ids: dict[str, str] = field(default_factory=dict)  # folder path -> its UniqueId, where rows give one
@@ -71,26 +72,27 @@ class LibraryPicture:
 
     def folder(self, path: str) -> str:
         """The id of the folder at ``path`` ("" = the root), creating it and its ancestors from the path."""
-        if path in self.by_path:
-            return self.by_path[path]
+        key = path.lower()
+        if key in self.by_path:
+            return self.by_path[key]
         parent_path, _, name = path.rpartition("/")
         parent = self.folder(parent_path)
-        item_id = self.folder_ids.get(path) or _folder_id(self.address, path)
-        is_root = path in self.own_rows
+        item_id = self.folder_ids.get(key) or _folder_id(self.address, key)
+        is_root = key in self.own_rows
         self.items[item_id] = DriveItem(item_id, self.drive_id, name, parent, True,
                                         shared_scope="" if is_root else None)
-        self.by_path[path] = item_id
+        self.by_path[key] = item_id
         if is_root:
-            self.add_root(item_id, self.own_rows[path])
+            self.add_root(item_id, self.own_rows[key])
         return item_id
 
     def place(self, path: str, known: DriveItem, *, with_fields: bool) -> None:
-        """The folder at ``path`` with what Graph knows of it (dates, authors, the units' columns), created when
-        MGDC could not show it (a folder holding no file)."""
+        """The folder at ``path`` with what Graph knows of it (its name as spelt, dates, authors, the units'
+        columns), created when MGDC could not show it (a folder holding no file)."""
         item_id = self.folder(path)
         item = self.items[item_id]
         self.items[item_id] = dataclasses.replace(
-            item, created=known.created, modified=known.modified, created_by=known.created_by,
+            item, name=known.name, created=known.created, modified=known.modified, created_by=known.created_by,
             modified_by=known.modified_by, fields=known.fields if with_fields else item.fields)
 
     def add_root(self, item_id: str, rows: list[Row]) -> None:
@@ -98,8 +100,13 @@ class LibraryPicture:
         if not rows:
             self.unreadable.add(item_id)
             return
-        perms = [p for row in rows for p in permissions_of(row, self.site_groups, self.graph_site_id)]
-        self.permissions[item_id] = tuple(sorted({p.id: p for p in perms}.values(), key=lambda p: p.id))
+        perms: dict[str, Permission] = {}
+        for row in rows:
+            for perm in permissions_of(row, self.site_groups, self.graph_site_id):
+                same = perms.setdefault(perm.id, perm)
+                if same != perm:  # one link id on two rows that say different things: both kept, neither lost
+                    perms[f"{perm.id}-{len(perms)}"] = dataclasses.replace(perm, id=f"{perm.id}-{len(perms)}")
+        self.permissions[item_id] = tuple(sorted(perms.values(), key=lambda p: p.id))
 
     def nearest_scope(self, item_id: str | None) -> str:
         while item_id is not None:
@@ -126,33 +133,45 @@ def build_picture(drive_id: str, address: LibraryAddress, files: Iterable[Row], 
         if path == "" and kind == "list":
             list_rows.append(row)
         elif kind in ("folder", "file") and path:
-            picture.own_rows[path].append(row)
+            picture.own_rows[path.lower()].append(row)
             if kind == "folder" and row.get("UniqueId"):
-                picture.folder_ids[path] = str(row["UniqueId"]).lower()
+                picture.folder_ids[path.lower()] = str(row["UniqueId"]).lower()
     root = DriveItem(_folder_id(address, ""), drive_id, "root", None, True, is_root=True, shared_scope="")
     picture.items[root.id] = root
     picture.by_path[""] = root.id
     picture.add_root(root.id, list_rows or web_rows)
-    for path, rows in sorted(picture.own_rows.items()):
+    for key, rows in sorted(picture.own_rows.items()):
         if str(rows[0].get("ItemType") or "").lower() == "folder":
-            picture.folder(path)
-    placed = sorted(((address.file_path(r), r) for r in files), key=lambda pr: (pr[0] or "", str(pr[1].get("FileName"))))
-    for folder, row in placed:
-        item_id = str(row.get("ItemId") or "").lower()
-        if folder is None or not item_id:
+            picture.folder(address.item_path(rows[0]) or key)  # spelt as the row spells it
+    placed: set[str] = set()
+    in_order = sorted(((address.file_path(r), r) for r in files), key=lambda pr: (pr[0] or "", pr[1]["FileName"]))
+    for folder, row in in_order:
+        if folder is None:
             continue
-        parent = picture.folder(folder)
-        name = str(row.get("FileName") or item_id)
-        path = f"{folder}/{name}".strip("/")
-        scope = str(row.get("ScopeId") or "").lower()
-        is_root = path in picture.own_rows or (scope != "" and scope != picture.nearest_scope(parent))
-        picture.items[item_id] = DriveItem(
-            item_id, drive_id, name, parent, False, size=int(row.get("SizeInBytes") or 0),
-            created=parse_time(row.get("TimeCreated")), modified=parse_time(row.get("TimeLastModified")),
-            shared_scope="" if is_root else None)
-        if is_root:
-            picture.add_root(item_id, picture.own_rows.get(path) or by_scope.get(scope, []))
+        path = f"{folder}/{row['FileName']}".strip("/")
+        _add_file(picture, str(row["ItemId"]).lower(), path, str(row.get("ScopeId") or "").lower(), by_scope, row)
+        placed.add(path.lower())
+    for key, rows in sorted(picture.own_rows.items()):
+        if key not in placed and str(rows[0].get("ItemType") or "").lower() == "file":
+            # Permissions name a file the Files rows do not hold (a row lost, a delta out of step): its grants still
+            # reach whoever they name, so the file is pictured from them.
+            unique = str(rows[0].get("UniqueId") or "").lower() or _folder_id(address, key)
+            _add_file(picture, unique, address.item_path(rows[0]) or key, _scope(rows), by_scope, {})
     return picture
+
+
+def _add_file(picture: LibraryPicture, item_id: str, path: str, scope: str, by_scope: Mapping[str, list[Row]],
+              row: Row) -> None:
+    """A file at ``path``: a root of its own when rows name it or its scope is not its folder's."""
+    folder, _, name = path.rpartition("/")
+    parent = picture.folder(folder)
+    is_root = path.lower() in picture.own_rows or (scope != "" and scope != picture.nearest_scope(parent))
+    picture.items[item_id] = DriveItem(
+        item_id, picture.drive_id, name, parent, False, size=int(row.get("SizeInBytes") or 0),
+        created=parse_time(row.get("TimeCreated")), modified=parse_time(row.get("TimeLastModified")),
+        shared_scope="" if is_root else None)
+    if is_root:
+        picture.add_root(item_id, picture.own_rows.get(path.lower()) or list(by_scope.get(scope, [])))
 
 
 def place_units(picture: LibraryPicture, units: Mapping[str, DriveItem], folder: str, unit_depth: int) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from m365_compliance.mgdc.delivery import Delivery, iter_batches
@@ -84,8 +84,12 @@ def read_dataset(delivery: Delivery, dataset: str, keep: Callable[[Row], bool],
     kept: list[Row] = []
     shared: dict[Any, Any] = {}  # one object for each repeated value: a site's GUID, a folder's path, the date
     for path in delivery.dataset_files(dataset):
-        for row in _file_rows(delivery, path, dataset, pushdown, result.malformed):
+        for where, row in _file_rows(delivery, path, dataset, pushdown, result.malformed):
             if keep(row):
+                problem = row_problem(dataset, row)
+                if problem is not None:
+                    result.malformed.append(f"{where}: {problem}")
+                    continue
                 for name in REPEATED:
                     value = row.get(name)
                     if value is not None:
@@ -96,23 +100,35 @@ def read_dataset(delivery: Delivery, dataset: str, keep: Callable[[Row], bool],
 
 
 def merge(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]]) -> tuple[list[Row], datetime | None, int]:
-    """The newest full snapshot with the deltas after it applied; its date; the delta rows that had no base."""
+    """The newest full snapshot with the deltas after it applied; its date; the delta rows that had no base.
+
+    Rows are grouped by key, never collapsed: a full snapshot may hold several rows with one key (one row per
+    recipient of a role, or the same link twice), and each may grant something. A delta row replaces (or, when
+    ``Deleted``, removes) every row of its key; delta rows of one key and one date are kept together."""
     rows = list(rows)
     full_dates = [d for d in (snapshot_date(r) for r in rows if _operation(r) == "full") if d is not None]
     if not full_dates:
         return [], None, sum(1 for r in rows if _operation(r) != "full")
     base = max(full_dates)
-    picture = {key(r): r for r in rows if _operation(r) == "full" and snapshot_date(r) == base}
+    picture: dict[tuple[Any, ...], list[Row]] = {}
+    for row in rows:
+        if _operation(row) == "full" and snapshot_date(row) == base:
+            picture.setdefault(key(row), []).append(row)
     deltas = sorted((r for r in rows if _operation(r) != "full" and (snapshot_date(r) or base) > base),
                     key=lambda r: snapshot_date(r) or base)
     newest = base
+    replaced: set[tuple[Any, ...]] = set()  # (key, date) already replaced by a delta of that date
     for row in deltas:
-        newest = max(newest, snapshot_date(row) or base)
+        when = snapshot_date(row) or base
+        newest = max(newest, when)
         if _operation(row) == "deleted":
             picture.pop(key(row), None)
+        elif (key(row), when) in replaced:
+            picture.setdefault(key(row), []).append(row)
         else:
-            picture[key(row)] = row
-    return list(picture.values()), newest, 0
+            picture[key(row)] = [row]
+            replaced.add((key(row), when))
+    return [r for group in picture.values() for r in group], newest, 0
 
 
 def snapshot_date(row: Row) -> datetime | None:
@@ -124,6 +140,8 @@ def parse_time(value: Any) -> datetime | None:
     unreadable (the published samples hold one malformed hour)."""
     if isinstance(value, datetime):  # a Parquet timestamp
         parsed = value
+    elif isinstance(value, date):  # a Parquet date32
+        parsed = datetime(value.year, value.month, value.day)
     elif isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -138,30 +156,72 @@ def _operation(row: Row) -> str:
     return str(row.get("Operation") or "Full").lower()
 
 
+def row_problem(dataset: str, row: Row) -> str | None:
+    """What makes a row unusable as documented, or None. A row the code cannot read is never skipped quietly: the
+    library's picture would lack whatever it granted or held."""
+    if snapshot_date(row) is None:
+        return "no readable SnapshotDate"
+    if _operation(row) not in OPERATIONS:
+        return "an Operation that is not Full, Created, Updated or Deleted"
+    if dataset == "files":
+        for name in ("ItemId", "DirName", "FileName"):
+            if not isinstance(row.get(name), str) or not row[name].strip():
+                return f"no {name}"
+        if any(part in (".", "..") for part in row["DirName"].strip("/").split("/")):
+            return "a DirName with . or .. in it"
+        size = row.get("SizeInBytes")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            return "a SizeInBytes that is not a byte count"
+    if dataset == "permissions":
+        if not isinstance(row.get("ScopeId"), str) or not isinstance(row.get("ItemURL"), str):
+            return "no ScopeId or ItemURL"
+        if any(part in (".", "..") for part in row["ItemURL"].strip("/").split("/")):
+            return "an ItemURL with . or .. in it"
+        shared = row.get("SharedWith")
+        if shared is not None and (not isinstance(shared, list) or not all(isinstance(e, Mapping) for e in shared)):
+            return "a SharedWith that is not a list of recipients"
+    return None
+
+
+OPERATIONS = ("full", "created", "updated", "deleted")
+
+
 def _file_rows(delivery: Delivery, path: str, dataset: str, pushdown: dict[str, str] | None,
-               malformed: list[str]) -> Iterator[Row]:
+               malformed: list[str]) -> Iterator[tuple[str, Row]]:
+    """Each row with where it stands (``file:line``, ``file:row``); what cannot be read goes to ``malformed``."""
+    name = path.rsplit("/", 1)[-1]
     if path.lower().endswith(".parquet"):
         flat = READ_COLUMNS[dataset] is not None  # only flat columns read: their names are all to make canonical
-        for batch in iter_batches(delivery, path, pushdown, columns=READ_COLUMNS[dataset]):
-            batch = batch.rename_columns([_CANONICAL.get(n.lower(), n) for n in batch.schema.names])
-            for row in batch.to_pylist():
-                yield row if flat else canonical(row)
+        number = 0
+        try:
+            for batch in iter_batches(delivery, path, pushdown, columns=READ_COLUMNS[dataset]):
+                batch = batch.rename_columns([_CANONICAL.get(n.lower(), n) for n in batch.schema.names])
+                for row in batch.to_pylist():
+                    number += 1
+                    yield f"{name}:row {number}", row if flat else canonical(row)
+        except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError: not Parquet, or cut short
+            malformed.append(f"{name}: not a readable Parquet file ({type(exc).__name__})")
         return
     decoder = json.JSONDecoder()
     with delivery.open(path) as handle:
         for number, raw in enumerate(handle, 1):
-            line = raw.decode("utf-8", errors="replace").strip()
+            try:
+                line = raw.decode("utf-8").strip().lstrip("\ufeff")
+            except UnicodeDecodeError:
+                malformed.append(f"{name}:{number}: not UTF-8")
+                continue
             position = 0
             while position < len(line):
                 try:
                     value, end = decoder.raw_decode(line, position)
-                except json.JSONDecodeError:
-                    malformed.append(f"{path.rsplit('/', 1)[-1]}:{number}")
+                    row = canonical(value) if isinstance(value, Mapping) else None
+                except (json.JSONDecodeError, RecursionError):
+                    malformed.append(f"{name}:{number}")
                     break
-                if isinstance(value, Mapping):
-                    yield canonical(value)
+                if row is not None:
+                    yield f"{name}:{number}", row
                 else:
-                    malformed.append(f"{path.rsplit('/', 1)[-1]}:{number}")
+                    malformed.append(f"{name}:{number}")
                 position = end
                 while position < len(line) and line[position] in " \t\r":
                     position += 1

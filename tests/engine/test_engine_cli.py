@@ -114,6 +114,15 @@ def test_a_scheduler_that_does_not_answer_stops_check_before_anything_is_stored(
     assert evaluations(night) == before
 
 
+def test_tls_without_dasks_tls_settings_is_one_error_and_nothing_stored(night):
+    before = evaluations(night)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = night.cli("check", "--engine", "tls://127.0.0.1:1")
+    assert result.exit_code == 1, result.output
+    assert "Cannot reach the Dask scheduler at tls://127.0.0.1:1" in result.output and "TLS" in result.output
+    assert evaluations(night) == before
+
+
 @pytest.mark.parametrize(("value", "reason"), [
     ("local[x]", "in brackets"), ("local[0]", "1 to 256"), ("spark://master:7077", "not spark://"),
     ("tcp://scheduler", "a host and a port"), ("tcp://user@scheduler:8786", "nothing more"),

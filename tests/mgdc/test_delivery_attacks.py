@@ -47,7 +47,7 @@ def test_a_delivery_older_than_max_age_is_a_gap_and_nothing_is_stored(graph_nigh
     write_mgdc(tenant, old, snapshot_date=(tenant.clock - timedelta(days=5)).date(), fmt="jsonl")
     result, items, gaps = ingest(graph_night, "old", old)
     assert result.exit_code == INCOMPLETE.code
-    assert items == 0 and gaps.count("mgdc dataset") == 2
+    assert items == 0 and gaps.count("mgdc dataset") == 3  # both scopes, and the SharePoint groups
     assert "older than [mgdc] max_age" in result.output
 
 

@@ -42,7 +42,8 @@ def test_graph_crawl_and_mgdc_ingest_give_the_same_findings(both: tuple[CheckOut
     assert normalised(from_mgdc.findings, from_mgdc.snapshot) == normalised(from_graph.findings, from_graph.snapshot)
 
 
-def test_every_access_finding_of_the_crawl_is_found_in_the_delivery(both: tuple[CheckOutcome, CheckOutcome, Path]) -> None:
+def test_every_access_finding_of_the_crawl_is_found_in_the_delivery(
+        both: tuple[CheckOutcome, CheckOutcome, Path]) -> None:
     """The exposures (anyone and organisation links, guests, outsiders) by rule and path: none missed."""
     from_graph, from_mgdc, _ = both
     exposures = {(f.rule_id, f.path, f.status) for f in from_graph.findings if f.control in ("C1", "C3")}
