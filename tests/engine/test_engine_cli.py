@@ -105,21 +105,14 @@ def test_the_nightly_run_evaluates_on_the_configured_engine(night, cluster):
     assert json.loads((night.out / "night2" / "plan.json").read_text(encoding="utf-8"))["actions"]  # planned
 
 
-def test_a_scheduler_that_does_not_answer_stops_check_before_anything_is_stored(night):
+@pytest.mark.parametrize(("master", "says"), [("tcp://127.0.0.1:1", "dask scheduler"),
+                                              ("tls://127.0.0.1:1", "TLS")])  # tls:// without Dask's TLS settings
+def test_a_scheduler_that_cannot_be_reached_stops_check_before_anything_is_stored(night, master, says):
     before = evaluations(night)
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        result = night.cli("check", "--engine", "tcp://127.0.0.1:1")
+        result = night.cli("check", "--engine", master)
     assert result.exit_code == 1, result.output
-    assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:1" in result.output and "dask scheduler" in result.output
-    assert evaluations(night) == before
-
-
-def test_tls_without_dasks_tls_settings_is_one_error_and_nothing_stored(night):
-    before = evaluations(night)
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        result = night.cli("check", "--engine", "tls://127.0.0.1:1")
-    assert result.exit_code == 1, result.output
-    assert "Cannot reach the Dask scheduler at tls://127.0.0.1:1" in result.output and "TLS" in result.output
+    assert f"Cannot reach the Dask scheduler at {master}" in result.output and says in result.output
     assert evaluations(night) == before
 
 
