@@ -103,7 +103,9 @@ async def _picture_scope(gateway: GraphGateway, repo: InventoryRepository, scope
     _commit(repo, library, run_id, picture)
     taken = max(d for d in (files.snapshot, permissions.snapshot) if d is not None)
     crawl = CrawlResult(scope.scope, library.name, library.id, "full", MGDC_SOURCE, 0, len(picture.items),
-                        0, False, False, tuple(gaps), frozenset(), (f"MGDC delivery of {taken.date().isoformat()}",))
+                        len(picture.permissions), False, False, tuple(gaps), frozenset(),
+                        (f"MGDC delivery of {taken.date().isoformat()}: {len(picture.items):,} items, "
+                         f"{len(picture.permissions):,} permission roots",))
     return crawl, gaps
 
 
