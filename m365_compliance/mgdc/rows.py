@@ -14,6 +14,7 @@ Datasets/data-connect-dataset-sharepoint*.md):
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -106,10 +107,12 @@ def merge(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]]) -> tuple[l
     recipient of a role, or the same link twice), and each may grant something. A delta row replaces (or, when
     ``Deleted``, removes) every row of its key; delta rows of one key and one date are kept together."""
     rows = list(rows)
-    full_dates = [d for d in (snapshot_date(r) for r in rows if _operation(r) == "full") if d is not None]
+    full_dates = {d for d in (snapshot_date(r) for r in rows if _operation(r) == "full") if d is not None}
     if not full_dates:
         return [], None, sum(1 for r in rows if _operation(r) != "full")
     base = max(full_dates)
+    if len(full_dates) == 1 and all(_operation(r) == "full" for r in rows):
+        return rows, base, 0  # one full pull, the usual delivery: every row stands as it is
     picture: dict[tuple[Any, ...], list[Row]] = {}
     for row in rows:
         if _operation(row) == "full" and snapshot_date(row) == base:
@@ -132,7 +135,13 @@ def merge(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]]) -> tuple[l
 
 
 def snapshot_date(row: Row) -> datetime | None:
-    return parse_time(row.get("SnapshotDate"))
+    value = row.get("SnapshotDate")
+    return _parsed_text(value) if isinstance(value, str) else parse_time(value)
+
+
+@lru_cache(maxsize=1024)  # a delivery holds a handful of snapshot dates, on millions of rows
+def _parsed_text(value: str) -> datetime | None:
+    return parse_time(value)
 
 
 def parse_time(value: Any) -> datetime | None:
