@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from distributed import Client, LocalCluster
+from distributed.system import MEMORY_LIMIT
 
 from m365_compliance import __version__
 from m365_compliance.engine.master import LocalWorkers, Scheduler
@@ -73,8 +74,10 @@ def dask_engine(master: LocalWorkers | Scheduler) -> Iterator[DaskEngine]:
     """A Dask engine for ``master``: a LocalCluster started here and closed at the end, or a client of a running
     cluster (left running)."""
     if isinstance(master, LocalWorkers):
+        # Each worker may use the machine's memory, not Dask's default share of it (RAM / workers): partitions are
+        # libraries of very different sizes, and the largest must not be restarted for outgrowing an equal share.
         cluster = LocalCluster(n_workers=master.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR, memory_limit=MEMORY_LIMIT)
         try:
             with Client(cluster) as client:
                 yield _checked(client)
