@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,19 @@ from m365_compliance.actions.plan_json import read_plan
 from m365_compliance.cli.main import cli
 from m365_compliance.config.load import load_config
 from m365_compliance.exit_codes import OK
+from m365_compliance.engine.engines import EmbeddedEngine
+from m365_compliance.engine.evaluation import evaluate_partitions
+from m365_compliance.engine.partitions import Partition
+from m365_compliance.graph.configured import gateway_settings
+from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.snapshot import MGDC_SOURCE
+from m365_compliance.inventory.snapshot_load import inventory_run, load_context
+from m365_compliance.inventory.spec import inventory_spec
+from m365_compliance.mgdc.loader import MgdcScopeLoader
+from m365_compliance.mgdc.partitions import prepare_mgdc_run
 from m365_compliance.rules.service import CheckOutcome, check_from_config
+from m365_compliance.state.inventory_repo import InventoryRepository
+from m365_compliance.state.tenancy import open_store
 from mgdc_parity import mgdc_policy, normalised
 from night import Night
 
@@ -60,3 +72,30 @@ def test_nothing_is_planned_from_an_mgdc_picture(both: tuple[CheckOutcome, Check
     planned = read_plan(plan)
     assert planned.actions == ()
     assert any(s.code == "stale_picture" and "MGDC" in s.reason for s in planned.skipped)
+
+
+def test_workers_reading_the_delivery_find_what_the_stored_mgdc_picture_gives(
+        both: tuple[CheckOutcome, CheckOutcome, Path], graph_night: Night, delivery: Path) -> None:
+    """The distributed path stores no item: each partition reads its library from the delivery. Its findings are
+    those of ``inventory --source mgdc`` then ``check``, ids and all (both name items by the same MGDC ids)."""
+    _, from_ingest, _ = both
+    config = load_config(mgdc_policy(graph_night, "direct"))
+    now = graph_night.demo.tenant.clock
+
+    async def drive() -> dict[str, MgdcScopeLoader]:
+        async with GraphGateway(gateway_settings(config)) as gateway:
+            with open_store(config) as store:
+                result, loaders = await prepare_mgdc_run(gateway, store, inventory_spec(config), str(delivery),
+                                                         now=now, max_age=config.mgdc.max_age,
+                                                         tenant_id=config.tenant.tenant_id)
+        assert result.gaps == []
+        return loaders
+
+    with graph_night.served():
+        loaders = asyncio.run(drive())
+    with open_store(config) as store:
+        context = load_context(store, inventory_run(store))
+        assert InventoryRepository(store).item_count() == 0  # nothing of the libraries was stored
+    partitions = [Partition(name, loader) for name, loader in sorted(loaders.items())]
+    gathered = evaluate_partitions(context, partitions, config, now, EmbeddedEngine())
+    assert [f.as_dict() for f in gathered.findings] == [f.as_dict() for f in from_ingest.findings]
