@@ -22,7 +22,7 @@ from m365_compliance.inventory.run import InventoryResult, InventorySpec, ScopeS
 from m365_compliance.mgdc.delivery import Delivery, MgdcDeliveryError
 from m365_compliance.mgdc.freshness import DATASET_OPERATION, delivery_problem
 from m365_compliance.mgdc.picture import LibraryAddress, LibraryPicture, build_picture, place_units
-from m365_compliance.mgdc.rows import read_dataset
+from m365_compliance.mgdc.rows import read_dataset, read_site
 from m365_compliance.model import DriveItem, Library
 from m365_compliance.state.inventory_repo import Gap, InventoryRepository
 from m365_compliance.state.store import StateStore
@@ -75,28 +75,19 @@ def site_groups_of(delivery: Delivery, result: InventoryResult, *, now: datetime
 async def _picture_scope(gateway: GraphGateway, repo: InventoryRepository, scope: ScopeSpec, run_id: str,
                          delivery: Delivery, site_groups: Mapping[str, Mapping[str, str]], max_age: timedelta,
                          now: datetime, tenant_id: str | None) -> tuple[CrawlResult | None, list[Gap]]:
+    located = await locate_library(gateway, scope)
+    if isinstance(located, Gap):
+        return None, [located]
+    graph_site_id, library, address = located
     try:
-        site = await gateway.resolve_site(scope.site_url)
-        library = await gateway.library_by_name(site.id, scope.library)
-    except GraphError as exc:
-        return None, [Gap(scope.scope, scope.site_url, "resolve site and library", str(exc), exc.status, exc.hint)]
-    address = library_address(site.id, scope.site_url, library)
-    if address is None:
-        return None, [_dataset_gap(scope, library, "Graph named the site by an id without its site-collection GUID, "
-                                                   "so its MGDC rows cannot be told apart.")]
-    try:
-        files = read_dataset(delivery, "files", lambda r: str(r.get("SiteId") or "").lower() == address.site_guid,
-                             pushdown={"SiteId": address.site_guid})
-        permissions = read_dataset(delivery, "permissions",
-                                   lambda r: str(r.get("SiteId") or "").lower() == address.site_guid,
-                                   pushdown={"SiteId": address.site_guid})
+        files, permissions = read_site(delivery, address.site_guid)
     except MgdcDeliveryError as exc:
         return None, [_dataset_gap(scope, library, str(exc), exc.hint)]
     problem = delivery_problem(files, permissions, max_age, now, address=address, tenant_id=tenant_id)
     if problem is not None:
         return None, [_dataset_gap(scope, library, problem)]
     picture = build_picture(library.id, address, files.rows, permissions.rows,
-                            site_groups.get(address.site_guid, {}), site.id)
+                            site_groups.get(address.site_guid, {}), graph_site_id)
     units, gaps = await list_units(gateway, scope, library)
     place_units(picture, units, scope.folder, scope.unit_depth)
     repo.upsert_library(scope.scope, library, scope.site_url)
@@ -107,6 +98,20 @@ async def _picture_scope(gateway: GraphGateway, repo: InventoryRepository, scope
                         (f"MGDC delivery of {taken.date().isoformat()}: {len(picture.items):,} items, "
                          f"{len(picture.permissions):,} permission roots",))
     return crawl, gaps
+
+
+async def locate_library(gateway: GraphGateway, scope: ScopeSpec) -> tuple[str, Library, LibraryAddress] | Gap:
+    """The scope's library as Graph names it (its site's id, the library) and as MGDC does; a gap when it cannot be."""
+    try:
+        site = await gateway.resolve_site(scope.site_url)
+        library = await gateway.library_by_name(site.id, scope.library)
+    except GraphError as exc:
+        return Gap(scope.scope, scope.site_url, "resolve site and library", str(exc), exc.status, exc.hint)
+    address = library_address(site.id, scope.site_url, library)
+    if address is None:
+        return _dataset_gap(scope, library, "Graph named the site by an id without its site-collection GUID, so its "
+                                            "MGDC rows cannot be told apart.")
+    return site.id, library, address
 
 
 def library_address(graph_site_id: str, site_url: str, library: Library) -> LibraryAddress | None:

@@ -16,7 +16,7 @@ from m365_compliance.inventory.snapshot import MGDC_SOURCE, ScopeSnapshot, Stale
 from m365_compliance.mgdc.delivery import Delivery
 from m365_compliance.mgdc.freshness import DATASET_OPERATION, delivery_problem
 from m365_compliance.mgdc.picture import LibraryAddress, build_picture, place_units
-from m365_compliance.mgdc.rows import read_dataset
+from m365_compliance.mgdc.rows import read_site
 from m365_compliance.model import DriveItem, Library
 
 
@@ -42,11 +42,7 @@ class MgdcScopeLoader:
     def load(self) -> ScopeSnapshot:
         """The scope as the delivery pictures it; a delivery the ingest would refuse (too old, unreadable lines,
         deltas without a base, no rows) gives a stale scope saying why: every finding on it is "not evaluated"."""
-        delivery, site = Delivery(self.delivery), self.address.site_guid
-        files = read_dataset(delivery, "files", lambda r: str(r.get("SiteId") or "").lower() == site,
-                             pushdown={"SiteId": site})
-        permissions = read_dataset(delivery, "permissions", lambda r: str(r.get("SiteId") or "").lower() == site,
-                                   pushdown={"SiteId": site})
+        files, permissions = read_site(Delivery(self.delivery), self.address.site_guid)
         dates = [d for d in (files.snapshot, permissions.snapshot) if d is not None]
         taken = min(dates) if dates else None
         problem = delivery_problem(files, permissions, self.max_age, self.now or datetime.now(timezone.utc),

@@ -14,14 +14,14 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from m365_compliance.graph.errors import GraphError
 from m365_compliance.graph.gateway import GraphGateway
 from m365_compliance.inventory.run import InventoryResult, InventorySpec, read_directory_and_register
 from m365_compliance.mgdc.delivery import Delivery, MgdcDeliveryError, iter_batches
 from m365_compliance.mgdc.freshness import DATASET_OPERATION
-from m365_compliance.mgdc.ingest import library_address, list_units, site_groups_of
+from m365_compliance.mgdc.grants import recipient
+from m365_compliance.mgdc.ingest import list_units, locate_library, site_groups_of
 from m365_compliance.mgdc.loader import MgdcScopeLoader
-from m365_compliance.mgdc.rows import read_dataset
+from m365_compliance.mgdc.rows import canonical, read_dataset
 from m365_compliance.model import Principal, PrincipalKind
 from m365_compliance.state.inventory_repo import Gap
 from m365_compliance.state.store import StateStore
@@ -39,22 +39,15 @@ async def prepare_mgdc_run(gateway: GraphGateway, store: StateStore, spec: Inven
     try:
         groups = site_groups_of(Delivery(delivery), result, now=now, max_age=max_age)
         for scope in spec.scopes:
-            try:
-                site = await gateway.resolve_site(scope.site_url)
-                library = await gateway.library_by_name(site.id, scope.library)
-            except GraphError as exc:
-                result.gaps.append(Gap(scope.scope, scope.site_url, "resolve site and library", str(exc), exc.status,
-                                       exc.hint))
+            located = await locate_library(gateway, scope)
+            if isinstance(located, Gap):
+                result.gaps.append(located)
                 continue
-            address = library_address(site.id, scope.site_url, library)
-            if address is None:
-                result.gaps.append(Gap(scope.scope, library.web_url, DATASET_OPERATION,
-                                       "Graph named the site by an id without its site-collection GUID."))
-                continue
+            graph_site_id, library, address = located
             units, gaps = await list_units(gateway, scope, library)
             result.gaps.extend(gaps)
             loaders[scope.scope] = MgdcScopeLoader(
-                scope.scope, scope.site_url, library, site.id, address, scope.folder, scope.unit_depth, delivery,
+                scope.scope, scope.site_url, library, graph_site_id, address, scope.folder, scope.unit_depth, delivery,
                 units, groups.get(address.site_guid, {}), now, max_age, tenant_id)
         try:
             granted = list(granted_groups(Delivery(delivery)))
@@ -81,8 +74,7 @@ def granted_groups(delivery: Delivery) -> Iterator[Principal]:
     for row in rows:
         shared = row.get("SharedWith")
         for entry in (e for e in (shared if isinstance(shared, list) else ()) if isinstance(e, dict)):
-            kind = str(entry.get("TypeV2") or entry.get("Type") or "").replace(" ", "").lower()
-            object_id = str(entry.get("AadObjectId") or entry.get("AADObjectId") or "").lower()
-            if kind == "securitygroup" and object_id and object_id not in seen:
-                seen.add(object_id)
-                yield Principal(PrincipalKind.GROUP, object_id, str(entry.get("Name") or ""))
+            named = recipient(canonical(entry), {}, "")  # as the picture names it: one reading of a recipient
+            if named.kind is PrincipalKind.GROUP and named.id not in seen:
+                seen.add(named.id)
+                yield named

@@ -100,6 +100,15 @@ def read_dataset(delivery: Delivery, dataset: str, keep: Callable[[Row], bool],
     return result
 
 
+def read_site(delivery: Delivery, site_guid: str) -> tuple[DatasetRows, DatasetRows]:
+    """The Files and the Permissions rows of one site collection: what one library's picture is built from."""
+    def of_site(row: Row) -> bool:
+        return str(row.get("SiteId") or "").lower() == site_guid
+
+    return (read_dataset(delivery, "files", of_site, pushdown={"SiteId": site_guid}),
+            read_dataset(delivery, "permissions", of_site, pushdown={"SiteId": site_guid}))
+
+
 def merge(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]]) -> tuple[list[Row], datetime | None, int]:
     """The newest full snapshot with the deltas after it applied; its date; the delta rows that had no base.
 
